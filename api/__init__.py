@@ -1,0 +1,1 @@
+"""The web face of carekg: SPARQL protocol, linked-data pages, query UI and dumps."""

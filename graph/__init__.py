@@ -1,0 +1,1 @@
+"""The graph: building, storing, validating and reasoning over carekg's RDF."""

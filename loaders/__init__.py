@@ -1,0 +1,5 @@
+"""Loaders: turn a council's document into evidenced facts.
+
+The pipeline reads in one direction, one module per stage:
+read -> segment -> attribute -> extract -> classify -> map.
+"""

@@ -1,0 +1,114 @@
+"""The values that flow between pipeline stages.
+
+Each stage takes the previous stage's values and returns new ones; none reaches back.
+Offsets are always offsets into ``DocumentText.text`` (Unicode code points), so that
+``text[start:end]`` is the evidence quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+#: The six fact kinds of the model, by their ontology class local name.
+FACT_KINDS = (
+    "Spend",
+    "Capacity",
+    "ContractEvent",
+    "NeedEstimate",
+    "CommissioningIntention",
+    "StrategyReference",
+)
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One document as the corpus manifest (or ``carekg add``) describes it."""
+
+    id: str
+    path: Path
+    title: str
+    councils: tuple[str, ...]  # GSS codes, resolved through the council register
+    kind: str  # slug of a document-kind concept, e.g. "market-position-statement"
+    issued: str  # "YYYY-MM-DD", "YYYY-MM" or "YYYY"
+    period: str | None = None  # period covered, as written, e.g. "2021-2024"
+    source: str | None = None  # where the document was published
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Characters [start, end) of the text came from page ``number`` (1-based)."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """The text as carekg reads it; evidence offsets index ``text``."""
+
+    text: str
+    media_type: str  # "text/plain", "text/markdown", "application/pdf", "text/html"
+    pages: tuple[PageSpan, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the span of text it governs."""
+
+    title: str
+    level: int
+    start: int  # offset of the heading
+    end: int  # offset where the next section of the same or higher level begins
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence, list item or table row, with the section it sits in."""
+
+    text: str
+    start: int
+    end: int
+    section: Section | None = None
+    is_table_row: bool = False
+    councils: tuple[str, ...] = ()  # GSS codes this sentence speaks for (set by attribute)
+
+
+@dataclass
+class Candidate:
+    """A fact found in one sentence, before it becomes RDF.
+
+    ``service``, ``unit``, ``population_group`` hold concept slugs of the SKOS schemes;
+    ``direction`` holds the local name of a cc: direction individual ("Increase").
+    """
+
+    kind: str  # one of FACT_KINDS
+    sentence: Sentence
+    start: int  # evidence span; usually the sentence, never outside the text
+    end: int
+    council: str | None = None  # GSS code; set by attribution when not found in text
+    service: str | None = None
+    value: Decimal | None = None
+    unit: str | None = None
+    approximate: bool = False
+    period_label: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    direction: str | None = None
+    population_group: str | None = None
+    is_projection: bool | None = None
+    event_type: str | None = None  # contract events: "expiry", "tender", "award", ...
+    procurement_route: str | None = None  # "framework", "DPS", "block", "spot", ...
+    title: str | None = None  # strategy references: the strategy's name
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Package data: the queries files, located at run time by carekg.resources."""
