@@ -35,7 +35,7 @@ class UnknownCouncilError(CarekgError):
         super().__init__(f"unknown council {name!r}{hint}")
 
 
-class ValidationFailed(CarekgError):
+class ValidationError(CarekgError):
     """SHACL found violations; the store was left as it was."""
 
     def __init__(self, message: str, report: str = "") -> None:

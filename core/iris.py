@@ -10,9 +10,8 @@ import hashlib
 import re
 import unicodedata
 
-from rdflib import URIRef
-
 from carekg.config import DEFAULT_BASE
+from rdflib import URIRef
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 

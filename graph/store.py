@@ -1,0 +1,264 @@
+"""The on-disk store: immutable snapshots of a pyoxigraph database, swapped atomically.
+
+Layout of a store directory (``--store DIR``)::
+
+    DIR/current -> snapshots/<id>        symlink, replaced atomically with os.replace
+    DIR/snapshots/<id>/oxigraph/         the pyoxigraph (RocksDB) database
+    DIR/snapshots/<id>/texts/<doc>.txt   text extracted from PDF/HTML, which evidence offsets index
+    DIR/snapshots/<id>/meta.json         build time, carekg version, documents and their hashes
+    DIR/lock                             held by whoever is writing a new snapshot
+
+Why snapshots: a build or an addition writes a *new* snapshot and publishes it only once
+it has been fully written and validated, so an interrupted or failed build leaves the
+previous store untouched, and a running server can keep reading the old snapshot until
+it notices the new one. A published snapshot is never written to again, which is what
+makes opening it read-only from other processes safe.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from carekg import __version__
+from carekg.errors import StoreError
+from rdflib import Graph
+
+#: How many published snapshots to keep (the current one and the one before it, which a
+#: server may still be reading).
+KEEP_SNAPSHOTS = 2
+
+
+@dataclass
+class SnapshotMeta:
+    """What a snapshot records about itself, in ``meta.json``."""
+
+    built_at: str
+    carekg_version: str = __version__
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SnapshotMeta:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**data)
+
+
+class Snapshot:
+    """One snapshot directory: a database plus its texts and metadata."""
+
+    def __init__(self, path: Path, store: ox.Store, meta: SnapshotMeta) -> None:
+        self.path = path
+        self.store = store
+        self.meta = meta
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def texts_dir(self) -> Path:
+        return self.path / "texts"
+
+    # -- writing (only before publication) -------------------------------------------
+
+    def put_graph(self, graph_iri: str, graph: Graph) -> None:
+        """Replace one named graph with an rdflib graph, in bulk through N-Triples."""
+        name = ox.NamedNode(graph_iri)
+        self.remove_graph(graph_iri)
+        data = graph.serialize(format="nt", encoding="utf-8")
+        if data.strip():
+            self.store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+        else:
+            self.store.add_graph(name)
+
+    def remove_graph(self, graph_iri: str) -> None:
+        name = ox.NamedNode(graph_iri)
+        if self.store.contains_named_graph(name):
+            self.store.remove_graph(name)
+
+    def put_text(self, doc_id: str, text: str) -> None:
+        self.texts_dir.mkdir(exist_ok=True)
+        (self.texts_dir / f"{doc_id}.txt").write_text(text, encoding="utf-8", newline="")
+
+    # -- reading ---------------------------------------------------------------------
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        """Run SPARQL with the union of all named graphs as the default graph."""
+        kwargs.setdefault("use_default_graph_as_union", True)
+        try:
+            return self.store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            from carekg.errors import QueryError
+
+            raise QueryError(f"malformed SPARQL query: {exc}") from exc
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def to_rdflib(self, graphs: list[str] | None = None) -> Graph:
+        """Merge named graphs (all by default) into one rdflib Graph, through N-Quads."""
+        names = graphs if graphs is not None else self.graph_names()
+        merged = Graph()
+        for name in names:
+            data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
+            if data:
+                merged.parse(data=data.decode("utf-8"), format="nt")
+        return merged
+
+    def text_of(self, doc_id: str) -> str | None:
+        path = self.texts_dir / f"{doc_id}.txt"
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is released.
+        self.store = None  # type: ignore[assignment]
+
+
+class StoreDir:
+    """A store directory with its published snapshot and the means to publish a new one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "snapshots"
+
+    def exists(self) -> bool:
+        return self.current_link.is_symlink() or self.current_link.exists()
+
+    def current_path(self) -> Path:
+        if not self.exists():
+            raise StoreError(
+                f"no store at {self.root}: run 'carekg build' first (or pass --store DIR)"
+            )
+        target = self.current_link.resolve()
+        if not (target / "oxigraph").is_dir() or not (target / "meta.json").is_file():
+            raise StoreError(
+                f"the store at {self.root} is damaged ({target.name} is incomplete): "
+                "run 'carekg build' to rebuild it"
+            )
+        return target
+
+    def current_id(self) -> str | None:
+        return self.current_link.resolve().name if self.exists() else None
+
+    def open(self) -> Snapshot:
+        """Open the published snapshot read-only."""
+        path = self.current_path()
+        try:
+            store = ox.Store.read_only(str(path / "oxigraph"))
+            meta = SnapshotMeta.from_file(path / "meta.json")
+        except (OSError, ValueError, TypeError) as exc:
+            raise StoreError(
+                f"the store at {self.root} cannot be opened ({exc}): "
+                "run 'carekg build' to rebuild it"
+            ) from exc
+        return Snapshot(path, store, meta)
+
+    @contextmanager
+    def writer(self, *, from_current: bool) -> Iterator[Snapshot]:
+        """A new, unpublished snapshot; published by :meth:`publish`, else discarded.
+
+        With ``from_current`` the new snapshot starts as a copy of the published one
+        (RocksDB checkpoint: hard links, so cheap), for additions and removals.
+        """
+        self.snapshots_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            self._remove_leftovers()
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            path = self.snapshots_dir / f".tmp-{stamp}-{uuid.uuid4().hex[:8]}"
+            path.mkdir()
+            try:
+                if from_current:
+                    current = self.current_path()
+                    source = ox.Store.read_only(str(current / "oxigraph"))
+                    source.backup(str(path / "oxigraph"))
+                    del source
+                    if (current / "texts").is_dir():
+                        shutil.copytree(current / "texts", path / "texts")
+                    meta = SnapshotMeta.from_file(current / "meta.json")
+                    meta.built_at = _now()
+                else:
+                    meta = SnapshotMeta(built_at=_now())
+                store = ox.Store(str(path / "oxigraph"))
+                snapshot = Snapshot(path, store, meta)
+                yield snapshot
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+
+    def publish(self, snapshot: Snapshot) -> str:
+        """Flush, close and atomically make ``snapshot`` the current one; returns its id."""
+        snapshot.store.flush()
+        snapshot.store.optimize()
+        (snapshot.path / "meta.json").write_text(snapshot.meta.to_json(), encoding="utf-8")
+        snapshot.close()
+        final = self.snapshots_dir / snapshot.path.name.removeprefix(".tmp-")
+        os.replace(snapshot.path, final)
+        snapshot.path = final
+        tmp_link = self.root / f".current-{uuid.uuid4().hex[:8]}"
+        os.symlink(Path("snapshots") / final.name, tmp_link)
+        os.replace(tmp_link, self.current_link)
+        _fsync_dir(self.root)
+        self._prune()
+        return final.name
+
+    def _prune(self) -> None:
+        current = self.current_link.resolve().name
+        published = sorted(p for p in self.snapshots_dir.iterdir() if not p.name.startswith("."))
+        for old in published[:-KEEP_SNAPSHOTS]:
+            if old.name != current:
+                shutil.rmtree(old, ignore_errors=True)
+        self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
+        """Remove unpublished snapshots of interrupted writers (e.g. a killed build).
+
+        Only called under the store lock, so no live writer owns them."""
+        for tmp in self.snapshots_dir.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise StoreError(
+                    f"another carekg process is writing to {self.root}; try again when it ends"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
