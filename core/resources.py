@@ -29,3 +29,8 @@ def queries_dir() -> Path:
 
 def corpus_dir() -> Path:
     return _dir("carekg.corpus")
+
+
+def system_query(name: str) -> str:
+    """The text of one of carekg's own queries, ``queries/system/{name}.rq``."""
+    return (queries_dir() / "system" / f"{name}.rq").read_text(encoding="utf-8")
