@@ -1,0 +1,61 @@
+"""The Flask application factory.
+
+``create_app(settings)`` opens the store once per snapshot and registers one blueprint
+per URL area; each test builds its own app over its own store.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask, current_app
+
+from carekg.config import Settings
+from carekg.graph.store import Snapshot, StoreDir
+
+
+class SnapshotHolder:
+    """The published snapshot the app reads, reopened when a new one is published.
+
+    A build publishes a new snapshot by swapping a symlink; requests in flight keep the
+    snapshot they started with, later ones see the new one, without a restart.
+    """
+
+    def __init__(self, store: StoreDir) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def get(self) -> Snapshot:
+        current = self.store.current_id()
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.id != current:
+            with self._lock:
+                if self._snapshot is None or self._snapshot.id != self.store.current_id():
+                    self._snapshot = self.store.open()
+                snapshot = self._snapshot
+        return snapshot
+
+
+def create_app(settings: Settings | None = None, **config: Any) -> Flask:
+    """Build the application over the store named in ``settings``."""
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config.update(CAREKG_SETTINGS=settings, **config)
+    app.extensions["carekg.snapshots"] = SnapshotHolder(StoreDir(settings.store))
+    from carekg.api import blueprints
+
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+    return app
+
+
+def snapshot() -> Snapshot:
+    """The snapshot this request reads."""
+    holder: SnapshotHolder = current_app.extensions["carekg.snapshots"]
+    return holder.get()
+
+
+def settings() -> Settings:
+    return current_app.config["CAREKG_SETTINGS"]
