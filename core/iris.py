@@ -10,8 +10,9 @@ import hashlib
 import re
 import unicodedata
 
-from carekg.config import DEFAULT_BASE
 from rdflib import URIRef
+
+from carekg.config import DEFAULT_BASE
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 

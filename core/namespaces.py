@@ -6,9 +6,10 @@ W3C and DCMI vocabularies the model reuses (see shared model document).
 
 from __future__ import annotations
 
-from carekg.config import DEFAULT_BASE
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from carekg.config import DEFAULT_BASE
 
 CC = Namespace(f"{DEFAULT_BASE}def#")
 ORG = Namespace("http://www.w3.org/ns/org#")

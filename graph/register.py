@@ -6,10 +6,11 @@ owl:sameAs, so that the graph can be combined with ONS statistics.
 
 from __future__ import annotations
 
+from rdflib import Graph, Literal, URIRef
+
 from carekg.councils import Register
 from carekg.iris import Iris
 from carekg.namespaces import CC, ONS_GEOGRAPHY, OWL, RDF, RDFS, SKOS
-from rdflib import Graph, Literal, URIRef
 
 
 def councils_graph(register: Register, iris: Iris) -> Graph:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 import pyoxigraph as ox
+
 from carekg.errors import UsageError
 from carekg.graph.store import Snapshot
 from carekg.namespaces import PREFIXES

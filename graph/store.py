@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import Graph
+
 from carekg import __version__
 from carekg.errors import StoreError
-from rdflib import Graph
 
 #: How many published snapshots to keep (the current one and the one before it, which a
 #: server may still be reading).
