@@ -1,0 +1,297 @@
+"""The ``carekg`` command line.
+
+Conventions every subcommand keeps: ``--store DIR`` (default ``./var/store`` or
+``$CAREKG_STORE``); exit 0 on success, 1 on a validation or user error, 2 on a usage
+error; errors as one line on stderr (a traceback only with ``--debug``); progress bars
+on a terminal and none when output is piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from carekg import __version__
+from carekg.config import Settings
+from carekg.errors import CarekgError, InputError, UsageError
+
+T = TypeVar("T")
+
+
+def _progress_for(quiet: bool) -> Callable[[Iterable[T], str], Iterator[T]]:
+    """tqdm on an interactive stderr, nothing when piped or quiet."""
+    if quiet or not sys.stderr.isatty():
+        def silent(items: Iterable[T], _label: str) -> Iterator[T]:
+            yield from items
+        return silent
+    from tqdm import tqdm
+
+    def bar(items: Iterable[T], label: str) -> Iterator[T]:
+        yield from tqdm(items, desc=label, unit="doc" if label == "extracting" else "step",
+                        leave=False, file=sys.stderr)
+    return bar
+
+
+def _info(args: argparse.Namespace, message: str) -> None:
+    """Human-oriented status goes to stderr, so stdout stays parseable."""
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().with_(store=Path(args.store) if args.store else None, base=args.base)
+
+
+# -- subcommands ---------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from carekg.graph.build import build
+    from carekg.resources import corpus_dir
+
+    corpus = Path(args.corpus) if args.corpus else corpus_dir()
+    report = build(corpus, _settings(args), progress=_progress_for(args.quiet))
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _info(args, f"built {report.snapshot}: {report.documents} documents, {report.facts} facts, "
+                f"{report.triples} triples in {report.seconds:.1f}s -> {_settings(args).store}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from carekg.graph.store import StoreDir
+    from carekg.graph.validate import validate
+    from carekg.iris import DEFAULT_IRIS
+
+    snapshot = StoreDir(_settings(args).store).open()
+    ontology_iri = str(DEFAULT_IRIS.graph("ontology"))
+    names = snapshot.graph_names()
+    data = snapshot.to_rdflib([n for n in names if n not in (ontology_iri,)])
+    ontology = snapshot.to_rdflib([ontology_iri])
+    result = validate(data, ontology=ontology, inference=args.inference)
+    print(result.format_report())
+    return 0 if result.conforms else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from carekg.graph.results import write_results
+    from carekg.graph.store import StoreDir
+
+    text = _query_text(args.query)
+    snapshot = StoreDir(_settings(args).store).open()
+    results = snapshot.query(text)
+    write_results(results, args.format, sys.stdout.buffer)
+    return 0
+
+
+def _query_text(source: str) -> str:
+    """A query given inline, or the path of a .rq file."""
+    if source.endswith(".rq") or "\n" not in source and len(source) < 1024:
+        path = Path(source)
+        if path.is_file():
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(path, f"cannot read the query file: {exc}") from exc
+        if source.endswith(".rq"):
+            raise InputError(path, "no such query file")
+    return source
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from carekg.graph.results import export_dataset
+    from carekg.graph.store import StoreDir
+
+    snapshot = StoreDir(_settings(args).store).open()
+    if args.output in (None, "-"):
+        export_dataset(snapshot, args.format, sys.stdout.buffer)
+    else:
+        with open(args.output, "wb") as handle:
+            export_dataset(snapshot, args.format, handle)
+        _info(args, f"wrote {args.output}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from carekg.graph.results import store_stats
+    from carekg.graph.store import StoreDir
+
+    snapshot = StoreDir(_settings(args).store).open()
+    stats = store_stats(snapshot)
+    if args.json:
+        json.dump(stats, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"snapshot {snapshot.id} built {snapshot.meta.built_at}")
+    print("\ntriples per named graph")
+    for graph, count in stats["graphs"].items():
+        print(f"  {count:>8}  {graph}")
+    print("\ninstances per class")
+    for cls, count in stats["classes"].items():
+        print(f"  {count:>8}  {cls}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from carekg.councils import default_register
+    from carekg.graph.build import add_document
+    from carekg.loaders.manifest import document_record
+
+    record = document_record(
+        Path(args.file), councils=args.council, kind=args.kind, issued=args.issued,
+        title=args.title, doc_id=args.id, register=default_register())
+    report = add_document(record, _settings(args), replace=args.replace)
+    for warning in report.warnings:
+        print(f"warning: {record.path}: {warning}", file=sys.stderr)
+    _info(args, f"added {record.id}: {report.facts} facts -> snapshot {report.snapshot}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from carekg.graph.build import remove_document
+
+    report = remove_document(args.id, _settings(args))
+    _info(args, f"removed {args.id} -> snapshot {report.snapshot}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from carekg.graph.store import StoreDir
+    from carekg.loaders.evaluate import evaluate_snapshot
+
+    gold = Path(args.gold)
+    if not gold.is_dir():
+        raise InputError(gold, "no such gold directory")
+    report = evaluate_snapshot(StoreDir(_settings(args).store).open(), gold)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print(report.format_table())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from carekg.api.serve import serve
+
+    serve(_settings(args), host=args.host, port=args.port, progress=_progress_for(args.quiet))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from carekg.graph.ontology_docs import write_ontology_docs
+
+    out = Path(args.output)
+    write_ontology_docs(out)
+    _info(args, f"wrote {out}")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
+    "build": (cmd_build, "build the store from a corpus directory",
+              "carekg build                      # the bundled corpus\n"
+              "carekg build --corpus my-corpus/  # a directory with manifest.yaml"),
+    "validate": (cmd_validate, "validate the store against the SHACL shapes",
+                 "carekg validate --inference rdfs"),
+    "query": (cmd_query, "run a SPARQL query (text or .rq file) against the store",
+              "carekg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
+              "carekg query queries/spend-by-council.rq --format csv"),
+    "export": (cmd_export, "export the whole dataset",
+               "carekg export --format trig -o carekg.trig"),
+    "stats": (cmd_stats, "triples per named graph and instances per class",
+              "carekg stats --json"),
+    "add": (cmd_add, "add (or replace) one document in the store",
+            "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24"),
+    "remove": (cmd_remove, "remove one document from the store",
+               "carekg remove sefton-cabinet-supported-living-2021"),
+    "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
+                 "carekg evaluate --gold ../shared/gold --json"),
+    "serve": (cmd_serve, "serve the SPARQL endpoint, linked-data pages and query UI",
+              "carekg serve --port 8080   # builds the bundled corpus first if no store"),
+    "docs": (cmd_docs, "generate the ontology's HTML documentation with pyLODE",
+             "carekg docs -o docs/ontology.html"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="DIR",
+                        help="store directory (default: ./var/store or $CAREKG_STORE)")
+    common.add_argument("--base", metavar="IRI", help="base IRI (default https://w3id.org/carekg/)")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress or status output")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    parser = argparse.ArgumentParser(
+        prog="carekg", description="A knowledge graph of English councils' adult social care "
+        "commissioning.", parents=[common])
+    parser.add_argument("--version", action="version", version=f"carekg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    for name, (_, help_text, example) in COMMANDS.items():
+        parsers[name] = sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common],
+            epilog="example:\n" + textwrap.indent(example, "  "),
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parsers["build"].add_argument("--corpus", metavar="DIR",
+                                  help="corpus directory with manifest.yaml (default: bundled)")
+    parsers["validate"].add_argument("--inference", choices=["none", "rdfs", "owlrl"],
+                                     default="none", help="inference before validating")
+    parsers["query"].add_argument("query", metavar="QUERY_OR_FILE")
+    parsers["query"].add_argument("--format", default="table",
+                                  choices=["table", "csv", "tsv", "json", "turtle", "nquads"])
+    parsers["export"].add_argument("--format", default="nquads",
+                                   choices=["nquads", "trig", "turtle"])
+    parsers["export"].add_argument("-o", "--output", metavar="FILE", help="file, or - for stdout")
+    add = parsers["add"]
+    add.add_argument("file", metavar="FILE", help="text, Markdown, PDF or HTML file")
+    add.add_argument("--council", action="append", required=True, metavar="NAME",
+                     help="a council the document speaks for (name or GSS code); repeatable")
+    add.add_argument("--kind", required=True, metavar="KIND",
+                     help="market-position-statement, commissioning-strategy, cabinet-report "
+                     "or other")
+    add.add_argument("--issued", required=True, metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD")
+    add.add_argument("--title", metavar="T", help="title (default: from the file name)")
+    add.add_argument("--id", metavar="ID",
+                     help="document id (default: the file name without extension)")
+    add.add_argument("--replace", action="store_true", help="replace a document with the same id")
+    parsers["remove"].add_argument("id", metavar="ID", help="document id")
+    parsers["evaluate"].add_argument("--gold", required=True, metavar="DIR",
+                                     help="directory of gold facts (*.jsonl)")
+    parsers["evaluate"].add_argument("--json", action="store_true", help="machine-readable output")
+    parsers["serve"].add_argument("--host", default="127.0.0.1")
+    parsers["serve"].add_argument("--port", type=int, default=8080)
+    parsers["stats"].add_argument("--json", action="store_true", help="machine-readable output")
+    parsers["docs"].add_argument("-o", "--output", default="docs/ontology.html", metavar="FILE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = COMMANDS[args.command][0]
+    try:
+        return handler(args)
+    except CarekgError as exc:
+        if args.debug:
+            raise
+        print(f"carekg {args.command}: error: {exc}", file=sys.stderr)
+        if isinstance(exc, UsageError):
+            return 2
+        report = getattr(exc, "report", "")
+        if report:
+            print(report, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"carekg {args.command}: interrupted; the store was left as it was",
+              file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
