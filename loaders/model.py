@@ -7,9 +7,11 @@ Offsets are always offsets into ``DocumentText.text`` (Unicode code points), so 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 #: The six fact kinds of the model, by their ontology class local name.
@@ -71,6 +73,17 @@ class Section:
     level: int
     start: int  # offset of the heading
     end: int  # offset where the next section of the same or higher level begins
+    parent: Section | None = None  # the enclosing section (a lower level number)
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        """This title and those of the enclosing sections, innermost first."""
+        chain: list[str] = []
+        section: Section | None = self
+        while section is not None:
+            chain.append(section.title)
+            section = section.parent
+        return tuple(chain)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,22 @@ class Sentence:
     section: Section | None = None
     is_table_row: bool = False
     councils: tuple[str, ...] = ()  # GSS codes this sentence speaks for (set by attribute)
+    is_heading: bool = False  # a heading line, kept so titles can be read (e.g. strategies)
+    is_list_item: bool = False  # a bullet or numbered list item (or a sentence of one)
+
+    @property
+    def plain(self) -> str:
+        """The sentence as a reader sees it: line-wrap hyphens joined ("per-\n\nson" ->
+        "person"), runs of whitespace as one space, markdown '**' dropped. Extractors
+        should match on this; :meth:`span` maps positions back to document offsets."""
+        return _plain_map(self.text)[0]
+
+    def span(self, plain_start: int, plain_end: int) -> tuple[int, int]:
+        """Document offsets [start, end) of ``plain[plain_start:plain_end]``."""
+        index = _plain_map(self.text)[1]
+        if not 0 <= plain_start < plain_end <= len(index):
+            raise ValueError(f"[{plain_start}, {plain_end}) is not a span of the plain text")
+        return self.start + index[plain_start], self.start + index[plain_end - 1] + 1
 
 
 @dataclass
@@ -112,3 +141,34 @@ class Candidate:
     procurement_route: str | None = None  # "framework", "DPS", "block", "spot", ...
     title: str | None = None  # strategy references: the strategy's name
     notes: list[str] = field(default_factory=list)
+
+
+_WRAP = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[a-z])")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def _plain_map(text: str) -> tuple[str, tuple[int, ...]]:
+    """Normalised text plus, for each of its characters, the index in ``text``."""
+    drop = [False] * len(text)
+    for match in _WRAP.finditer(text):
+        for i in range(match.start(), match.end()):
+            drop[i] = True
+    for match in re.finditer(r"\*\*", text):
+        drop[match.start()] = drop[match.start() + 1] = True
+    chars: list[str] = []
+    index: list[int] = []
+    for i, char in enumerate(text):
+        if drop[i]:
+            continue
+        if char.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                index.append(i)
+            continue
+        chars.append(char)
+        index.append(i)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        index.pop()
+    return "".join(chars), tuple(index)

@@ -1,0 +1,484 @@
+"""Measure extraction against hand-checked gold facts (format: ../shared/gold/README.md).
+
+Definitions (the numbers in the issue's floors mean exactly these):
+
+- **recall**: share of gold facts found. A gold fact is found when an extracted fact of
+  the same kind and council has an evidence span overlapping the gold quote's span. The
+  quote is located at its FIRST occurrence in the document text. A gold council that the
+  register does not know but that reads as joint ("Tri-borough") matches a fact of any
+  council.
+- of the found gold facts, one extracted fact is taken as *the* match: the one whose value
+  equals the gold value if there is one, else the one overlapping the quote most;
+- **value accuracy**: matched gold facts with a value whose match has the same value in
+  base units;
+- **service accuracy**: matched gold facts with a service whose match's service concept
+  carries the gold words as its prefLabel or an altLabel, or whose broader concepts do
+  (a more specific concept than the gold words is right: "extra care housing" for
+  "housing"; a more general one is not, since the graph promises the most specific);
+- **direction accuracy**: matched gold intentions whose match has the same direction;
+- **extracted**: facts extracted, counted as stated in the graph (once per council).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from carekg.councils import Register, default_register
+from carekg.errors import InputError, UnknownCouncilError
+from carekg.iris import slugify
+from carekg.loaders.attribute import JOINT
+from carekg.loaders.model import FACT_KINDS
+from carekg.resources import ontology_dir, queries_dir
+
+GOLD_TYPES = {
+    "spend": "Spend",
+    "quantity": "Capacity",
+    "contract": "ContractEvent",
+    "need": "NeedEstimate",
+    "intention": "CommissioningIntention",
+    "strategy": "StrategyReference",
+}
+QUERY_FILE = "evaluation-facts.rq"
+ANY_COUNCIL = "*"
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One extracted fact as evaluation sees it (from the pipeline or from the store)."""
+
+    document: str
+    kind: str  # cc class local name
+    council: str  # GSS code
+    start: int
+    end: int
+    value: Decimal | None = None
+    service: str | None = None  # concept slug
+    direction: str | None = None  # lower-case local name: "increase"
+    iri: str | None = None
+
+
+@dataclass(frozen=True)
+class GoldFact:
+    id: str
+    document: str
+    kind: str
+    council: str  # GSS code or ANY_COUNCIL
+    start: int  # -1: quote not in the text
+    end: int
+    value: Decimal | None
+    service: str | None
+    direction: str | None
+
+
+@dataclass
+class Score:
+    gold: int = 0
+    found: int = 0
+    value_total: int = 0
+    value_right: int = 0
+    service_total: int = 0
+    service_right: int = 0
+    direction_total: int = 0
+    direction_right: int = 0
+    extracted: int = 0
+
+    def add(self, other: Score) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @staticmethod
+    def _ratio(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def recall(self) -> float | None:
+        return self._ratio(self.found, self.gold)
+
+    @property
+    def value_accuracy(self) -> float | None:
+        return self._ratio(self.value_right, self.value_total)
+
+    @property
+    def service_accuracy(self) -> float | None:
+        return self._ratio(self.service_right, self.service_total)
+
+    @property
+    def direction_accuracy(self) -> float | None:
+        return self._ratio(self.direction_right, self.direction_total)
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = asdict(self)
+        for name in ("recall", "value_accuracy", "service_accuracy", "direction_accuracy"):
+            data[name] = getattr(self, name)
+        return data
+
+
+@dataclass
+class EvaluationReport:
+    """Scores per document and kind; ``missed`` lists the gold ids not found."""
+
+    scores: dict[str, dict[str, Score]] = field(default_factory=dict)
+    missed: dict[str, list[str]] = field(default_factory=dict)
+    wrong: dict[str, list[str]] = field(default_factory=dict)  # gold id: what was wrong
+
+    def score(self, document: str, kind: str) -> Score:
+        return self.scores.setdefault(document, {}).setdefault(kind, Score())
+
+    def by_kind(self) -> dict[str, Score]:
+        totals = {kind: Score() for kind in FACT_KINDS}
+        for kinds in self.scores.values():
+            for kind, score in kinds.items():
+                totals[kind].add(score)
+        return totals
+
+    def by_document(self) -> dict[str, Score]:
+        totals: dict[str, Score] = {}
+        for document, kinds in self.scores.items():
+            total = totals.setdefault(document, Score())
+            for score in kinds.values():
+                total.add(score)
+        return totals
+
+    def overall(self) -> Score:
+        total = Score()
+        for score in self.by_kind().values():
+            total.add(score)
+        return total
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "overall": self.overall().to_dict(),
+            "by_kind": {k: s.to_dict() for k, s in self.by_kind().items()},
+            "by_document": {d: s.to_dict() for d, s in self.by_document().items()},
+            "by_document_and_kind": {d: {k: s.to_dict() for k, s in kinds.items()}
+                                     for d, kinds in self.scores.items()},
+            "missed": self.missed,
+            "wrong": self.wrong,
+        }
+
+    def table(self) -> str:
+        """A plain-text table: one row per document and kind, then totals."""
+        header = ("document", "kind", "gold", "found", "recall", "value", "service",
+                  "direction", "extracted")
+        rows: list[tuple[str, ...]] = []
+        for document in sorted(self.scores):
+            for kind in FACT_KINDS:
+                if kind in self.scores[document]:
+                    rows.append(_row(document, kind, self.scores[document][kind]))
+            rows.append(_row(document, "all", self.by_document()[document]))
+        for kind, score in self.by_kind().items():
+            rows.append(_row("ALL", kind, score))
+        rows.append(_row("ALL", "all", self.overall()))
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                           for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+                 for r in (header, *rows)]
+        lines.insert(1, "-" * len(lines[0]))
+        return "\n".join(lines)
+
+
+def _row(document: str, kind: str, score: Score) -> tuple[str, ...]:
+    def pct(value: float | None, total: int) -> str:
+        return "-" if value is None else f"{value:.2f} ({total})"
+
+    return (document, kind, str(score.gold), str(score.found), pct(score.recall, score.gold),
+            pct(score.value_accuracy, score.value_total),
+            pct(score.service_accuracy, score.service_total),
+            pct(score.direction_accuracy, score.direction_total), str(score.extracted))
+
+
+# -- service labels ---------------------------------------------------------------------
+
+class ServiceLabels:
+    """Labels and broader concepts of the service scheme, by slug."""
+
+    def __init__(self, labels: Mapping[str, set[str]] | None = None,
+                 broader: Mapping[str, set[str]] | None = None) -> None:
+        self.labels = {k: {_norm(v) for v in vs} for k, vs in (labels or {}).items()}
+        self.broader = dict(broader or {})
+
+    @classmethod
+    def from_ontology(cls) -> ServiceLabels:
+        """From ontology/services.ttl when it exists (else slugs alone are compared)."""
+        path = ontology_dir() / "services.ttl"
+        if not path.is_file():
+            return cls()
+        from rdflib import Graph
+        from rdflib.namespace import SKOS
+
+        graph = Graph().parse(path)
+        labels: dict[str, set[str]] = {}
+        broader: dict[str, set[str]] = {}
+        for predicate in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+            for concept, label in graph.subject_objects(predicate):
+                labels.setdefault(_slug_of(str(concept)), set()).add(str(label))
+        for concept, parent in graph.subject_objects(SKOS.broader):
+            broader.setdefault(_slug_of(str(concept)), set()).add(_slug_of(str(parent)))
+        return cls(labels, broader)
+
+    def matches(self, slug: str | None, gold_words: str) -> bool:
+        if not slug:
+            return False
+        wanted = _norm(gold_words)
+        seen: set[str] = set()
+        todo = [slug]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if wanted in self.labels.get(current, set()) or slugify(gold_words) == current:
+                return True
+            todo.extend(self.broader.get(current, ()))
+        return False
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.casefold())).strip()
+
+
+def _slug_of(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+# -- gold -------------------------------------------------------------------------------
+
+def read_gold(gold_dir: Path, document: str, text: str, register: Register) -> list[GoldFact]:
+    """The gold facts of one document, located in its text."""
+    path = Path(gold_dir) / f"{document}.jsonl"
+    facts: list[GoldFact] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            kind = GOLD_TYPES[data["type"]]
+        except (json.JSONDecodeError, KeyError) as exc:
+            raise InputError(path, f"line {number}: not a gold fact ({exc})") from exc
+        quote = data.get("quote") or ""
+        start = text.find(quote) if quote else -1
+        facts.append(GoldFact(
+            id=str(data.get("id", f"{document}-{number}")),
+            document=document,
+            kind=kind,
+            council=_gold_council(str(data.get("council") or ""), register),
+            start=start,
+            end=start + len(quote) if start >= 0 else -1,
+            value=_decimal(data.get("value")),
+            service=data.get("service") or None,
+            direction=(data.get("direction") or None),
+        ))
+    return facts
+
+
+def _gold_council(name: str, register: Register) -> str:
+    try:
+        return register.resolve(name).gss_code
+    except UnknownCouncilError:
+        if JOINT.search(name) or not name:
+            return ANY_COUNCIL
+        raise
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+# -- comparison -------------------------------------------------------------------------
+
+def evaluate(facts_by_document: Mapping[str, Sequence[FactRow]], gold_dir: Path,
+             texts: Mapping[str, str], register: Register | None = None,
+             services: ServiceLabels | None = None) -> EvaluationReport:
+    """Compare extracted facts with the gold facts of every document that has a gold file
+    (``texts`` gives each document's text, to locate the gold quotes)."""
+    register = register or default_register()
+    services = services if services is not None else ServiceLabels.from_ontology()
+    report = EvaluationReport()
+    for document, text in sorted(texts.items()):
+        if not (Path(gold_dir) / f"{document}.jsonl").is_file():
+            continue
+        facts = list(facts_by_document.get(document, ()))
+        for fact in facts:
+            report.score(document, fact.kind).extracted += 1
+        for gold in read_gold(gold_dir, document, text, register):
+            _judge(report, gold, facts, services)
+    return report
+
+
+def _judge(report: EvaluationReport, gold: GoldFact, facts: Sequence[FactRow],
+           services: ServiceLabels) -> None:
+    score = report.score(gold.document, gold.kind)
+    score.gold += 1
+    matches = [f for f in facts if f.kind == gold.kind
+               and (gold.council == ANY_COUNCIL or f.council == gold.council)
+               and gold.start >= 0 and f.start < gold.end and gold.start < f.end]
+    if not matches:
+        report.missed.setdefault(gold.document, []).append(gold.id)
+        return
+    score.found += 1
+    chosen = max(matches, key=lambda f: (gold.value is not None and f.value == gold.value,
+                                         min(f.end, gold.end) - max(f.start, gold.start)))
+    problems = []
+    if gold.value is not None:
+        score.value_total += 1
+        if chosen.value is not None and chosen.value == gold.value:
+            score.value_right += 1
+        else:
+            problems.append(f"value {chosen.value} != {gold.value}")
+    if gold.service:
+        score.service_total += 1
+        if services.matches(chosen.service, gold.service):
+            score.service_right += 1
+        else:
+            problems.append(f"service {chosen.service} != {gold.service!r}")
+    if gold.direction:
+        score.direction_total += 1
+        if (chosen.direction or "").casefold() == gold.direction.casefold():
+            score.direction_right += 1
+        else:
+            problems.append(f"direction {chosen.direction} != {gold.direction}")
+    if problems:
+        report.wrong[gold.id] = "; ".join(problems)
+
+
+# -- from the pipeline ------------------------------------------------------------------
+
+def rows_of_loaded(loaded: object) -> list[FactRow]:
+    """The facts of a pipeline result, one row per council as the graph states them."""
+    record = loaded.record  # type: ignore[attr-defined]
+    rows: list[FactRow] = []
+    seen: set[tuple[object, ...]] = set()
+    for candidate in loaded.candidates:  # type: ignore[attr-defined]
+        councils = ((candidate.council,) if candidate.council
+                    else candidate.sentence.councils or record.councils)
+        for council in councils:
+            row = FactRow(record.id, candidate.kind, council, candidate.start, candidate.end,
+                          _decimal(candidate.value), candidate.service,
+                          candidate.direction.casefold() if candidate.direction else None)
+            key = (row.kind, row.council, row.start, row.end, row.value, row.service,
+                   row.direction)
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return rows
+
+
+# -- from the store ---------------------------------------------------------------------
+
+def evaluation_query() -> str:
+    """The SPARQL that lists facts for evaluation (queries/evaluation-facts.rq)."""
+    return (queries_dir() / QUERY_FILE).read_text(encoding="utf-8")
+
+
+QUERY_VARIABLES = ("fact", "kind", "council", "document", "start", "end", "value", "service",
+                   "direction")
+
+
+def rows_from_results(results: Iterable[Mapping[str, object] | Sequence[object]]) -> list[
+        FactRow]:
+    """FactRows from the query's result rows (mappings by variable name, or sequences in
+    the order of :data:`QUERY_VARIABLES`); terms may be rdflib or pyoxigraph terms."""
+    rows = []
+    for result in results:
+        if isinstance(result, Mapping):
+            get = {name: result.get(name) for name in QUERY_VARIABLES}
+        else:
+            get = dict(zip(QUERY_VARIABLES, result, strict=False))
+        value = {name: _term(term) for name, term in get.items()}
+        rows.append(FactRow(
+            document=_slug_of(value["document"] or ""),
+            kind=_slug_of(value["kind"] or ""),
+            council=_slug_of(value["council"] or ""),
+            start=int(value["start"] or 0),
+            end=int(value["end"] or 0),
+            value=_decimal(value["value"]),
+            service=_slug_of(value["service"]) if value["service"] else None,
+            direction=_slug_of(value["direction"]).casefold() if value["direction"] else None,
+            iri=value["fact"],
+        ))
+    return rows
+
+
+def _term(term: object) -> str | None:
+    if term is None:
+        return None
+    value = getattr(term, "value", None)  # pyoxigraph terms
+    return str(value) if isinstance(value, str) else str(term)
+
+
+def evaluate_store(query_fn: Callable[[str], Iterable[object]], gold_dir: Path,
+                   text_of: Callable[[str], str], register: Register | None = None,
+                   services: ServiceLabels | None = None) -> EvaluationReport:
+    """Evaluate the facts of a built store. ``query_fn`` runs SPARQL on the store;
+    ``text_of`` gives the text a document's offsets index (the stored text for PDF/HTML).
+    Documents with a gold file but no facts in the store still count (recall 0)."""
+    rows = rows_from_results(query_fn(evaluation_query()))  # type: ignore[arg-type]
+    by_document: dict[str, list[FactRow]] = {}
+    for row in rows:
+        by_document.setdefault(row.document, []).append(row)
+    documents = {p.stem for p in Path(gold_dir).glob("*.jsonl")}
+    texts = {}
+    for document in documents:
+        try:
+            texts[document] = text_of(document)
+        except (KeyError, FileNotFoundError, InputError):
+            continue
+    return evaluate(by_document, gold_dir, texts, register, services)
+
+
+# -- command line (for developers: `python -m carekg.loaders.evaluate`) ------------------
+
+def evaluate_corpus(corpus_dir: Path, gold_dir: Path) -> tuple[EvaluationReport, list[object]]:
+    """Run the pipeline over a corpus and evaluate it."""
+    from carekg.iris import Iris
+    from carekg.loaders.manifest import read_manifest
+    from carekg.loaders.pipeline import load_document
+
+    register = default_register()
+    records = read_manifest(corpus_dir, register)
+    loaded = [load_document(record, Iris(), register) for record in records]
+    facts = {doc.record.id: rows_of_loaded(doc) for doc in loaded}
+    texts = {doc.record.id: doc.text.text for doc in loaded}
+    return evaluate(facts, gold_dir, texts, register), loaded
+
+
+def main(argv: list[str] | None = None) -> int:
+    from carekg.resources import corpus_dir
+
+    parser = argparse.ArgumentParser(prog="python -m carekg.loaders.evaluate",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=corpus_dir())
+    parser.add_argument("--gold", type=Path, default=Path("/work/shared/gold"))
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--missed", action="store_true", help="list missed and wrong gold ids")
+    args = parser.parse_args(argv)
+    if not args.gold.is_dir():
+        print(f"{args.gold}: no gold directory", file=sys.stderr)
+        return 1
+    report, _ = evaluate_corpus(args.corpus, args.gold)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, default=str))
+    else:
+        print(report.table())
+        if args.missed:
+            for document, ids in report.missed.items():
+                print(f"missed {document}: {' '.join(ids)}")
+            for gold_id, problem in report.wrong.items():
+                print(f"wrong {gold_id}: {problem}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Stage 2, segment: text becomes sections, sentences, list items and table rows.
+
+Councils' documents reach us as Markdown, as text pasted from Word, or as text pulled out
+of PDFs (lines broken mid-word with '-', often a blank line after every line). The rules
+below read the layout of the genre, not of any one file: headings are recognised by their
+shape (markdown '#', numbering, capitals, a short line without a full stop that is
+followed by body text, a 'Service name – ...' lead-in), sentences are split on full stops
+that are not abbreviations or decimals, and a sentence may run across line breaks; its
+span still covers the original characters, so ``text[start:end] == sentence.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from carekg.loaders.model import DocumentText, Section, Sentence
+
+# Heading levels for the shapes that carry no explicit level.
+CAPS_LEVEL = 1
+SHORT_LEVEL = 3
+LEAD_IN_LEVEL = 9  # below every heading: a lead-in names the service of one paragraph
+
+MAX_HEADING_CHARS = 100
+MAX_HEADING_WORDS = 14
+MAX_LEAD_IN_WORDS = 7
+
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=[A-Z‘“'\"(])")
+_BULLET = re.compile(
+    r"^(?:[-*•■▪◦●○·►➢✓–—]|o(?=\s)|\(\d{1,2}\)|\d{1,2}[.)](?=\s)|\([a-z]{1,3}\)|[a-z][.)](?=\s)"
+    r"|\([ivx]{1,5}\))\s+"
+)
+_LEAD_IN = re.compile(
+    r"^([A-Z][^\s.:;!?–—]*(?:\s+[^\s.:;!?–—]+){0,"
+    + str(MAX_LEAD_IN_WORDS - 1)
+    + r"}?)\s*(?:\s[–—-]\s|:\s)\s*(?=[A-Z0-9£“‘\"'(])"
+)
+_TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_CONNECTORS = frozenset(
+    "and or of the to for with in a an by on at from as that which & - – with our their "
+    "its is are be will".split()
+)
+_COLON_STARTERS = frozenset("this these it we they there our as in for such the following "
+                            "if when where please".split())
+#: Words that end with a full stop without ending a sentence (compared in lower case).
+ABBREVIATIONS = frozenset(
+    "c ca approx approx est e.g eg i.e ie etc vs cf mr mrs ms dr cllr prof st inc ltd co "
+    "dept govt fig figs para paras ref vol pp p jan feb mar apr jun jul aug sep sept oct "
+    "nov dec mon tue wed thu fri sat sun min max incl excl av avg nb n.b viz".split()
+)
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})  # "No. 5": only before a number
+
+
+@dataclass
+class _Line:
+    start: int  # offset of the first non-blank character
+    end: int  # offset after the last non-blank character
+    text: str
+    kind: str = "body"  # body, heading, bullet, table, item
+    level: int = 0
+    title_start: int = 0  # where the heading or item text begins (after '#', bullet)
+    blanks_before: int = 0
+
+
+def segment(document: DocumentText) -> list[Sentence]:
+    """Sentences, list items, table rows and headings in document order, each with the
+    section it sits in."""
+    text = document.text
+    lines = _lines(text)
+    double = _double_spaced(lines)
+    _classify(lines, double)
+    sections = _sections(lines, len(text))
+    sentences: list[Sentence] = []
+    for block_lines, kind in _blocks(lines, double):
+        for start, end in _split(text, block_lines, kind):
+            sentences.append(
+                Sentence(
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    section=_section_at(sections, start),
+                    is_table_row=kind == "table",
+                    is_heading=kind == "heading",
+                    is_list_item=kind in ("bullet", "item"),
+                )
+            )
+    return sentences
+
+
+def sections_of(sentences: list[Sentence]) -> list[Section]:
+    """The distinct sections the sentences sit in, in document order."""
+    seen: dict[tuple[int, str], Section] = {}
+    for sentence in sentences:
+        section = sentence.section
+        while section is not None:
+            seen.setdefault((section.start, section.title), section)
+            section = section.parent
+    return sorted(seen.values(), key=lambda s: (s.start, s.level))
+
+
+# -- lines -------------------------------------------------------------------------------
+
+def _lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    blanks = 0
+    offset = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            start = offset + lead
+            lines.append(_Line(start, start + len(stripped), stripped, title_start=start,
+                               blanks_before=blanks))
+            blanks = 0
+        else:
+            blanks += 1
+        offset += len(raw) + 1
+    return lines
+
+
+def _double_spaced(lines: list[_Line]) -> bool:
+    """PDF-extracted text with a blank line after every line: there a single blank line is
+    a line wrap, not a paragraph break."""
+    if len(lines) < 20:
+        return False
+    single = sum(1 for line in lines[1:] if line.blanks_before == 1)
+    return single / (len(lines) - 1) > 0.6
+
+
+def _hard_break(line: _Line, double: bool) -> bool:
+    return line.blanks_before >= (3 if double else 1)
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _is_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and len(text) <= 80
+
+
+def _heading_shaped(text: str) -> bool:
+    """Short, starts like a title and does not read as the start of a running sentence."""
+    if len(text) > MAX_HEADING_CHARS or _word_count(text) > MAX_HEADING_WORDS:
+        return False
+    first = text[0]
+    if not (first.isupper() or first.isdigit() or first in "‘“'\"("):
+        return False
+    last_word = text.split()[-1].casefold()
+    if last_word in _CONNECTORS or text.endswith(("-", ",", "/")):
+        return False
+    if text.endswith(":"):
+        words = text.casefold().split()
+        return len(words) <= 8 and words[0] not in _COLON_STARTERS
+    return not _TERMINAL.search(text)
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
+
+
+def _classify(lines: list[_Line], double: bool) -> None:
+    for line in lines:
+        text = line.text
+        if "\t" in text:
+            line.kind = "table"
+            continue
+        markdown = _MARKDOWN.match(text)
+        if markdown and markdown.group(2):
+            line.kind, line.level = "heading", len(markdown.group(1))
+            line.title_start = line.start + markdown.start(2)
+            continue
+        numbered = _NUMBERED.match(text)
+        if numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":"):
+            line.kind, line.level = "heading", numbered.group(1).count(".") + 1
+            continue
+        bullet = _BULLET.match(text)
+        if bullet and len(text) > bullet.end():
+            line.kind = "bullet"
+            line.title_start = line.start + bullet.end()
+            again = _BULLET.match(text[bullet.end():])  # "- (1) approve ..."
+            if again and len(text) > bullet.end() + again.end():
+                line.title_start += again.end()
+    _mark_short_headings(lines, double)
+
+
+def _mark_short_headings(lines: list[_Line], double: bool) -> None:
+    """Short title-like lines followed by body text are headings; a run of three or more
+    such lines with no blank between them is an unbulleted list instead."""
+    candidates = [
+        line.kind == "body" and (_heading_shaped(line.text) or _is_caps(line.text))
+        for line in lines
+    ]
+    run_start = 0
+    for i in range(len(lines) + 1):
+        if i == len(lines) or not candidates[i] or (i > run_start and
+                                                    _hard_break(lines[i], double)):
+            if i - run_start >= 3 and not double:
+                for j in range(run_start, i):
+                    lines[j].kind = "item"
+                    candidates[j] = False
+            run_start = i + 1 if i < len(lines) and not candidates[i] else i
+    for i, line in enumerate(lines):
+        if not candidates[i]:
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        previous = lines[i - 1] if i > 0 else None
+        if following is not None and following.kind == "body" and _starts_lower(following.text):
+            continue  # the line wraps into a running sentence
+        if (previous is not None and previous.kind in ("body", "bullet")
+                and not _hard_break(line, double) and not _TERMINAL.search(previous.text)
+                and not candidates[i - 1]):
+            continue  # the tail of a wrapped sentence
+        if following is None and not _is_caps(line.text):
+            continue
+        line.kind = "heading"
+        line.level = CAPS_LEVEL if _is_caps(line.text) else SHORT_LEVEL
+
+
+# -- sections ----------------------------------------------------------------------------
+
+def _sections(lines: list[_Line], text_end: int) -> list[Section]:
+    marks: list[tuple[int, int, str]] = []  # (start, level, title)
+    for line in lines:
+        if line.kind == "heading":
+            marks.append((line.title_start, line.level, line.text[line.title_start -
+                                                                   line.start:]))
+        elif line.kind in ("body", "bullet"):
+            lead = _LEAD_IN.match(line.text[line.title_start - line.start:])
+            if lead:
+                marks.append((line.title_start, LEAD_IN_LEVEL, lead.group(1).strip()))
+    sections: list[Section] = []
+    stack: list[Section] = []
+    for i, (start, level, title) in enumerate(marks):
+        end = next((s for s, lv, _ in marks[i + 1:] if lv <= level), text_end)
+        while stack and (stack[-1].level >= level or stack[-1].end <= start):
+            stack.pop()
+        section = Section(title=_squash(title), level=level, start=start, end=end,
+                          parent=stack[-1] if stack else None)
+        sections.append(section)
+        stack.append(section)
+    return sections
+
+
+def _section_at(sections: list[Section], offset: int) -> Section | None:
+    """The most recent heading at or before the offset (it is the innermost section)."""
+    low, high = 0, len(sections)
+    while low < high:
+        mid = (low + high) // 2
+        if sections[mid].start <= offset:
+            low = mid + 1
+        else:
+            high = mid
+    return sections[low - 1] if low else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+
+
+# -- blocks and sentences ----------------------------------------------------------------
+
+def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
+    """Runs of lines read as one unit: a paragraph, one list item, one row, one heading."""
+    blocks: list[tuple[list[_Line], str]] = []
+    for line in lines:
+        if line.kind in ("heading", "table", "bullet", "item"):
+            blocks.append(([line], line.kind))
+            continue
+        if blocks and blocks[-1][1] in ("body", "bullet") and _continues(
+                blocks[-1][0][-1], line, double):
+            blocks[-1][0].append(line)
+        else:
+            blocks.append(([line], "body"))
+    return blocks
+
+
+def _continues(previous: _Line, line: _Line, double: bool) -> bool:
+    open_end = not _TERMINAL.search(previous.text)
+    if not _hard_break(line, double) and (line.blanks_before == 0 or double):
+        return open_end or _starts_lower(line.text)
+    # across a blank line only a sentence that was visibly cut off continues
+    if line.blanks_before > (3 if double else 1):
+        return False
+    return open_end and (_starts_lower(line.text) or len(previous.text) >= 60)
+
+
+def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
+    """Sentence spans [start, end) in document offsets."""
+    if kind in ("heading", "table"):
+        first = lines[0]
+        return [(first.title_start, first.end)] if first.title_start < first.end else []
+    # the logical text: line contents joined by one space, each char mapped to its offset
+    chars: list[str] = []
+    where: list[int] = []
+    for n, line in enumerate(lines):
+        begin = line.title_start if n == 0 else line.start
+        if n:
+            chars.append(" ")
+            where.append(begin - 1)
+        chars.append(text[begin:line.end])
+        where.extend(range(begin, line.end))
+    logical = "".join(chars)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(logical):
+        cut = match.end()
+        if not _is_boundary(logical, match.start(), cut):
+            continue
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, len(logical)))
+    result: list[tuple[int, int]] = []
+    for begin, end in spans:
+        piece = logical[begin:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        begin, end = begin + lead, end - trail
+        if begin < end and any(c.isalnum() for c in logical[begin:end]):
+            result.append((where[begin], where[end - 1] + 1))
+    return result
+
+
+def _is_boundary(logical: str, punct_start: int, cut: int) -> bool:
+    rest = logical[cut:].lstrip()
+    if not rest:
+        return False
+    following = rest[0]
+    if following.islower():
+        return False
+    if not (following.isupper() or following.isdigit() or following in "£$€‘“'\"([•-–—■"):
+        return False
+    if logical[punct_start] != ".":
+        return True
+    word_match = re.search(r"([\w.]+)$", logical[:punct_start])
+    if not word_match:
+        return True
+    word = word_match.group(1).casefold().strip(".")
+    if word in ABBREVIATIONS:
+        return False
+    if word in _NUMBER_ABBREVIATIONS and following.isdigit():
+        return False
+    if len(word) == 1 and word.isalpha() and logical[punct_start - 2:punct_start - 1] in (
+            " ", ".", "") and word_match.group(1).isupper():
+        return False  # an initial: "J. Smith"
+    return True
