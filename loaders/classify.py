@@ -1,0 +1,204 @@
+"""Classify a sentence against the SKOS vocabularies: service, population group, unit,
+procurement route and direction.
+
+Synonyms live in the taxonomies (``ontology/*.ttl``, read through
+:mod:`carekg.vocabularies`), never in Python: a label the classifier should know is an
+altLabel or hiddenLabel there. The classifier prefers the sentence to its section heading
+and the most specific concept to a broader one, because a researcher asking about
+"extra care housing" should not get "accommodation-based care".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from carekg import vocabularies
+from carekg.errors import InputError
+from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    slug: str
+    start: int
+    end: int
+    depth: int
+
+
+@cache
+def _ancestry(scheme: str) -> dict[str, frozenset[str]]:
+    """slug -> slugs of every broader concept, transitively."""
+    try:
+        concepts = vocabularies.concepts(scheme)
+    except (InputError, FileNotFoundError):
+        return {}
+    by_iri = {c.iri: c for c in concepts}
+    result: dict[str, frozenset[str]] = {}
+    for concept in concepts:
+        seen: set[str] = set()
+        stack = list(concept.broader)
+        while stack:
+            parent = by_iri.get(stack.pop())
+            if parent and parent.slug not in seen:
+                seen.add(parent.slug)
+                stack.extend(parent.broader)
+        result[concept.slug] = frozenset(seen)
+    return result
+
+
+def _is_acronym(label: str) -> bool:
+    letters = [ch for ch in label if ch.isalpha()]
+    return bool(letters) and len(label) <= 6 and sum(ch.isupper() for ch in letters) >= 2
+
+
+@cache
+def _label_patterns(scheme: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """One compiled pattern per concept: (pattern, slug); acronyms match case-sensitively."""
+    try:
+        concepts = vocabularies.concepts(scheme)
+    except (InputError, FileNotFoundError):
+        return ()
+    patterns = []
+    for concept in concepts:
+        if scheme == "services" and not concept.broader and concept.slug == "services":
+            continue
+        plain = [label for label in concept.labels if not _is_acronym(label)]
+        acronyms = [label for label in concept.labels if _is_acronym(label)]
+        if plain:
+            patterns.append((re.compile(_flexible(plain), re.IGNORECASE), concept.slug))
+        if acronyms:
+            patterns.append((re.compile(phrase_pattern(acronyms)), concept.slug))
+    return tuple(patterns)
+
+
+def _flexible(labels: list[str]) -> str:
+    """Labels as a pattern tolerant of the text's apostrophes and hyphens."""
+    pattern = phrase_pattern(labels)
+    return pattern.replace("'", "['’‘]?").replace(r"\-", r"[-\s]?")
+
+
+def label_hits(scheme: str, text: str) -> list[LabelHit]:
+    """Every label of the scheme found in the text, most specific first where they overlap."""
+    ancestry = _ancestry(scheme)
+    hits = []
+    for pattern, slug in _label_patterns(scheme):
+        for m in pattern.finditer(text):
+            hits.append(LabelHit(slug, m.start(), m.end(), len(ancestry.get(slug, ()))))
+    # Drop a hit inside a longer hit ("care homes" inside "dementia nursing care homes")
+    # and a concept whose narrower concept was also found.
+    kept = [
+        h for h in hits
+        if not any(o is not h and o.start <= h.start and h.end <= o.end
+                   and (o.end - o.start) > (h.end - h.start) for o in hits)
+    ]
+    found = {h.slug for h in kept}
+    kept = [h for h in kept if not any(h.slug in ancestry.get(o, ()) for o in found)]
+    kept.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    return kept
+
+
+def _choose(hits: list[LabelHit], anchor: int | None) -> str | None:
+    if not hits:
+        return None
+    if anchor is not None:
+        after = [h for h in hits if h.start >= anchor]
+        if after:
+            return after[0].slug
+    return hits[0].slug
+
+
+def classify_service(text: str, heading: str | None = None, anchor: int | None = None) -> str | None:
+    """Slug of the service the text is about: the first named at or after ``anchor``
+    (the figure or verb the fact hangs on), else the first in the text, else the heading's."""
+    chosen = _choose(label_hits("services", text), anchor)
+    if chosen is None and heading:
+        chosen = _choose(label_hits("services", heading), None)
+    return chosen
+
+
+def classify_population(text: str, heading: str | None = None, anchor: int | None = None) -> str | None:
+    """Slug of the population group the text counts or describes."""
+    chosen = _choose(label_hits("population-groups", text), anchor)
+    if chosen is None and heading:
+        chosen = _choose(label_hits("population-groups", heading), None)
+    return chosen
+
+
+@cache
+def _unit_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    try:
+        concepts = vocabularies.concepts("units")
+    except (InputError, FileNotFoundError):
+        return index
+    for concept in concepts:
+        for label in (*concept.labels, concept.slug, concept.notation or ""):
+            if label:
+                index.setdefault(label.lower(), concept.slug)
+    return index
+
+
+def unit_slug(name: str | None) -> str | None:
+    """Slug of the unit concept with this label, slug or notation ("GBP/year", "beds")."""
+    if not name:
+        return None
+    return _unit_index().get(name.lower())
+
+
+def classify_route(text: str) -> str | None:
+    """Slug of the procurement route the text names, if any."""
+    hits = label_hits("procurement-routes", text)
+    return hits[0].slug if hits else None
+
+
+@dataclass(frozen=True)
+class DirectionHit:
+    direction: str  # local name of a cc: direction ("Increase")
+    start: int
+    end: int
+
+
+def direction_hits(text: str, start: int = 0) -> list[DirectionHit]:
+    """Direction terms of ``rules.yaml`` from ``start`` on, earliest and longest first."""
+    hits = []
+    for direction, pattern in compiled_map("direction_terms"):
+        for m in pattern.finditer(text, start):
+            hits.append(DirectionHit(direction, m.start(), m.end()))
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    # A shorter term inside a longer one ("increase" in "no significant increase") goes.
+    return [h for h in hits if not any(
+        o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+        for o in hits)]
+
+
+def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
+    """(direction, offset of its term) that the words after ``start`` commit to.
+
+    The first direction term wins, except that an increase or decrease named as the object
+    of a procuring, developing or reviewing verb ("commission an increase in", "develop
+    additional") wins over that verb, because the object says what changes."""
+    hits = direction_hits(text, start)
+    if not hits:
+        return None
+    first = hits[0]
+    if first.direction in ("Procure", "Develop", "Review"):
+        for other in hits[1:]:
+            if other.start - first.end > 25:
+                break
+            if other.direction in ("Increase", "Decrease"):
+                return other.direction, other.start
+    return first.direction, first.start
+
+
+def need_source(text: str) -> str | None:
+    """Name of the data source a need figure cites (POPPI, PANSI, Census...), if any."""
+    for name, pattern in compiled_map("need_sources"):
+        if pattern.search(text):
+            return name
+    return None
+
+
+def strategy_stop_words() -> frozenset[str]:
+    return frozenset(load_rules()["strategy_connectors"])

@@ -1,0 +1,49 @@
+"""Extract candidate facts of the six kinds from segmented sentences.
+
+The entry point :func:`extract_candidates` runs every extractor over every sentence; each
+extractor reads the sentence through the same :class:`SentenceView` (figures, periods and
+clause spans found once). Extractors are general rules of the genre (``rules.yaml``), not
+knowledge of particular documents.
+"""
+
+from __future__ import annotations
+
+from carekg.loaders.extract.common import SentenceView
+from carekg.loaders.extract.contract_event import extract_contract_events
+from carekg.loaders.extract.counts import extract_counts
+from carekg.loaders.extract.intention import extract_intentions
+from carekg.loaders.extract.spend import extract_spend
+from carekg.loaders.extract.strategy_reference import extract_strategy_references
+from carekg.loaders.model import Candidate, DocumentRecord, Sentence
+
+__all__ = ["extract_candidates", "extract_sentence"]
+
+
+def extract_sentence(sentence: Sentence, record: DocumentRecord) -> list[Candidate]:
+    """Every candidate fact of one sentence (a sentence may hold several)."""
+    view = SentenceView.of(sentence, record)
+    intentions = extract_intentions(view)
+    candidates = [
+        *extract_spend(view),
+        *extract_counts(view, has_intention=bool(intentions)),
+        *extract_contract_events(view),
+        *intentions,
+        *extract_strategy_references(view),
+    ]
+    return candidates
+
+
+def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> list[Candidate]:
+    """Candidate facts of a document's sentences, in document order, without duplicates.
+
+    The same fact stated twice at different places stays twice: each is evidence."""
+    out: list[Candidate] = []
+    for sentence in sentences:
+        seen: set[tuple[object, ...]] = set()
+        for candidate in extract_sentence(sentence, record):
+            key = (candidate.kind, candidate.start, candidate.end, candidate.value,
+                   candidate.direction, candidate.title)
+            if key not in seen:
+                seen.add(key)
+                out.append(candidate)
+    return out

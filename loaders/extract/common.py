@@ -1,0 +1,109 @@
+"""What every extractor needs from one sentence: its figures, periods and clause spans.
+
+Sentences are read through a mask that blanks Markdown emphasis ("**dementia**") with
+spaces of the same length, so that patterns see plain words and offsets stay those of the
+document text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from carekg.loaders.extract.money import Money, find_money
+from carekg.loaders.extract.periods import Period, find_periods
+from carekg.loaders.extract.quantities import Quantity, find_quantities
+from carekg.loaders.model import Candidate, DocumentRecord, Sentence
+
+_MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
+_CLAUSE_BREAK = re.compile(r"[;:,–—(]|\s(?:and|to|while|whilst|but|compared)\s|\s-\s")
+_ACT = re.compile(r"\b(?:Act|Regulations|Census)\s*$")
+
+
+@dataclass
+class SentenceView:
+    """One sentence prepared for extraction; offsets are relative to ``text``."""
+
+    sentence: Sentence
+    record: DocumentRecord
+    text: str  # masked text, same length as sentence.text
+    heading: str | None
+    money: list[Money] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, sentence: Sentence, record: DocumentRecord) -> SentenceView:
+        text = _MASK.sub(" ", sentence.text)
+        periods = [p for p in find_periods(text, record.issued)
+                   if not _ACT.search(text[max(0, p.start - 15) : p.start])]
+        return cls(
+            sentence=sentence,
+            record=record,
+            text=text,
+            heading=sentence.section.title if sentence.section else None,
+            money=find_money(text),
+            periods=periods,
+            quantities=find_quantities(text),
+        )
+
+    def candidate(self, kind: str, start: int = 0, end: int | None = None, **values: object) -> Candidate:
+        """A candidate whose evidence is text[start:end] of this sentence, trimmed."""
+        end = len(self.text) if end is None else end
+        raw = self.sentence.text
+        while start < end and raw[start] in " \t\n,;:–—-":
+            start += 1
+        while end > start and raw[end - 1] in " \t\n,;:–—-":
+            end -= 1
+        if start >= end:
+            start, end = 0, len(raw)
+        return Candidate(kind=kind, sentence=self.sentence,
+                         start=self.sentence.start + start, end=self.sentence.start + end,
+                         **values)  # type: ignore[arg-type]
+
+
+def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """For each figure span, the part of the sentence that belongs to it.
+
+    With one figure that is the whole sentence. With several, the sentence is cut between
+    neighbouring figures at the last clause break ("," ";" " and " " to ") in the gap, so
+    that "from £358m in 2010/11 to £294m in 2019/20" gives each amount its own year."""
+    if len(figures) <= 1:
+        return [(0, len(text))] * len(figures)
+    cuts = [0]
+    for (_, end), (start, _) in zip(figures, figures[1:], strict=False):
+        gap = text[end:start]
+        breaks = list(_CLAUSE_BREAK.finditer(gap))
+        cuts.append(end + (breaks[-1].start() if breaks else len(gap) // 2))
+    cuts.append(len(text))
+    return [(cuts[i], cuts[i + 1]) for i in range(len(figures))]
+
+
+def period_in(periods: list[Period], start: int, end: int, prefer: int | None = None) -> Period | None:
+    """The period inside [start, end), the nearest after ``prefer`` if given."""
+    inside = [p for p in periods if start <= p.start and p.end <= end]
+    if not inside:
+        return None
+    if prefer is not None:
+        after = [p for p in inside if p.start >= prefer]
+        if after:
+            return after[0]
+    return inside[0]
+
+
+def period_values(period: Period | None) -> dict[str, object]:
+    if period is None:
+        return {}
+    return {"period_label": period.label, "period_start": period.start_date,
+            "period_end": period.end_date}
+
+
+def issued_year(record: DocumentRecord) -> dict[str, object]:
+    """The period of "currently": the calendar year the document was issued."""
+    match = re.match(r"(\d{4})", record.issued or "")
+    if not match:
+        return {}
+    year = int(match.group(1))
+    return {"period_label": str(year), "period_start": date(year, 1, 1),
+            "period_end": date(year, 12, 31)}

@@ -1,0 +1,121 @@
+"""Amounts of money in English prose and tables: "£0.252m", "c.£392k", "£13 million".
+
+Values are exact Decimals in pounds (never floats: £17.4m must be 17400000, not
+17399999.999...). A rate per week, hour, day or head is kept apart from a yearly or total
+amount because a unit price is not a council's spend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE = r"\s?(?:bn|billion|mn|million|m|k|thousand)(?![a-z])"
+_MULTIPLIERS = {
+    "bn": Decimal(10) ** 9,
+    "billion": Decimal(10) ** 9,
+    "mn": Decimal(10) ** 6,
+    "million": Decimal(10) ** 6,
+    "m": Decimal(10) ** 6,
+    "k": Decimal(10) ** 3,
+    "thousand": Decimal(10) ** 3,
+}
+_AMOUNT = re.compile(
+    rf"£\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"
+    rf"(?:\s?(?:-|–|to)\s?£?\s?(?P<num2>{_NUM})(?P<scale2>{_SCALE})?)?",
+    re.IGNORECASE,
+)
+# An amount written without "£" ("c.18.3m per annum"): accepted only after an
+# approximation marker and with a scale word, where nothing but money reads that way.
+_BARE = re.compile(rf"(?<![\w£,])(?<!\d\.)(?P<num>{_NUM})(?P<scale>\s?(?:bn|m|million|billion))(?![a-z])",
+                   re.IGNORECASE)
+_BARE_BEFORE = re.compile(r"(?:\bc\.?|\bcirca|\bapproximately|\baround)\s?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Money:
+    """One amount found in a text; offsets are relative to that text."""
+
+    value: Decimal
+    start: int
+    end: int  # end of the amount and of its rate phrase, if any
+    approximate: bool = False
+    rate: str | None = None  # "year", "week", "hour", "day", "head" or None (a total)
+    high: Decimal | None = None  # upper bound of a range ("£1m-£2m")
+
+    @property
+    def is_range(self) -> bool:
+        return self.high is not None
+
+
+def to_decimal(number: str, scale: str | None = None) -> Decimal:
+    """Exact value of "1,424,000" or "17.4" with scale "m"; whole numbers lose their ".0"."""
+    value = Decimal(number.replace(",", ""))
+    if scale:
+        value *= _MULTIPLIERS[scale.strip().lower()]
+    integral = value.to_integral_value()
+    return integral if value == integral else value.normalize()
+
+
+def _approximate_before() -> re.Pattern[str]:
+    return re.compile(phrase_pattern(load_rules()["approximate_markers"]) + r"\s*$", re.IGNORECASE)
+
+
+def _rates() -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (rate, re.compile(r"\s*" + phrase_pattern(words), re.IGNORECASE))
+        for rate, words in load_rules()["money_rates"].items()
+    ]
+
+
+def is_approximate_before(text: str, start: int) -> bool:
+    """True when the words just before ``start`` mark the figure as approximate."""
+    window = text[max(0, start - 40) : start]
+    return bool(_approximate_before().search(window))
+
+
+def find_money(text: str) -> list[Money]:
+    """Every amount of money in ``text``, in order."""
+    found: list[Money] = []
+    spans: list[tuple[int, int]] = []
+    for match in _AMOUNT.finditer(text):
+        found.append(_build(text, match, ranged=True))
+        spans.append(match.span())
+    for match in _BARE.finditer(text):
+        if any(s <= match.start() < e for s, e in spans):
+            continue
+        if not _BARE_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+            continue
+        found.append(_build(text, match, ranged=False))
+    found.sort(key=lambda money: money.start)
+    return found
+
+
+def _build(text: str, match: re.Match[str], ranged: bool) -> Money:
+    scale = match.group("scale")
+    high = None
+    if ranged and match.group("num2"):
+        scale2 = match.group("scale2")
+        # "£1-2m": the scale written once applies to both ends.
+        high = to_decimal(match.group("num2"), scale2 or scale)
+        scale = scale or scale2
+    value = to_decimal(match.group("num"), scale)
+    end = match.end()
+    rate = None
+    for name, pattern in _rates():
+        rate_match = pattern.match(text, end)
+        if rate_match:
+            rate, end = name, rate_match.end()
+            break
+    if rate is None:
+        before = text[max(0, match.start() - 40) : match.start()]
+        if re.search(phrase_pattern(load_rules()["money_yearly_before"]), before, re.IGNORECASE):
+            rate = "year"
+    approximate = is_approximate_before(text, match.start()) or bool(
+        compiled("approximate_suffixes").match(text, end)
+    )
+    return Money(value, match.start(), end, approximate, rate, high)

@@ -1,0 +1,94 @@
+"""Counts of things in prose: "109 units", "239 beds", "14,500 hours per week".
+
+A bare number means nothing to a researcher; only a number followed by the noun it counts
+(possibly after a few describing words) is a quantity. The nouns and their unit slugs are
+in ``rules.yaml`` (``count_nouns``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from carekg.loaders.extract.money import is_approximate_before, to_decimal
+from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
+
+_NUMBER = r"(?<![\d£$,.\w/])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<plus>\+)?(?![\d%]|\.\d|,\d|/\d)"
+_HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place|bedroom)\b", re.I)
+_HOURS = re.compile(
+    _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
+)
+# Words that end a noun phrase: a count is not linked to a noun across them.
+_BREAKS = {
+    "in", "of", "to", "for", "by", "from", "with", "and", "or", "at", "on", "the", "a", "an",
+    "who", "which", "that", "is", "are", "was", "were", "will", "have", "has", "per", "than",
+    "as", "this", "these", "our", "their", "its", "but", "be", "been", "not", "into",
+}
+_HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places", "bedroom": "units"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A count and the unit it counts; offsets are relative to the searched text."""
+
+    value: Decimal
+    unit: str  # unit slug from rules.yaml count_nouns
+    noun: str  # the noun as written
+    start: int
+    end: int
+    approximate: bool = False
+
+
+@cache
+def _noun_pattern() -> re.Pattern[str]:
+    nouns = load_rules()["count_nouns"]
+    alternatives = []
+    for unit, words in nouns.items():
+        if words:
+            alternatives.append(f"(?P<{unit.replace('-', '_')}>{phrase_pattern(words)})")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _unit_of(match: re.Match[str]) -> str:
+    for name, value in match.groupdict().items():
+        if value:
+            return name.replace("_", "-")
+    raise ValueError("no unit group matched")
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every count of a known noun in ``text``, in order, without overlaps."""
+    found: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+    for m in _HOURS.finditer(text):
+        found.append(_quantity(text, m, "hours-per-week", "hours per week", m.end()))
+        taken.append(m.span())
+    for m in _HYPHEN_UNIT.finditer(text):
+        noun = m.group("noun").lower()
+        found.append(_quantity(text, m, _HYPHEN_NOUNS[noun], noun, m.end()))
+        taken.append(m.span())
+    nouns = _noun_pattern()
+    for m in re.finditer(_NUMBER, text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        position = m.end()
+        for _ in range(4):  # the noun itself or up to three describing words before it
+            noun = nouns.match(text, position + len(text[position:]) - len(text[position:].lstrip()))
+            if noun and re.match(r"\s", text[position : position + 1] or "x"):
+                found.append(_quantity(text, m, _unit_of(noun), noun.group(0), noun.end()))
+                taken.append((m.start(), noun.end()))
+                break
+            word = re.match(r"\s+([\w'’-]+)", text[position:])
+            if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
+                break
+            position += word.end()
+    found.sort(key=lambda q: q.start)
+    return found
+
+
+def _quantity(text: str, m: re.Match[str], unit: str, noun: str, end: int) -> Quantity:
+    value = to_decimal(m.group("num"))
+    plus = bool(m.groupdict().get("plus")) or bool(compiled("approximate_suffixes").match(text, m.end()))
+    return Quantity(value, unit, noun, m.start(), end, plus or is_approximate_before(text, m.start()))

@@ -1,0 +1,90 @@
+"""Spend facts: money a council spends, invests or budgets on a service.
+
+A sentence must say the money is spent, budgeted, invested, funded or worth something
+(``spend_cues``); unit prices (per hour, per week, per head), ranges and amounts about
+savings, fees or income are left out, because a researcher summing spend must not add a
+rate or a saving to a budget. In a budget table row only the last amount is taken: the
+last column of such tables is the year the document budgets for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from carekg.loaders.classify import classify_service, unit_slug
+from carekg.loaders.extract.common import (
+    SentenceView,
+    clause_spans,
+    issued_year,
+    period_in,
+    period_values,
+)
+from carekg.loaders.extract.rules import compiled
+from carekg.loaders.model import Candidate
+
+_TOTAL = re.compile(
+    r"\b(?:over\s+(?:the\s+)?(?:next\s+|coming\s+|a\s+)?(?:\d+|two|three|four|five|six|seven|"
+    r"eight|nine|ten)\s+years?|over\s+the\s+(?:life|lifetime|term|period)|in\s+total|total\s+"
+    r"(?:budget|value|cost|investment)|capital|one-off|one\s+off|contract\s+value|"
+    r"whole\s+life|impact)\b",
+    re.IGNORECASE,
+)
+_ONGOING = re.compile(
+    r"\b(?:spends?|currently|annual|annually|each\s+year|per\s+year|budget\s+for|"
+    r"value\s+of\s+the\s+provision|is\s+funded|funded\s+by)\b",
+    re.IGNORECASE,
+)
+
+
+def extract_spend(view: SentenceView) -> list[Candidate]:
+    """Spend candidates of one sentence or table row."""
+    amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
+    if not amounts:
+        return []
+    text = view.text
+    if view.sentence.is_table_row:
+        if len(amounts) < 1 or compiled("spend_exclusions").search(text):
+            return []
+        money = amounts[-1]
+        period = period_in(view.periods, 0, len(text)) or _heading_period(view)
+        return [view.candidate(
+            "Spend", 0, len(text), value=money.value, unit=unit_slug("GBP/year"),
+            approximate=money.approximate, service=classify_service(text, view.heading),
+            **period_values(period))]
+    if not compiled("spend_cues").search(text):
+        return []
+    candidates = []
+    spans = clause_spans(text, [(m.start, m.end) for m in amounts])
+    for money, (start, end) in zip(amounts, spans, strict=True):
+        if money.is_range:
+            continue
+        clause = text[start:end]
+        if compiled("spend_exclusions").search(clause):
+            continue
+        if not compiled("spend_cues").search(clause) and len(amounts) > 1 and not money.rate:
+            # A second amount with no verb of its own ("to £294m in 2019/20") still
+            # belongs to the sentence's spend; keep it only when the sentence is about spend.
+            pass
+        period = period_in(view.periods, start, end, prefer=money.end)
+        if money.rate == "year" or (_ONGOING.search(text) and not _TOTAL.search(clause)):
+            unit = unit_slug("GBP/year")
+        else:
+            unit = unit_slug("GBP")
+        values = period_values(period)
+        if not values and unit == unit_slug("GBP/year") and re.search(r"\bcurrent", text, re.I):
+            values = issued_year(view.record)
+        if not values and unit == unit_slug("GBP"):
+            values = period_values(period_in(view.periods, 0, len(text)))
+        candidates.append(view.candidate(
+            "Spend", start, end, value=money.value, unit=unit, approximate=money.approximate,
+            service=classify_service(text, view.heading, anchor=money.end), **values))
+    return candidates
+
+
+def _heading_period(view: SentenceView):  # noqa: ANN202 - Period | None
+    from carekg.loaders.extract.periods import find_periods
+
+    if not view.heading:
+        return None
+    found = [p for p in find_periods(view.heading, view.record.issued) if p.kind == "fy"]
+    return found[-1] if found else None

@@ -1,0 +1,108 @@
+"""Strategy references: named strategies, plans and policies, with their periods.
+
+A name is a run of capitalised words (joined by short connectors such as "and", "for",
+"of") ending in, or containing, a head noun (``strategy_heads``): "Joint Carers Strategy
+2018-2021", "Market Position Statement for Adult Social Care". A lower-case head counts
+only with a period next to it ("commissioning strategy for 2020-2025") or a quoted title
+("the national strategy, 'Living Well with Dementia'"), because "our strategy" alone
+names nothing a researcher could look up.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from carekg.loaders.classify import classify_service, strategy_stop_words
+from carekg.loaders.extract.common import SentenceView, period_values
+from carekg.loaders.extract.periods import find_periods
+from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
+from carekg.loaders.model import Candidate
+
+_WORD = re.compile(r"[\w'’&-]+")
+_QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
+
+
+@cache
+def _heads() -> re.Pattern[str]:
+    return re.compile(phrase_pattern(load_rules()["strategy_heads"]), re.IGNORECASE)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
+    """Grow [start, end) over capitalised words and connectors; return the span and the
+    number of capitalised words gained."""
+    stop = strategy_stop_words()
+    gained = 0
+    # Leftwards.
+    while True:
+        m = re.search(r"([\w'’&-]+)(\s+)$", text[:start])
+        if not m:
+            break
+        word = m.group(1)
+        if _capitalised(word) and not word.isdigit():
+            start, gained = m.start(1), gained + 1
+        elif word.lower() in stop and word.lower() not in ("the", "a", "an", "to", "in", "on", "at"):
+            # a connector counts only if a capitalised word precedes it
+            m2 = re.search(r"([\w'’&-]+)\s+$", text[: m.start(1)])
+            if m2 and _capitalised(m2.group(1)) and not m2.group(1).isdigit():
+                start, gained = m2.start(1), gained + 1
+            else:
+                break
+        else:
+            break
+    # Rightwards: connectors followed by capitalised words, then a period.
+    while True:
+        m = re.match(r"(\s+)([\w'’&-]+)", text[end:])
+        if not m:
+            break
+        word = m.group(2)
+        if _capitalised(word) and not re.fullmatch(r"(?:19|20)\d\d.*", word):
+            end, gained = end + m.end(), gained + 1
+        elif word.lower() in stop:
+            m2 = re.match(r"(\s+[\w'’&-]+)(\s+)([\w'’&-]+)", text[end:])
+            if m2 and _capitalised(m2.group(3)) and not m2.group(3)[:1].isdigit():
+                end, gained = end + m2.end(), gained + 1
+            else:
+                break
+        else:
+            break
+    return start, end, gained
+
+
+def extract_strategy_references(view: SentenceView) -> list[Candidate]:
+    text = view.text
+    candidates: list[Candidate] = []
+    taken: list[tuple[int, int]] = []
+    for head in _heads().finditer(text):
+        if any(a <= head.start() < b for a, b in taken):
+            continue
+        start, end, gained = _expand(text, head.start(), head.end())
+        name = text[start:end].strip()
+        if compiled("strategy_exclusions").search(name):
+            continue
+        # A period written next to the name belongs to it.
+        period = next((p for p in view.periods if 0 <= p.start - end <= 3), None)
+        if period is None:
+            period = next((p for p in view.periods if 0 <= start - p.end <= 12), None)
+        if period is None:
+            period = next((p for p in find_periods(name) if p.kind in ("range", "year", "fy")), None)
+        head_capital = head.group(0)[:1].isupper()
+        quoted = _QUOTED.search(text, head.end(), min(len(text), head.end() + 6))
+        if quoted:
+            name = quoted.group(1).strip()
+            end = quoted.end()
+        elif not ((gained >= 1 and head_capital) or gained >= 2 or (period and gained >= 0 and
+                  re.search(r"\b(?:commissioning|national|joint|new|this)\b",
+                            text[max(0, head.start() - 40) : head.start()], re.I))):
+            continue
+        full_end = period.end if period and period.start >= end else end
+        taken.append((start, full_end))
+        candidate = view.candidate(
+            "StrategyReference", service=classify_service(name, None),
+            title=name, **period_values(period))
+        candidates.append(candidate)
+    return candidates
