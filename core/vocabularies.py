@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+from rdflib.term import Node
+
 from carekg.config import DEFAULT_BASE
 from carekg.errors import InputError
 from carekg.iris import Iris, slugify
 from carekg.resources import ontology_dir
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
-from rdflib.term import Node
 
 #: Every ontology file, in the order a builder should load them.
 ONTOLOGY_FILES: tuple[str, ...] = (
@@ -34,6 +35,9 @@ ONTOLOGY_FILES: tuple[str, ...] = (
     "contract-event-types.ttl",
     "procurement-routes.ttl",
 )
+
+#: Axioms of reused vocabularies that inference needs but the store must not hold.
+INFERENCE_FILES: tuple[str, ...] = ("skos-axioms.ttl",)
 
 #: Which file holds each concept scheme (scheme name = last segment of its IRI).
 SCHEME_FILES: dict[str, str] = {
@@ -69,13 +73,15 @@ class Concept:
 
 def _file_name(name: str) -> str:
     file_name = name if name.endswith(".ttl") else f"{name}.ttl"
-    if file_name not in ONTOLOGY_FILES:
+    if file_name not in ONTOLOGY_FILES + INFERENCE_FILES:
         raise InputError(file_name, f"not an ontology file; known: {', '.join(ONTOLOGY_FILES)}")
     return file_name
 
 
 def graph_name(file_name: str) -> str:
     """Named-graph name of a file: 'carekg.ttl' goes to 'ontology', others to their stem."""
+    if _file_name(file_name) in INFERENCE_FILES:
+        raise InputError(file_name, "inference axioms are not loaded into a named graph")
     stem = Path(_file_name(file_name)).stem
     return "ontology" if stem == "carekg" else stem
 
@@ -128,6 +134,14 @@ def load_all(base: str = DEFAULT_BASE) -> Graph:
         union += _parsed(name, Iris(base).base)
     for prefix, namespace in _parsed("carekg.ttl", Iris(base).base).namespaces():
         union.bind(prefix, namespace, replace=True)
+    return union
+
+
+def inference_axioms(base: str = DEFAULT_BASE) -> Graph:
+    """Axioms of reused vocabularies (SKOS) that inference adds to the ontology."""
+    union = Graph()
+    for name in INFERENCE_FILES:
+        union += _parsed(name, Iris(base).base)
     return union
 
 
