@@ -1,0 +1,24 @@
+"""Generated HTML documentation of the ontology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF, RDFS
+
+from carekg.graph.ontology_docs import write_ontology_docs
+from carekg.vocabularies import load_graph
+
+
+def test_docs_name_every_class_of_the_ontology(tmp_path: Path) -> None:
+    target = write_ontology_docs(tmp_path / "docs")
+    html = target.read_text(encoding="utf-8")
+    assert target.name == "ontology.html"
+    assert html.lstrip().lower().startswith("<!doctype html") or "<html" in html[:500].lower()
+    ontology: Graph = load_graph("carekg")
+    labels = [str(ontology.value(c, RDFS.label)) for c in ontology.subjects(RDF.type, OWL.Class)
+              if str(c).startswith("https://w3id.org/carekg/def#")]
+    assert "Spend" in labels
+    for label in labels:
+        assert label in html, label
