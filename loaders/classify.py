@@ -89,9 +89,15 @@ def label_hits(scheme: str, text: str) -> list[LabelHit]:
     # Drop a hit inside a longer hit ("care homes" inside "dementia nursing care homes")
     # and a concept whose narrower concept was also found.
     kept = [
-        h for h in hits
-        if not any(o is not h and o.start <= h.start and h.end <= o.end
-                   and (o.end - o.start) > (h.end - h.start) for o in hits)
+        h
+        for h in hits
+        if not any(
+            o is not h
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            for o in hits
+        )
     ]
     found = {h.slug for h in kept}
     kept = [h for h in kept if not any(h.slug in ancestry.get(o, ()) for o in found)]
@@ -109,7 +115,9 @@ def _choose(hits: list[LabelHit], anchor: int | None) -> str | None:
     return hits[0].slug
 
 
-def classify_service(text: str, heading: str | None = None, anchor: int | None = None) -> str | None:
+def classify_service(
+    text: str, heading: str | None = None, anchor: int | None = None
+) -> str | None:
     """Slug of the service the text is about: the first named at or after ``anchor``
     (the figure or verb the fact hangs on), else the first in the text, else the heading's."""
     chosen = _choose(label_hits("services", text), anchor)
@@ -118,7 +126,9 @@ def classify_service(text: str, heading: str | None = None, anchor: int | None =
     return chosen
 
 
-def classify_population(text: str, heading: str | None = None, anchor: int | None = None) -> str | None:
+def classify_population(
+    text: str, heading: str | None = None, anchor: int | None = None
+) -> str | None:
     """Slug of the population group the text counts or describes."""
     chosen = _choose(label_hits("population-groups", text), anchor)
     if chosen is None and heading:
@@ -168,9 +178,17 @@ def direction_hits(text: str, start: int = 0) -> list[DirectionHit]:
             hits.append(DirectionHit(direction, m.start(), m.end()))
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     # A shorter term inside a longer one ("increase" in "no significant increase") goes.
-    return [h for h in hits if not any(
-        o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
-        for o in hits)]
+    return [
+        h
+        for h in hits
+        if not any(
+            o is not h
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            for o in hits
+        )
+    ]
 
 
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:

@@ -41,8 +41,14 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> lis
     for sentence in sentences:
         seen: set[tuple[object, ...]] = set()
         for candidate in extract_sentence(sentence, record):
-            key = (candidate.kind, candidate.start, candidate.end, candidate.value,
-                   candidate.direction, candidate.title)
+            key = (
+                candidate.kind,
+                candidate.start,
+                candidate.end,
+                candidate.value,
+                candidate.direction,
+                candidate.title,
+            )
             if key not in seen:
                 seen.add(key)
                 out.append(candidate)

@@ -36,8 +36,11 @@ class SentenceView:
     @classmethod
     def of(cls, sentence: Sentence, record: DocumentRecord) -> SentenceView:
         text = _MASK.sub(" ", sentence.text)
-        periods = [p for p in find_periods(text, record.issued)
-                   if not _ACT.search(text[max(0, p.start - 15) : p.start])]
+        periods = [
+            p
+            for p in find_periods(text, record.issued)
+            if not _ACT.search(text[max(0, p.start - 15) : p.start])
+        ]
         return cls(
             sentence=sentence,
             record=record,
@@ -48,7 +51,9 @@ class SentenceView:
             quantities=find_quantities(text),
         )
 
-    def candidate(self, kind: str, start: int = 0, end: int | None = None, **values: object) -> Candidate:
+    def candidate(
+        self, kind: str, start: int = 0, end: int | None = None, **values: object
+    ) -> Candidate:
         """A candidate whose evidence is text[start:end] of this sentence, trimmed."""
         end = len(self.text) if end is None else end
         raw = self.sentence.text
@@ -58,9 +63,13 @@ class SentenceView:
             end -= 1
         if start >= end:
             start, end = 0, len(raw)
-        return Candidate(kind=kind, sentence=self.sentence,
-                         start=self.sentence.start + start, end=self.sentence.start + end,
-                         **values)  # type: ignore[arg-type]
+        return Candidate(
+            kind=kind,
+            sentence=self.sentence,
+            start=self.sentence.start + start,
+            end=self.sentence.start + end,
+            **values,
+        )  # type: ignore[arg-type]
 
 
 def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -80,7 +89,9 @@ def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, i
     return [(cuts[i], cuts[i + 1]) for i in range(len(figures))]
 
 
-def period_in(periods: list[Period], start: int, end: int, prefer: int | None = None) -> Period | None:
+def period_in(
+    periods: list[Period], start: int, end: int, prefer: int | None = None
+) -> Period | None:
     """The period inside [start, end), the nearest after ``prefer`` if given."""
     inside = [p for p in periods if start <= p.start and p.end <= end]
     if not inside:
@@ -95,8 +106,11 @@ def period_in(periods: list[Period], start: int, end: int, prefer: int | None = 
 def period_values(period: Period | None) -> dict[str, object]:
     if period is None:
         return {}
-    return {"period_label": period.label, "period_start": period.start_date,
-            "period_end": period.end_date}
+    return {
+        "period_label": period.label,
+        "period_start": period.start_date,
+        "period_end": period.end_date,
+    }
 
 
 def issued_year(record: DocumentRecord) -> dict[str, object]:
@@ -105,5 +119,8 @@ def issued_year(record: DocumentRecord) -> dict[str, object]:
     if not match:
         return {}
     year = int(match.group(1))
-    return {"period_label": str(year), "period_start": date(year, 1, 1),
-            "period_end": date(year, 12, 31)}
+    return {
+        "period_label": str(year),
+        "period_start": date(year, 1, 1),
+        "period_end": date(year, 12, 31),
+    }

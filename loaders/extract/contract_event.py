@@ -16,10 +16,20 @@ from carekg.loaders.extract.money import to_decimal
 from carekg.loaders.extract.rules import compiled, compiled_map
 from carekg.loaders.model import Candidate
 
-_DURATION = re.compile(r"\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|ten)\s+years?\b",
-                       re.IGNORECASE)
-_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-          "seven": "7", "eight": "8", "ten": "10"}
+_DURATION = re.compile(
+    r"\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|ten)\s+years?\b", re.IGNORECASE
+)
+_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "ten": "10",
+}
 
 
 def extract_contract_events(view: SentenceView) -> list[Candidate]:
@@ -43,16 +53,33 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         if event != "framework-period" or not duration:
             return []
         raw = duration.group(1).lower()
-        return [view.candidate("ContractEvent", event_type=event, procurement_route=route,
-                               service=service, value=to_decimal(_WORDS.get(raw, raw)),
-                               unit=unit_slug("years"))]
+        return [
+            view.candidate(
+                "ContractEvent",
+                event_type=event,
+                procurement_route=route,
+                service=service,
+                value=to_decimal(_WORDS.get(raw, raw)),
+                unit=unit_slug("years"),
+            )
+        ]
     if event == "expiry":
         period = periods[-1]
     else:
         after = [p for p in periods if p.start >= cue_at]
         period = after[0] if after else periods[-1]
-    if len(periods) >= 2 and periods[0].kind == periods[-1].kind == "day" and event in (
-            "expiry", "start", "framework-period"):
+    if (
+        len(periods) >= 2
+        and periods[0].kind == periods[-1].kind == "day"
+        and event in ("expiry", "start", "framework-period")
+    ):
         period = periods[-1] if event == "expiry" else periods[0]
-    return [view.candidate("ContractEvent", event_type=event, procurement_route=route,
-                           service=service, **period_values(period))]
+    return [
+        view.candidate(
+            "ContractEvent",
+            event_type=event,
+            procurement_route=route,
+            service=service,
+            **period_values(period),
+        )
+    ]

@@ -38,7 +38,9 @@ _PROVISION = re.compile(
     re.IGNORECASE,
 )
 _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
-_AFTER_AGE = re.compile(r"^\s*(?:\+|-|–|and\s+over|and\s+above|years?\b|to\s+\d|yrs)", re.IGNORECASE)
+_AFTER_AGE = re.compile(
+    r"^\s*(?:\+|-|–|and\s+over|and\s+above|years?\b|to\s+\d|yrs)", re.IGNORECASE
+)
 _BARE = re.compile(r"(?<![\d£$,.\w/])(\d{1,3}(?:,\d{3})+|\d{2,})(\+)?(?![\d%]|\.\d|,\d|/\d|\s*%)")
 _FROM_TO = re.compile(r"\bfrom\s+[\d,]+.*?\bto\s+[\d,]+", re.IGNORECASE)
 
@@ -56,7 +58,9 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
     for m in _BARE.finditer(text):
         if any(a <= m.start() < b for a, b in taken) or _is_year(text, m.start(1), m.end(1)):
             continue
-        if _AGE.search(text[max(0, m.start() - 8) : m.start()]) or _AFTER_AGE.match(text[m.end():]):
+        if _AGE.search(text[max(0, m.start() - 8) : m.start()]) or _AFTER_AGE.match(
+            text[m.end() :]
+        ):
             continue
         approx = bool(m.group(2)) or is_approximate_before(text, m.start())
         found.append((to_decimal(m.group(1)), m.start(), m.end(), approx))
@@ -80,13 +84,24 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         provision = _PROVISION.search(clause)
         projection = _PROJECTION.search(clause) or _PROJECTION.search(text)
         is_need = bool(compiled("need_cues").search(clause) or projection) and not (
-            provision and not projection)
+            provision and not projection
+        )
         unit = unit_slug(quantity.unit)
         if is_need:
             if quantity.unit not in ("people", "units", "homes", "beds", "places"):
                 continue
-            candidates.append(_need(view, start, end, quantity.value, unit, quantity.approximate,
-                                    quantity.start, bool(projection)))
+            candidates.append(
+                _need(
+                    view,
+                    start,
+                    end,
+                    quantity.value,
+                    unit,
+                    quantity.approximate,
+                    quantity.start,
+                    bool(projection),
+                )
+            )
         elif has_intention:
             continue
         elif provision or compiled("capacity_cues").search(clause):
@@ -94,16 +109,27 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                 continue
             period = period_in(view.periods, start, end)
             values = period_values(period) or issued_year(view.record)
-            candidates.append(view.candidate(
-                "Capacity", start, end, value=quantity.value, unit=unit,
-                approximate=quantity.approximate,
-                service=classify_service(text, view.heading, anchor=None), **values))
+            candidates.append(
+                view.candidate(
+                    "Capacity",
+                    start,
+                    end,
+                    value=quantity.value,
+                    unit=unit,
+                    approximate=quantity.approximate,
+                    service=classify_service(text, view.heading, anchor=None),
+                    **values,
+                )
+            )
     if quantities or not need_words:
         return candidates
     # Need figures written without the noun they count: "... is projected to grow to
     # 138,100 by 2025", "the number of unpaid carers ... is closer to 42,000".
-    if not re.search(r"\b(?:number\s+of|people|residents|adults|carers|individuals|population)\b",
-                     text, re.IGNORECASE):
+    if not re.search(
+        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population)\b",
+        text,
+        re.IGNORECASE,
+    ):
         return candidates
     counts = _bare_counts(view)
     if not counts:
@@ -113,20 +139,38 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     spans = clause_spans(text, [(s, e) for _, s, e, _ in counts])
     for (value, s, _e, approx), (start, end) in zip(counts, spans, strict=True):
         projection = bool(_PROJECTION.search(text))
-        candidates.append(_need(view, start, end, value, unit_slug("people"), approx, s, projection))
+        candidates.append(
+            _need(view, start, end, value, unit_slug("people"), approx, s, projection)
+        )
     return candidates
 
 
-def _need(view: SentenceView, start: int, end: int, value: Decimal, unit: str | None,
-          approximate: bool, anchor: int, projection: bool) -> Candidate:
+def _need(
+    view: SentenceView,
+    start: int,
+    end: int,
+    value: Decimal,
+    unit: str | None,
+    approximate: bool,
+    anchor: int,
+    projection: bool,
+) -> Candidate:
     text = view.text
     period = period_in(view.periods, start, end, prefer=anchor) or period_in(
-        view.periods, 0, len(text), prefer=anchor)
+        view.periods, 0, len(text), prefer=anchor
+    )
     candidate = view.candidate(
-        "NeedEstimate", start, end, value=value, unit=unit, approximate=approximate,
+        "NeedEstimate",
+        start,
+        end,
+        value=value,
+        unit=unit,
+        approximate=approximate,
         population_group=classify_population(text, view.heading, anchor=None),
         service=classify_service(text, None),
-        is_projection=projection, **period_values(period))
+        is_projection=projection,
+        **period_values(period),
+    )
     source = need_source(text)
     if source:
         candidate.notes.append(f"source: {source}")

@@ -31,8 +31,10 @@ _AMOUNT = re.compile(
 )
 # An amount written without "£" ("c.18.3m per annum"): accepted only after an
 # approximation marker and with a scale word, where nothing but money reads that way.
-_BARE = re.compile(rf"(?<![\w£,])(?<!\d\.)(?P<num>{_NUM})(?P<scale>\s?(?:bn|m|million|billion))(?![a-z])",
-                   re.IGNORECASE)
+_BARE = re.compile(
+    rf"(?<![\w£,])(?<!\d\.)(?P<num>{_NUM})(?P<scale>\s?(?:bn|m|million|billion))(?![a-z])",
+    re.IGNORECASE,
+)
 _BARE_BEFORE = re.compile(r"(?:\bc\.?|\bcirca|\bapproximately|\baround)\s?$", re.IGNORECASE)
 
 

@@ -20,11 +20,27 @@ _MONTHS = {
 }
 _MONTHS["sept"] = 9
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+_SEASONS = {
+    "spring": (3, 5),
+    "summer": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "winter": (12, 2),
+}
 _SEASON = r"(?:spring|summer|autumn|winter)"
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
 }
 _YEAR = r"(?:19[89]\d|20[0-6]\d)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -32,18 +48,28 @@ _DASH = r"\s?[-–—]\s?"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # "1st April 2021 to 31st March 2023" is two days; each is found on its own.
-    ("day", re.compile(rf"\b(?P<d>[0-3]?\d){_ORD}\s+(?P<m>{_MONTH})\s*,?\s+(?P<y>{_YEAR})\b", re.I)),
+    (
+        "day",
+        re.compile(rf"\b(?P<d>[0-3]?\d){_ORD}\s+(?P<m>{_MONTH})\s*,?\s+(?P<y>{_YEAR})\b", re.I),
+    ),
     ("mday", re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>[0-3]?\d){_ORD},?\s+(?P<y>{_YEAR})\b", re.I)),
     ("numday", re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>(?:19|20)?\d{2})\b")),
-    ("monthrange", re.compile(
-        rf"\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR}){_DASH}(?:(?P<m2>{_MONTH})\s+)?(?P<y2>{_YEAR})\b", re.I)),
+    (
+        "monthrange",
+        re.compile(
+            rf"\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR}){_DASH}(?:(?P<m2>{_MONTH})\s+)?(?P<y2>{_YEAR})\b",
+            re.I,
+        ),
+    ),
     ("month", re.compile(rf"\b(?P<m>{_MONTH})\s+(?:of\s+)?(?P<y>{_YEAR})\b", re.I)),
     ("season", re.compile(rf"\b(?P<s>{_SEASON})\s+(?:of\s+)?(?P<y>{_YEAR})\b", re.I)),
     ("quarter", re.compile(rf"\bQ(?P<q>[1-4])\s+(?P<y>{_YEAR})\b", re.I)),
     ("fy4", re.compile(rf"\b(?P<y>{_YEAR})\s?/\s?(?P<y2>{_YEAR})\b")),
     ("fy2", re.compile(rf"\b(?P<y>{_YEAR})\s?[/\-–]\s?(?P<y2>\d{{2}})(?![\d%])")),
-    ("range", re.compile(
-        rf"\b(?P<y>{_YEAR})(?:{_DASH}|\s+(?:to|until|and)\s+)(?P<y2>{_YEAR})\b", re.I)),
+    (
+        "range",
+        re.compile(rf"\b(?P<y>{_YEAR})(?:{_DASH}|\s+(?:to|until|and)\s+)(?P<y2>{_YEAR})\b", re.I),
+    ),
     ("year", re.compile(rf"(?<![\d£$.,/])(?P<y>{_YEAR})(?![\d,%]|\.\d)")),
 ]
 _RELATIVE = re.compile(
@@ -52,7 +78,9 @@ _RELATIVE = re.compile(
     + r")\s+years?\b",
     re.I,
 )
-_BY = re.compile(r"\b(?:by|before|until|till|ahead\s+of|no\s+later\s+than)\s+(?:the\s+end\s+of\s+)?$", re.I)
+_BY = re.compile(
+    r"\b(?:by|before|until|till|ahead\s+of|no\s+later\s+than)\s+(?:the\s+end\s+of\s+)?$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -85,12 +113,20 @@ def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
         day = int(g["d"])
         if not 1 <= day <= calendar.monthrange(year, month)[1]:
             return None
-        return f"{year}-{month:02d}-{day:02d}", date(year, month, day), date(year, month, day), "day"
+        return (
+            f"{year}-{month:02d}-{day:02d}",
+            date(year, month, day),
+            date(year, month, day),
+            "day",
+        )
     if kind == "numday":
         y = int(g["y"])
         y = y + 2000 if y < 100 else y
         month, day = int(g["m"]), int(g["d"])
-        if not (1 <= month <= 12 and 2000 <= y <= 2069) or not 1 <= day <= calendar.monthrange(y, month)[1]:
+        if (
+            not (1 <= month <= 12 and 2000 <= y <= 2069)
+            or not 1 <= day <= calendar.monthrange(y, month)[1]
+        ):
             return None
         return f"{y}-{month:02d}-{day:02d}", date(y, month, day), date(y, month, day), "day"
     if kind == "monthrange":
@@ -99,7 +135,9 @@ def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
         y2 = int(g["y2"])
         if y2 < year:
             return None
-        label = f"{year}-{month:02d}/{y2}-{month2:02d}" if g.get("m2") else f"{year}-{month:02d}/{y2}"
+        label = (
+            f"{year}-{month:02d}/{y2}-{month2:02d}" if g.get("m2") else f"{year}-{month:02d}/{y2}"
+        )
         return label, date(year, month, 1), _month_end(y2, month2), "range"
     if kind == "month":
         month = _MONTHS[g["m"].lower().rstrip(".")]
@@ -120,7 +158,12 @@ def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
         second = int(g["y2"])
         century = year - year % 100
         full = century + second if century + second > year else century + 100 + second
-        if full == year + 1 and "/" in m.group(0) or full == year + 1 and len(m.group(0).strip()) <= 7:
+        if (
+            full == year + 1
+            and "/" in m.group(0)
+            or full == year + 1
+            and len(m.group(0).strip()) <= 7
+        ):
             label, start, end = financial_year(year)
             return label, start, end, "fy"
         if full <= year or full - year > 30:
@@ -159,7 +202,9 @@ def find_periods(text: str, issued: str | None = None) -> list[Period]:
                 continue
             label, start_date, end_date, norm_kind = built
             deadline = bool(_BY.search(text[max(0, m.start() - 30) : m.start()]))
-            found.append(Period(label, start_date, end_date, m.start(), m.end(), norm_kind, deadline))
+            found.append(
+                Period(label, start_date, end_date, m.start(), m.end(), norm_kind, deadline)
+            )
             taken.append(m.span())
     year = _issued_year(issued)
     if year is not None:
@@ -169,8 +214,14 @@ def find_periods(text: str, issued: str | None = None) -> list[Period]:
             raw = m.group("n").lower()
             n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
             found.append(
-                Period(f"{year}-{year + n}", date(year, 1, 1), date(year + n, 12, 31),
-                       m.start(), m.end(), "relative")
+                Period(
+                    f"{year}-{year + n}",
+                    date(year, 1, 1),
+                    date(year + n, 12, 31),
+                    m.start(),
+                    m.end(),
+                    "relative",
+                )
             )
             taken.append(m.span())
     found.sort(key=lambda p: p.start)

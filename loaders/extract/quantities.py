@@ -22,9 +22,43 @@ _HOURS = re.compile(
 )
 # Words that end a noun phrase: a count is not linked to a noun across them.
 _BREAKS = {
-    "in", "of", "to", "for", "by", "from", "with", "and", "or", "at", "on", "the", "a", "an",
-    "who", "which", "that", "is", "are", "was", "were", "will", "have", "has", "per", "than",
-    "as", "this", "these", "our", "their", "its", "but", "be", "been", "not", "into",
+    "in",
+    "of",
+    "to",
+    "for",
+    "by",
+    "from",
+    "with",
+    "and",
+    "or",
+    "at",
+    "on",
+    "the",
+    "a",
+    "an",
+    "who",
+    "which",
+    "that",
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "have",
+    "has",
+    "per",
+    "than",
+    "as",
+    "this",
+    "these",
+    "our",
+    "their",
+    "its",
+    "but",
+    "be",
+    "been",
+    "not",
+    "into",
 }
 _HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places", "bedroom": "units"}
 
@@ -75,7 +109,9 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
-            noun = nouns.match(text, position + len(text[position:]) - len(text[position:].lstrip()))
+            noun = nouns.match(
+                text, position + len(text[position:]) - len(text[position:].lstrip())
+            )
             if noun and re.match(r"\s", text[position : position + 1] or "x"):
                 found.append(_quantity(text, m, _unit_of(noun), noun.group(0), noun.end()))
                 taken.append((m.start(), noun.end()))
@@ -90,5 +126,9 @@ def find_quantities(text: str) -> list[Quantity]:
 
 def _quantity(text: str, m: re.Match[str], unit: str, noun: str, end: int) -> Quantity:
     value = to_decimal(m.group("num"))
-    plus = bool(m.groupdict().get("plus")) or bool(compiled("approximate_suffixes").match(text, m.end()))
-    return Quantity(value, unit, noun, m.start(), end, plus or is_approximate_before(text, m.start()))
+    plus = bool(m.groupdict().get("plus")) or bool(
+        compiled("approximate_suffixes").match(text, m.end())
+    )
+    return Quantity(
+        value, unit, noun, m.start(), end, plus or is_approximate_before(text, m.start())
+    )

@@ -47,10 +47,18 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
             return []
         money = amounts[-1]
         period = period_in(view.periods, 0, len(text)) or _heading_period(view)
-        return [view.candidate(
-            "Spend", 0, len(text), value=money.value, unit=unit_slug("GBP/year"),
-            approximate=money.approximate, service=classify_service(text, view.heading),
-            **period_values(period))]
+        return [
+            view.candidate(
+                "Spend",
+                0,
+                len(text),
+                value=money.value,
+                unit=unit_slug("GBP/year"),
+                approximate=money.approximate,
+                service=classify_service(text, view.heading),
+                **period_values(period),
+            )
+        ]
     if not compiled("spend_cues").search(text):
         return []
     candidates = []
@@ -75,9 +83,18 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
             values = issued_year(view.record)
         if not values and unit == unit_slug("GBP"):
             values = period_values(period_in(view.periods, 0, len(text)))
-        candidates.append(view.candidate(
-            "Spend", start, end, value=money.value, unit=unit, approximate=money.approximate,
-            service=classify_service(text, view.heading, anchor=money.end), **values))
+        candidates.append(
+            view.candidate(
+                "Spend",
+                start,
+                end,
+                value=money.value,
+                unit=unit,
+                approximate=money.approximate,
+                service=classify_service(text, view.heading, anchor=money.end),
+                **values,
+            )
+        )
     return candidates
 
 

@@ -45,7 +45,15 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
         word = m.group(1)
         if _capitalised(word) and not word.isdigit():
             start, gained = m.start(1), gained + 1
-        elif word.lower() in stop and word.lower() not in ("the", "a", "an", "to", "in", "on", "at"):
+        elif word.lower() in stop and word.lower() not in (
+            "the",
+            "a",
+            "an",
+            "to",
+            "in",
+            "on",
+            "at",
+        ):
             # a connector counts only if a capitalised word precedes it
             m2 = re.search(r"([\w'’&-]+)\s+$", text[: m.start(1)])
             if m2 and _capitalised(m2.group(1)) and not m2.group(1).isdigit():
@@ -89,20 +97,35 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         if period is None:
             period = next((p for p in view.periods if 0 <= start - p.end <= 12), None)
         if period is None:
-            period = next((p for p in find_periods(name) if p.kind in ("range", "year", "fy")), None)
+            period = next(
+                (p for p in find_periods(name) if p.kind in ("range", "year", "fy")), None
+            )
         head_capital = head.group(0)[:1].isupper()
         quoted = _QUOTED.search(text, head.end(), min(len(text), head.end() + 6))
         if quoted:
             name = quoted.group(1).strip()
             end = quoted.end()
-        elif not ((gained >= 1 and head_capital) or gained >= 2 or (period and gained >= 0 and
-                  re.search(r"\b(?:commissioning|national|joint|new|this)\b",
-                            text[max(0, head.start() - 40) : head.start()], re.I))):
+        elif not (
+            (gained >= 1 and head_capital)
+            or gained >= 2
+            or (
+                period
+                and gained >= 0
+                and re.search(
+                    r"\b(?:commissioning|national|joint|new|this)\b",
+                    text[max(0, head.start() - 40) : head.start()],
+                    re.I,
+                )
+            )
+        ):
             continue
         full_end = period.end if period and period.start >= end else end
         taken.append((start, full_end))
         candidate = view.candidate(
-            "StrategyReference", service=classify_service(name, None),
-            title=name, **period_values(period))
+            "StrategyReference",
+            service=classify_service(name, None),
+            title=name,
+            **period_values(period),
+        )
         candidates.append(candidate)
     return candidates
