@@ -1,0 +1,114 @@
+"""Evaluation arithmetic on synthetic gold, and the real corpus against shared gold."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from carekg.loaders.evaluate import (
+    QUERY_VARIABLES,
+    FactRow,
+    ServiceLabels,
+    evaluate,
+    evaluate_corpus,
+    evaluation_query,
+    rows_from_results,
+)
+from carekg.resources import corpus_dir
+
+TEXT = ("We spend £2m on home care. We will grow shared lives. The hostel has 40 beds. "
+        "We spend £2m on home care.")
+H, K, W = "E09000013", "E09000020", "E09000033"
+SERVICES = ServiceLabels({"home-care": {"home care", "domiciliary care"},
+                          "shared-lives": {"shared lives"}, "hostels": {"hostels"}},
+                         {"hostels": {"housing"}, "housing": set()})
+
+
+def _gold(tmp_path: Path, *facts: dict[str, object]) -> Path:
+    lines = [json.dumps({"id": f"t-{n}", "service": None, "value": None, "unit": None,
+                         "date": None, "direction": None, **fact})
+             for n, fact in enumerate(facts, start=1)]
+    (tmp_path / "doc.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def _span(quote: str) -> tuple[int, int]:
+    start = TEXT.index(quote)
+    return start, start + len(quote)
+
+
+def test_recall_and_accuracies_are_exact(tmp_path: Path) -> None:
+    gold = _gold(
+        tmp_path,
+        {"council": "Westminster", "type": "spend", "service": "home care", "value": 2000000,
+         "quote": "We spend £2m on home care."},
+        {"council": "Westminster", "type": "intention", "service": "shared lives",
+         "direction": "increase", "quote": "grow shared lives"},
+        {"council": "Tri-borough", "type": "quantity", "service": "housing", "value": 40,
+         "quote": "40 beds"},
+        {"council": "Hammersmith and Fulham", "type": "quantity", "value": 40,
+         "quote": "40 beds"},
+    )
+    spend = _span("We spend £2m on home care.")
+    facts = [
+        FactRow("doc", "Spend", W, *spend, Decimal("2000000"), "home-care"),
+        FactRow("doc", "Spend", W, *spend, Decimal("3"), "home-care"),  # the other is chosen
+        FactRow("doc", "CommissioningIntention", W, *_span("We will grow shared lives."),
+                None, "home-care", "maintain"),
+        FactRow("doc", "Capacity", K, *_span("The hostel has 40 beds."), Decimal("40"),
+                "hostels"),
+        # the same quote later in the text: gold quotes mean the first occurrence
+        FactRow("doc", "Spend", H, TEXT.rindex("We spend"), len(TEXT), Decimal("2000000")),
+    ]
+    report = evaluate({"doc": facts}, gold, {"doc": TEXT}, services=SERVICES)
+    overall = report.overall()
+    assert (overall.gold, overall.found) == (4, 3)
+    assert report.missed == {"doc": ["t-4"]}  # H&F capacity: only K&C has one
+    assert (overall.value_total, overall.value_right) == (2, 2)
+    assert (overall.service_total, overall.service_right) == (3, 2)  # intention's is wrong
+    assert (overall.direction_total, overall.direction_right) == (1, 0)
+    assert overall.extracted == 5
+    assert report.by_kind()["Spend"].recall == 1.0
+    assert report.by_kind()["Capacity"].recall == 0.5
+    assert "t-2" in report.wrong
+    table = report.table()
+    assert "CommissioningIntention" in table and "0.75 (4)" in table
+    assert json.loads(json.dumps(report.to_json(), default=str))["overall"]["found"] == 3
+
+
+def test_wrong_council_or_kind_is_not_found(tmp_path: Path) -> None:
+    gold = _gold(tmp_path, {"council": "Westminster", "type": "spend", "value": 2000000,
+                            "quote": "We spend £2m on home care."})
+    span = _span("We spend £2m on home care.")
+    facts = [FactRow("doc", "Spend", K, *span, Decimal("2000000")),
+             FactRow("doc", "Capacity", W, *span, Decimal("2000000"))]
+    report = evaluate({"doc": facts}, gold, {"doc": TEXT}, services=SERVICES)
+    assert report.overall().found == 0
+
+
+def test_rows_from_store_results() -> None:
+    base = "https://w3id.org/carekg/"
+    row = (f"{base}id/fact/doc/spend-1-abc", f"{base}def#Spend", f"{base}id/council/{W}",
+           f"{base}id/document/doc", "3", "9", "2000000", f"{base}id/service/home-care",
+           None)
+    (fact,) = rows_from_results([row])
+    assert fact == FactRow("doc", "Spend", W, 3, 9, Decimal("2000000"), "home-care", None,
+                           f"{base}id/fact/doc/spend-1-abc")
+    (same,) = rows_from_results([dict(zip(QUERY_VARIABLES, row, strict=True))])
+    assert same == fact
+    assert "?start" in evaluation_query()
+
+
+GOLD = Path("/work/shared/gold")
+
+
+@pytest.mark.skipif(not GOLD.is_dir(), reason=f"no gold facts at {GOLD}")
+def test_bundled_corpus_against_shared_gold() -> None:
+    report, loaded = evaluate_corpus(corpus_dir(), GOLD)
+    print()
+    print(report.table())
+    assert report.overall().gold > 100
+    assert len(loaded) == 5

@@ -1,0 +1,52 @@
+"""The pipeline runs every stage on one document and reports timings and warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib.namespace import RDF
+
+from carekg.errors import InputError
+from carekg.iris import Iris
+from carekg.loaders.model import DocumentRecord
+from carekg.loaders.pipeline import STAGES, load_document
+
+IRIS = Iris()
+
+
+def _record(path: Path) -> DocumentRecord:
+    return DocumentRecord(path.stem, path, "Test", ("E09000019",), "other", "2022")
+
+
+def test_document_without_facts_is_recorded_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.txt"
+    path.write_text("Hello there.\n\nNothing to see in this note.\n", encoding="utf-8")
+    calls: list[tuple[str, str]] = []
+    loaded = load_document(_record(path), IRIS,
+                           on_stage=lambda doc, stage, seconds, chars, facts:
+                           calls.append((doc, stage)))
+    assert [stage for _, stage in calls] == list(STAGES)
+    assert set(loaded.timings) == set(STAGES)
+    assert loaded.candidates == []
+    assert any("no facts" in w for w in loaded.warnings)
+    assert (IRIS.document("quiet"), RDF.type, IRIS.term("Document")) in loaded.graph
+    assert [s.plain for s in loaded.sentences] == ["Hello there.", "Nothing to see in this note."]
+    assert all(s.councils == ("E09000019",) for s in loaded.sentences)
+
+
+def test_bad_input_raises_before_anything_is_made(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        load_document(_record(path), IRIS)
+
+
+def test_facts_have_evidence_inside_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "spend.txt"
+    path.write_text("Home care\n\nThe Council spends £2.5m per annum on home care. "
+                    "We will increase extra care housing by 2025.\n", encoding="utf-8")
+    loaded = load_document(_record(path), IRIS)
+    for candidate in loaded.candidates:
+        assert 0 <= candidate.start < candidate.end <= len(loaded.text.text)
+    assert loaded.fact_count >= len({(c.kind, c.start, c.end) for c in loaded.candidates})
