@@ -180,9 +180,8 @@ def _describe_fact(graph: Graph, fact: URIRef, candidate: Candidate, council: st
                                                      slugify(candidate.procurement_route))))
     if candidate.title:
         add((fact, cc.strategyName, Literal(candidate.title)))
-    data_source = getattr(candidate, "data_source", None)
-    if data_source:
-        add((fact, cc.dataSource, Literal(data_source)))
+    if candidate.data_source:
+        add((fact, cc.dataSource, Literal(candidate.data_source)))
     if sentence.section is not None and sentence.section.title:
         add((fact, cc.sectionTitle, Literal(sentence.section.title)))
     _describe_evidence(graph, fact, exact, start, end, text, document, cc)
