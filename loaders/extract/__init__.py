@@ -8,12 +8,6 @@ knowledge of particular documents.
 
 from __future__ import annotations
 
-from carekg.loaders.extract.common import SentenceView
-from carekg.loaders.extract.contract_event import extract_contract_events
-from carekg.loaders.extract.counts import extract_counts
-from carekg.loaders.extract.intention import extract_intentions
-from carekg.loaders.extract.spend import extract_spend
-from carekg.loaders.extract.strategy_reference import extract_strategy_references
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
 __all__ = ["extract_candidates", "extract_sentence"]
@@ -21,6 +15,15 @@ __all__ = ["extract_candidates", "extract_sentence"]
 
 def extract_sentence(sentence: Sentence, record: DocumentRecord) -> list[Candidate]:
     """Every candidate fact of one sentence (a sentence may hold several)."""
+    # Imported here: carekg.loaders.classify reads this package's rules module, so the
+    # extractors (which use the classifier) must not load while the package initialises.
+    from carekg.loaders.extract.common import SentenceView
+    from carekg.loaders.extract.contract_event import extract_contract_events
+    from carekg.loaders.extract.counts import extract_counts
+    from carekg.loaders.extract.intention import extract_intentions
+    from carekg.loaders.extract.spend import extract_spend
+    from carekg.loaders.extract.strategy_reference import extract_strategy_references
+
     view = SentenceView.of(sentence, record)
     intentions = extract_intentions(view)
     candidates = [

@@ -29,6 +29,7 @@ _AMOUNT = re.compile(
     rf"(?:\s?(?:-|–|to)\s?£?\s?(?P<num2>{_NUM})(?P<scale2>{_SCALE})?)?",
     re.IGNORECASE,
 )
+_SINGLE = re.compile(rf"£\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?", re.IGNORECASE)
 # An amount written without "£" ("c.18.3m per annum"): accepted only after an
 # approximation marker and with a scale word, where nothing but money reads that way.
 _BARE = re.compile(
@@ -84,9 +85,25 @@ def find_money(text: str) -> list[Money]:
     """Every amount of money in ``text``, in order."""
     found: list[Money] = []
     spans: list[tuple[int, int]] = []
-    for match in _AMOUNT.finditer(text):
-        found.append(_build(text, match, ranged=True))
-        spans.append(match.span())
+    position = 0
+    while (match := _AMOUNT.search(text, position)) is not None:
+        money = _build(text, match, ranged=True)
+        if (
+            money.is_range
+            and (
+                money.high <= money.value  # type: ignore[operator]
+                or re.search(r"\bfrom\s*$", text[max(0, match.start() - 8) : match.start()], re.I)
+            )
+        ):
+            # "from £358m to £294m" is a change between two amounts, not a range.
+            single = _SINGLE.match(text, match.start())
+            assert single is not None
+            money = _build(text, single, ranged=False)
+            position = single.end()
+        else:
+            position = match.end()
+        found.append(money)
+        spans.append((money.start, position))
     for match in _BARE.finditer(text):
         if any(s <= match.start() < e for s, e in spans):
             continue

@@ -1,0 +1,196 @@
+"""Extractors on sentences written for these tests in the genre of commissioning
+documents (not taken from the bundled corpus)."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from carekg.loaders.extract import extract_candidates, extract_sentence
+from carekg.loaders.model import Candidate, DocumentRecord, Section, Sentence
+
+RECORD = DocumentRecord(
+    id="test-doc",
+    path=Path("test.txt"),
+    title="Market Position Statement 2022-2025",
+    councils=("E06000001",),
+    kind="market-position-statement",
+    issued="2022-05",
+)
+
+
+def facts(text: str, kind: str, heading: str | None = None, table: bool = False) -> list[Candidate]:
+    section = Section(heading, 1, 0, len(text)) if heading else None
+    sentence = Sentence(text, 100, 100 + len(text), section=section, is_table_row=table)
+    return [c for c in extract_sentence(sentence, RECORD) if c.kind == kind]
+
+
+def test_spend_per_year_with_service_and_approximation() -> None:
+    [fact] = facts("The Council currently spends c.£8.6m per annum on domiciliary care.", "Spend")
+    assert (fact.value, fact.unit, fact.service, fact.approximate) == (
+        Decimal("8600000"),
+        "pounds-sterling-per-year",
+        "home-care",
+        True,
+    )
+    assert fact.period_label == "2022"  # "currently": the year of issue
+
+
+def test_spend_total_over_a_period() -> None:
+    [fact] = facts(
+        "This will need a total investment of £2.5m over the next four years in telecare.", "Spend"
+    )
+    assert (fact.value, fact.unit, fact.service) == (
+        Decimal("2500000"),
+        "pounds-sterling",
+        "telecare",
+    )
+
+
+def test_two_amounts_get_their_own_years_and_spans() -> None:
+    text = "Our budget for respite has fallen from £4m in 2015/16 to £3.1m in 2020/21."
+    first, second = facts(text, "Spend")
+    assert (first.value, first.period_label) == (Decimal("4000000"), "2015/16")
+    assert (second.value, second.period_label) == (Decimal("3100000"), "2020/21")
+    assert first.end <= second.start
+
+
+def test_rates_and_savings_are_not_spend() -> None:
+    assert facts("The hourly rate we pay for home care is £19.50 per hour.", "Spend") == []
+    assert facts("The programme must deliver savings of £2m in 2023.", "Spend") == []
+
+
+def test_budget_table_row_takes_the_last_column() -> None:
+    [fact] = facts(
+        "Mental Health £5,100,000 £120,000 £5,220,000",
+        "Spend",
+        heading="Adult social care budget 2022/23",
+        table=True,
+    )
+    assert fact.value == Decimal("5220000")
+    assert fact.period_label == "2022/23"
+
+
+def test_capacity_counts_with_units() -> None:
+    found = facts(
+        "There are currently 6 extra care schemes in the borough providing 312 flats.", "Capacity"
+    )
+    assert [(c.value, c.unit) for c in found] == [(Decimal(6), "homes"), (Decimal(312), "units")]
+    assert {c.service for c in found} == {"extra-care-housing"}
+
+
+def test_hours_per_week() -> None:
+    [fact] = facts(
+        "We commission around 9,800 hours of home care per week from 14 providers.", "Capacity"
+    )[:1]
+    assert (fact.value, fact.unit, fact.approximate) == (Decimal(9800), "hours-per-week", True)
+
+
+def test_need_projection_with_population_and_source() -> None:
+    [fact] = facts(
+        "The number of people aged 65 and over living with dementia is projected to "
+        "rise to 4,350 by 2035 (POPPI).",
+        "NeedEstimate",
+    )
+    assert (fact.value, fact.period_label, fact.is_projection) == (Decimal(4350), "2035", True)
+    assert fact.population_group in ("people-living-with-dementia", "older-people")
+    assert "source: POPPI" in fact.notes
+
+
+def test_need_is_not_capacity() -> None:
+    text = "We estimate that 2,100 adults in the city have a learning disability."
+    assert facts(text, "Capacity") == []
+    assert [c.value for c in facts(text, "NeedEstimate")] == [Decimal(2100)]
+
+
+def test_contract_expiry_with_month() -> None:
+    [fact] = facts(
+        "The current contract for carers support expires in September 2024.", "ContractEvent"
+    )
+    assert (fact.event_type, fact.period_label, fact.service) == (
+        "expiry",
+        "2024-09",
+        "carers-support",
+    )
+
+
+def test_tender_with_route() -> None:
+    [fact] = facts(
+        "The service will be tendered through our dynamic purchasing system in autumn 2023.",
+        "ContractEvent",
+    )
+    assert (fact.event_type, fact.procurement_route, fact.period_label) == (
+        "tender",
+        "dynamic-purchasing-system",
+        "2023",
+    )
+
+
+def test_no_contract_event_without_a_date() -> None:
+    assert facts("We will tender the contract for advocacy.", "ContractEvent") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        ("We will increase the number of Shared Lives carers.", "Increase", "shared-lives"),
+        ("The Council will reduce its use of residential care.", "Decrease", "residential-care"),
+        ("We will review our day services by March 2024.", "Review", "day-opportunities"),
+        ("We intend to commission a new advocacy service.", "Procure", "advocacy"),
+        ("We will develop a new model of reablement.", "Develop", "reablement"),
+        ("We will continue to invest in floating support.", "Maintain", "floating-support"),
+        ("We plan to decommission the remaining day centre.", "Decommission", "day-opportunities"),
+        ("We will commission an increase in telecare options.", "Increase", "telecare"),
+    ],
+)
+def test_intention_directions(text: str, direction: str, service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_forecast_of_demand_is_not_an_intention() -> None:
+    assert (
+        facts(
+            "Demand for home care will increase as the population ages.", "CommissioningIntention"
+        )
+        == []
+    )
+
+
+def test_providers_commitments_are_not_the_councils() -> None:
+    assert (
+        facts("Providers will need to develop their home care workforce.", "CommissioningIntention")
+        == []
+    )
+
+
+def test_action_item_under_an_intentions_heading() -> None:
+    [fact] = facts(
+        "Review the transport offer for people attending day services",
+        "CommissioningIntention",
+        heading="Our commissioning intentions",
+    )
+    assert fact.direction == "Review"
+
+
+def test_strategy_reference_with_period() -> None:
+    [fact] = facts(
+        "This plan supports the Joint Dementia Strategy 2019-2024 agreed with the NHS.",
+        "StrategyReference",
+    )
+    assert (fact.title, fact.period_label) == ("Joint Dementia Strategy", "2019-2024")
+
+
+def test_person_level_plans_are_not_strategies() -> None:
+    assert (
+        facts("Each person has a Care and Support Plan reviewed annually.", "StrategyReference")
+        == []
+    )
+
+
+def test_evidence_stays_inside_the_text() -> None:
+    text = "Intro.\nThe Council spends £3m a year on advocacy.\n"
+    sentence = Sentence(text[7:49], 7, 49)
+    for candidate in extract_candidates([sentence], RECORD):
+        assert 7 <= candidate.start < candidate.end <= 49
+        assert text[candidate.start : candidate.end].startswith("The Council")

@@ -1,0 +1,55 @@
+"""Periods: financial years, months, seasons, ranges and relative periods, as the model
+labels them."""
+
+from datetime import date
+
+import pytest
+
+from carekg.loaders.extract.periods import find_periods
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("in 2021/22", "2021/22", date(2021, 4, 1), date(2022, 3, 31)),
+        ("in 2021-22", "2021/22", date(2021, 4, 1), date(2022, 3, 31)),
+        ("in 1999/00", "1999/00", date(1999, 4, 1), date(2000, 3, 31)),
+        ("in 2023", "2023", date(2023, 1, 1), date(2023, 12, 31)),
+        ("in July 2023", "2023-07", date(2023, 7, 1), date(2023, 7, 31)),
+        ("at the end of Feb 2024", "2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("in spring 2022", "2022", date(2022, 3, 1), date(2022, 5, 31)),
+        ("in the winter of 2022", "2022", date(2022, 12, 1), date(2023, 2, 28)),
+        ("on 31st March 2023", "2023-03-31", date(2023, 3, 31), date(2023, 3, 31)),
+        ("from June 3rd 2013", "2013-06-03", date(2013, 6, 3), date(2013, 6, 3)),
+        ("the 2020-2025 plan", "2020-2025", date(2020, 1, 1), date(2025, 12, 31)),
+        ("Strategy 2020-27", "2020-2027", date(2020, 1, 1), date(2027, 12, 31)),
+        ("from 2021 to 2024", "2021-2024", date(2021, 1, 1), date(2024, 12, 31)),
+        ("October 2012 - October 2016", "2012-10/2016-10", date(2012, 10, 1), date(2016, 10, 31)),
+    ],
+)
+def test_labels_and_dates(text: str, label: str, start: date, end: date) -> None:
+    [period] = find_periods(text)
+    assert (period.label, period.start_date, period.end_date) == (label, start, end)
+
+
+def test_relative_periods_anchor_on_issue_date() -> None:
+    [period] = find_periods("over the next five years", issued="2021-08")
+    assert period.label == "2021-2026"
+    assert find_periods("over the next five years") == []  # no anchor, no guess
+
+
+def test_deadline_flag() -> None:
+    [period] = find_periods("by 2030")
+    assert period.is_deadline and period.label == "2030"
+    [period] = find_periods("in 2030")
+    assert not period.is_deadline
+
+
+@pytest.mark.parametrize("text", ["aged 16-64", "2,017 people", "£2020m", "12.2030", "45%"])
+def test_not_periods(text: str) -> None:
+    assert find_periods(text) == []
+
+
+def test_two_days_of_a_contract_term() -> None:
+    periods = find_periods("The contract runs from 1st April 2021 to 31st March 2023.")
+    assert [p.label for p in periods] == ["2021-04-01", "2023-03-31"]
