@@ -1,0 +1,258 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: read-only, open to every origin.
+
+A request goes through three small steps: :func:`parse_request` reads the protocol
+operation from the HTTP request (refusing updates, wrong methods and media types with
+the status the protocol asks for), :func:`start_query` runs it against the current
+snapshot in a worker thread, and :func:`answer` negotiates a format and streams the
+serialisation. Errors carry their HTTP status in :class:`ProtocolError`, so a malformed
+query is a 400 and an engine fault stays a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Request, Response, redirect, request
+
+from carekg.api import negotiation as neg
+from carekg.api.app import snapshot
+from carekg.api.streaming import QueryJob
+from carekg.errors import QueryError
+from carekg.graph.store import Snapshot
+from carekg.namespaces import SD
+
+bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+ALLOWED_METHODS = ("GET", "POST", "OPTIONS")
+READ_ONLY = (
+    "this endpoint is read-only: SPARQL Update is not accepted "
+    "(download the dumps from /dumps/ to change a copy of the data)"
+)
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+@dataclass
+class Operation:
+    """A query operation as the protocol defines it (query plus RDF dataset)."""
+
+    query: str | None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None
+
+    @property
+    def has_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+# -- parse ---------------------------------------------------------------------------
+
+
+def parse_request(req: Request) -> Operation:
+    """The query operation of an HTTP request, or a :class:`ProtocolError`."""
+    if req.method not in ("GET", "HEAD", "POST"):
+        raise ProtocolError(405, f"{req.method} is not a SPARQL query method; use GET or POST",
+                            {"Allow": ", ".join(ALLOWED_METHODS)})
+    if "update" in req.args or req.mimetype == UPDATE:
+        raise ProtocolError(403, READ_ONLY)
+    if req.method in ("GET", "HEAD"):
+        return _operation(req.args.getlist("query"), req.args, req.args)
+    if req.mimetype == FORM:
+        if "update" in req.form:
+            raise ProtocolError(403, READ_ONLY)
+        return _operation(req.form.getlist("query"), req.form, req.args)
+    if req.mimetype == DIRECT:
+        return _operation([_direct_body(req)], req.args, req.args)
+    shown = req.mimetype or "no Content-Type"
+    raise ProtocolError(415, f"a POSTed query needs Content-Type {FORM} or {DIRECT}, "
+                             f"not {shown}")
+
+
+def _direct_body(req: Request) -> str:
+    charset = req.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"a POSTed query must be UTF-8 encoded, not {charset}")
+    try:
+        return req.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the query is not valid UTF-8: {exc}") from exc
+
+
+def _operation(queries: list[str], params: Any, url_params: Any) -> Operation:
+    if len(queries) > 1:
+        raise ProtocolError(400, f"one query per request, got {len(queries)} query parameters")
+
+    def values(name: str) -> list[str]:
+        return params.getlist(name) + (url_params.getlist(name) if url_params is not params
+                                       else [])
+
+    return Operation(
+        query=queries[0] if queries else None,
+        default_graphs=values("default-graph-uri"),
+        named_graphs=values("named-graph-uri"),
+        format=params.get("format") or url_params.get("format"),
+    )
+
+
+# -- run -----------------------------------------------------------------------------
+
+
+def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
+    """pyoxigraph arguments: a protocol dataset replaces the union default graph."""
+    kwargs: dict[str, Any] = {"base_iri": base_iri}
+    if op.has_dataset:
+        try:
+            kwargs["default_graph"] = [ox.NamedNode(iri) for iri in op.default_graphs]
+            kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in op.named_graphs]
+        except ValueError as exc:
+            raise ProtocolError(400, f"invalid graph IRI in the dataset parameters: {exc}") \
+                from exc
+        kwargs["use_default_graph_as_union"] = False
+    return kwargs
+
+
+def kind_of(result: Any) -> str:
+    return neg.GRAPH if isinstance(result, ox.QueryTriples) else neg.RESULTS
+
+
+def write_result(result: Any, fmt: neg.Format, out: Any) -> None:
+    result.serialize(out, fmt.writer)
+
+
+def start_query(snap: Snapshot, op: Operation, base_iri: str) -> tuple[QueryJob, str]:
+    """Start the query in its own thread; return the job and the kind of answer."""
+    assert op.query is not None
+    kwargs = query_kwargs(op, base_iri)
+    job = QueryJob(lambda: snap.query(op.query, **kwargs), kind_of, write_result)
+    try:
+        return job, job.start()
+    except QueryError as exc:
+        raise ProtocolError(400, str(exc)) from exc
+    except Exception as exc:
+        log.error("SPARQL query failed to start: %s", exc)
+        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
+
+
+# -- negotiate and answer ------------------------------------------------------------
+
+
+def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Response:
+    """The response in the negotiated format, streamed when it is large."""
+    try:
+        fmt = neg.choose(kind, accept, op.format)
+    except neg.NotAcceptableError as exc:
+        job.cancel()
+        raise ProtocolError(406, str(exc)) from exc
+    try:
+        body = job.body(fmt)
+    except Exception as exc:
+        log.error("SPARQL query failed while being evaluated: %s", exc)
+        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def service_description(snap: Snapshot, endpoint: str) -> list[ox.Triple]:
+    """SPARQL Service Description of this endpoint: languages, formats, dataset."""
+    sd = ox.NamedNode
+    rdf_type = sd("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    triples = [
+        ox.Triple(service, rdf_type, sd(f"{SD}Service")),
+        ox.Triple(service, sd(f"{SD}endpoint"), sd(endpoint)),
+        ox.Triple(service, sd(f"{SD}supportedLanguage"), sd(f"{SD}SPARQL11Query")),
+        ox.Triple(service, sd(f"{SD}feature"), sd(f"{SD}UnionDefaultGraph")),
+        ox.Triple(service, sd(f"{SD}defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd(f"{SD}Dataset")),
+        ox.Triple(dataset, sd(f"{SD}defaultGraph"), default),
+        ox.Triple(default, rdf_type, sd(f"{SD}Graph")),
+    ]
+    for fmt in (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS):
+        triples.append(ox.Triple(service, sd(f"{SD}resultFormat"), sd(fmt.w3c)))
+    for name in snap.graph_names():
+        graph = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd(f"{SD}namedGraph"), graph),
+            ox.Triple(graph, rdf_type, sd(f"{SD}NamedGraph")),
+            ox.Triple(graph, sd(f"{SD}name"), sd(name)),
+        ]
+    return triples
+
+
+def describe_service(req: Request, op: Operation) -> Response:
+    """GET /sparql without a query: a browser goes to the query UI, others get sd:."""
+    accept = req.headers.get("Accept")
+    if not op.format and neg.prefers_html(accept):
+        return redirect("/", code=303)
+    try:
+        fmt = neg.choose(neg.GRAPH, accept, op.format)
+    except neg.NotAcceptableError as exc:
+        raise ProtocolError(406, str(exc)) from exc
+    triples = service_description(snapshot(), req.base_url)
+    body = ox.serialize(triples, format=fmt.writer, prefixes={"sd": str(SD)})
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+# -- CORS and errors -----------------------------------------------------------------
+
+
+def preflight() -> Response:
+    """CORS preflight: any origin may query; the headers it wants to send are allowed."""
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(ALLOWED_METHODS)
+    response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+        "Access-Control-Request-Headers", "Accept, Content-Type")
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
+    return response
+
+
+def error_response(error: ProtocolError) -> Response:
+    response = Response(error.message + "\n", status=error.status,
+                        content_type="text/plain; charset=utf-8")
+    response.headers.update(error.headers)
+    return response
+
+
+def open_cors(response: Response) -> Response:
+    """Open data: every origin may read it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+bp.after_request(open_cors)
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    if request.method == "OPTIONS":
+        return preflight()
+    try:
+        op = parse_request(request)
+        if op.query is None:
+            if request.method in ("GET", "HEAD"):
+                return describe_service(request, op)
+            raise ProtocolError(400, "no query: send it as the 'query' parameter")
+        job, kind = start_query(snapshot(), op, request.base_url)
+        return answer(job, kind, op, request.headers.get("Accept"))
+    except ProtocolError as error:
+        return error_response(error)
