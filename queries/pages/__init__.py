@@ -1,0 +1,1 @@
+"""Package data: the queries behind the linked-data pages (not the researchers' catalogue)."""
