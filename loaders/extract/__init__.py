@@ -13,7 +13,9 @@ from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 __all__ = ["extract_candidates", "extract_sentence"]
 
 
-def extract_sentence(sentence: Sentence, record: DocumentRecord) -> list[Candidate]:
+def extract_sentence(
+    sentence: Sentence, record: DocumentRecord, context: tuple[str, ...] = ()
+) -> list[Candidate]:
     """Every candidate fact of one sentence (a sentence may hold several)."""
     # Imported here: carekg.loaders.classify reads this package's rules module, so the
     # extractors (which use the classifier) must not load while the package initialises.
@@ -24,7 +26,7 @@ def extract_sentence(sentence: Sentence, record: DocumentRecord) -> list[Candida
     from carekg.loaders.extract.spend import extract_spend
     from carekg.loaders.extract.strategy_reference import extract_strategy_references
 
-    view = SentenceView.of(sentence, record)
+    view = SentenceView.of(sentence, record, context)
     intentions = extract_intentions(view)
     candidates = [
         *extract_spend(view),
@@ -40,10 +42,14 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> lis
     """Candidate facts of a document's sentences, in document order, without duplicates.
 
     The same fact stated twice at different places stays twice: each is evidence."""
+    from carekg.loaders.extract.common import heading_context
+
+    contexts = heading_context(sentences)
     out: list[Candidate] = []
     for sentence in sentences:
         seen: set[tuple[object, ...]] = set()
-        for candidate in extract_sentence(sentence, record):
+        context = contexts.get(sentence.section.start, ()) if sentence.section else ()
+        for candidate in extract_sentence(sentence, record, context):
             key = (
                 candidate.kind,
                 candidate.start,

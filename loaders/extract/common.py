@@ -29,12 +29,15 @@ class SentenceView:
     record: DocumentRecord
     text: str  # masked text, same length as sentence.text
     heading: str | None
+    context: tuple[str, ...] = ()  # enclosing and preceding headings, nearest first
     money: list[Money] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
 
     @classmethod
-    def of(cls, sentence: Sentence, record: DocumentRecord) -> SentenceView:
+    def of(
+        cls, sentence: Sentence, record: DocumentRecord, context: tuple[str, ...] = ()
+    ) -> SentenceView:
         text = _MASK.sub(" ", sentence.text)
         periods = [
             p
@@ -46,10 +49,25 @@ class SentenceView:
             record=record,
             text=text,
             heading=sentence.section.title if sentence.section else None,
+            context=context,
             money=find_money(text),
             periods=periods,
             quantities=find_quantities(text),
         )
+
+    def context_service(self) -> str | None:
+        """The service of the nearest heading that names one, else of the document title.
+
+        Commissioning documents put the service in a heading ("Home care") and the facts
+        under generic subheadings ("Current provision"), so the sentence's own heading is
+        often not enough."""
+        from carekg.loaders.classify import classify_service
+
+        for heading in (self.heading or "", *self.context, self.record.title):
+            found = classify_service(heading)
+            if found:
+                return found
+        return None
 
     def candidate(
         self, kind: str, start: int = 0, end: int | None = None, **values: object
@@ -124,3 +142,20 @@ def issued_year(record: DocumentRecord) -> dict[str, object]:
         "period_start": date(year, 1, 1),
         "period_end": date(year, 12, 31),
     }
+
+
+def heading_context(sentences: list[Sentence]) -> dict[int, tuple[str, ...]]:
+    """For each section start, the titles of the sections around it, nearest first:
+    those that enclose it (by span and level), then up to four that precede it."""
+    sections = sorted({s.section for s in sentences if s.section}, key=lambda x: x.start)
+    context: dict[int, tuple[str, ...]] = {}
+    for index, section in enumerate(sections):
+        enclosing = [
+            other.title
+            for other in reversed(sections[:index])
+            if other.level < section.level and other.start <= section.start < other.end
+        ]
+        preceding = [other.title for other in reversed(sections[max(0, index - 4) : index])]
+        titles = tuple(dict.fromkeys([*enclosing, *preceding]))
+        context[section.start] = titles
+    return context

@@ -46,7 +46,7 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
     if event is None:
         return []
     periods = [p for p in view.periods if p.kind != "relative"]
-    service = classify_service(text, view.heading)
+    service = classify_service(text) or view.context_service()
     route = classify_route(text)
     if not periods:
         duration = _DURATION.search(text)

@@ -117,7 +117,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     value=quantity.value,
                     unit=unit,
                     approximate=quantity.approximate,
-                    service=classify_service(text, view.heading, anchor=None),
+                    service=classify_service(text) or view.context_service(),
                     **values,
                 )
             )

@@ -102,7 +102,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         if service is None:
             if not _intends_here(view):
                 continue
-            service = classify_service("", view.heading)
+            service = view.context_service()
         return [_candidate(view, at, direction, service)]
     return []
 

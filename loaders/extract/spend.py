@@ -55,7 +55,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 value=money.value,
                 unit=unit_slug("GBP/year"),
                 approximate=money.approximate,
-                service=classify_service(text, view.heading),
+                service=classify_service(text) or view.context_service(),
                 **period_values(period),
             )
         ]
@@ -91,7 +91,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 value=money.value,
                 unit=unit,
                 approximate=money.approximate,
-                service=classify_service(text, view.heading, anchor=money.end),
+                service=classify_service(text, anchor=money.end) or view.context_service(),
                 **values,
             )
         )
