@@ -18,6 +18,12 @@ from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
 _MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
 _CLAUSE_BREAK = re.compile(r"[;:,–—(]|\s(?:and|to|while|whilst|but|compared)\s|\s-\s")
+# Figures about the nation, not the council the document speaks for.
+NATIONAL = re.compile(
+    r"\b(?:nationally|national\s+(?:cost|figures?|average|picture)|in\s+the\s+UK|across\s+"
+    r"(?:the\s+)?(?:UK|England|country)|in\s+England|England\s+and\s+Wales)\b",
+    re.IGNORECASE,
+)
 _ACT = re.compile(r"\b(?:Act|Regulations|Census)\s*$")
 
 

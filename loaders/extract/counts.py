@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from carekg.loaders.classify import classify_population, classify_service, need_source, unit_slug
 from carekg.loaders.extract.common import (
+    NATIONAL,
     SentenceView,
     clause_spans,
     issued_year,
@@ -73,7 +74,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     ``has_intention``: the sentence already states a commissioning intention, whose
     figure is a target, not current provision, so no capacity is read from it."""
     text = view.text
-    if view.sentence.is_table_row:
+    if view.sentence.is_table_row or NATIONAL.search(text):
         return []
     quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)]
     need_words = compiled("need_cues").search(text)

@@ -39,6 +39,13 @@ _DEMAND = re.compile(
 _DEMAND_AFTER = re.compile(
     r"\s+in\s+(?:the\s+)?(?:demand|need|number|population|prevalence)\b", re.IGNORECASE
 )
+# What an increase or decrease must act on when no service is named: provision itself.
+_PROVISION_OBJECT = re.compile(
+    r"[^.;]{0,40}?\b(?:provision|capacity|services?|beds|units|places|placements|homes|"
+    r"schemes|investment|spend|funding|budget|use\s+of|reliance|supply|offer|contracts?|"
+    r"commissioning|integration)\b",
+    re.IGNORECASE,
+)
 # Headings of lists of intentions: their items speak for the council without saying "we".
 _INTENTION_HEADING = re.compile(
     r"\b(?:intentions?|aspirations?|priorit(?:y|ies)|opportunities|we\s+will|plans?|"
@@ -102,6 +109,10 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         if service is None:
             if not _intends_here(view):
                 continue
+            if direction in ("Increase", "Decrease") and not _PROVISION_OBJECT.match(
+                text, term_end
+            ):
+                continue  # "reduce dependency", "reduce waiting times": outcomes, not provision
             service = view.context_service()
         return [_candidate(view, at, direction, service)]
     return []

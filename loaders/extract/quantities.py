@@ -107,6 +107,8 @@ def find_quantities(text: str) -> list[Quantity]:
     for m in re.finditer(_NUMBER, text):
         if any(a <= m.start() < b for a, b in taken):
             continue
+        if "," not in m.group("num") and 1980 <= int(m.group("num")) <= 2069:
+            continue  # a year ("in 2013 older people ..."), not a count
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(

@@ -13,6 +13,7 @@ import re
 
 from carekg.loaders.classify import classify_service, unit_slug
 from carekg.loaders.extract.common import (
+    NATIONAL,
     SentenceView,
     clause_spans,
     issued_year,
@@ -39,7 +40,8 @@ _ONGOING = re.compile(
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
-    if not amounts:
+    amounts = [m for m in amounts if m.value >= 1000]  # a council budget line, not a fee
+    if not amounts or NATIONAL.search(view.text):
         return []
     text = view.text
     if view.sentence.is_table_row:

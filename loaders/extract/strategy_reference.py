@@ -90,7 +90,9 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             continue
         start, end, gained = _expand(text, head.start(), head.end())
         name = text[start:end].strip()
-        if compiled("strategy_exclusions").search(name):
+        if compiled("strategy_exclusions").search(name) or "\n\n" in name:
+            continue
+        if len(name.split()) > 14 or "http" in name:
             continue
         # A period written next to the name belongs to it.
         period = next((p for p in view.periods if 0 <= p.start - end <= 3), None)
