@@ -2,10 +2,10 @@
 
 A request goes through three small steps: :func:`parse_request` reads the protocol
 operation from the HTTP request (refusing updates, wrong methods and media types with
-the status the protocol asks for), :func:`start_query` runs it against the current
-snapshot in a worker thread, and :func:`answer` negotiates a format and streams the
-serialisation. Errors carry their HTTP status in :class:`ProtocolError`, so a malformed
-query is a 400 and an engine fault stays a 500.
+the status the protocol asks for), :func:`small_answer` runs it in the request thread
+and answers at once if the answer fits in one chunk, else :func:`start_query` runs it in
+a worker thread and :func:`answer` streams it. Errors carry their HTTP status in
+:class:`ProtocolError`, so a malformed query is a 400 and an engine fault stays a 500.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask import Blueprint, Request, Response, redirect, request
 
 from carekg.api import negotiation as neg
 from carekg.api.app import snapshot
-from carekg.api.streaming import QueryJob
+from carekg.api.streaming import CHUNK_SIZE, CancelledError, QueryJob
 from carekg.errors import QueryError
 from carekg.graph.store import Snapshot
 from carekg.namespaces import SD
@@ -149,24 +149,81 @@ def start_query(snap: Snapshot, op: Operation, base_iri: str) -> tuple[QueryJob,
         raise ProtocolError(500, f"the query engine failed: {exc}") from exc
 
 
+class _Budget:
+    """A buffer that refuses to grow past one chunk (see :func:`small_answer`)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.overflowed = False
+
+    def write(self, data: bytes) -> int:
+        if len(self.data) + len(data) > CHUNK_SIZE:
+            self.overflowed = True
+            raise CancelledError("answer larger than one chunk")
+        self.data += data
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the data stays in memory."""
+
+
+def small_answer(snap: Snapshot, op: Operation, base_iri: str,
+                 accept: str | None) -> Response | None:
+    """The answer, if it fits in one chunk: run in the request thread, no streaming.
+
+    Most queries are small, and a worker thread costs more than they do. A larger
+    answer returns None and is run again in a worker thread by :func:`start_query`
+    (so a large answer costs the evaluation of its first chunk twice)."""
+    assert op.query is not None
+    kwargs = query_kwargs(op, base_iri)
+    try:
+        result = snap.query(op.query, **kwargs)
+    except QueryError as exc:
+        raise ProtocolError(400, str(exc)) from exc
+    except Exception as exc:
+        log.error("SPARQL query failed to start: %s", exc)
+        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
+    fmt = negotiate(kind_of(result), op, accept)
+    out = _Budget()
+    try:
+        result.serialize(out, fmt.writer)
+    except Exception as exc:
+        if out.overflowed:
+            return None
+        log.error("SPARQL query failed while being evaluated: %s", exc)
+        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
+    return formatted(bytes(out.data), fmt)
+
+
 # -- negotiate and answer ------------------------------------------------------------
+
+
+def negotiate(kind: str, op: Operation, accept: str | None) -> neg.Format:
+    try:
+        return neg.choose(kind, accept, op.format)
+    except neg.NotAcceptableError as exc:
+        raise ProtocolError(406, str(exc)) from exc
+
+
+def formatted(body: Any, fmt: neg.Format) -> Response:
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
 
 
 def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Response:
     """The response in the negotiated format, streamed when it is large."""
     try:
-        fmt = neg.choose(kind, accept, op.format)
-    except neg.NotAcceptableError as exc:
+        fmt = negotiate(kind, op, accept)
+    except ProtocolError:
         job.cancel()
-        raise ProtocolError(406, str(exc)) from exc
+        raise
     try:
         body = job.body(fmt)
     except Exception as exc:
         log.error("SPARQL query failed while being evaluated: %s", exc)
         raise ProtocolError(500, f"the query engine failed: {exc}") from exc
-    response = Response(body, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    return response
+    return formatted(body, fmt)
 
 
 def service_description(snap: Snapshot, endpoint: str) -> list[ox.Triple]:
@@ -252,7 +309,11 @@ def endpoint() -> Response:
             if request.method in ("GET", "HEAD"):
                 return describe_service(request, op)
             raise ProtocolError(400, "no query: send it as the 'query' parameter")
-        job, kind = start_query(snapshot(), op, request.base_url)
-        return answer(job, kind, op, request.headers.get("Accept"))
+        snap, accept, base = snapshot(), request.headers.get("Accept"), request.base_url
+        small = small_answer(snap, op, base, accept)
+        if small is not None:
+            return small
+        job, kind = start_query(snap, op, base)
+        return answer(job, kind, op, accept)
     except ProtocolError as error:
         return error_response(error)
