@@ -209,9 +209,10 @@ def coerce(param: Parameter, value: str, base: str = DEFAULT_BASE) -> ox.NamedNo
 
 
 def _coerce_iri(param: Parameter, value: str, default: str, base: str) -> ox.NamedNode:
-    if value.startswith("<") and value.endswith(">"):
+    bracketed = value.startswith("<") and value.endswith(">")
+    if bracketed:
         value = value[1:-1]
-    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+    if bracketed or re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
         return _named_node(param, value)
     prefix, sep, local = value.partition(":")
     if sep and prefix in PREFIXES:
