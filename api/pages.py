@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from carekg.api import negotiation as neg
@@ -126,14 +126,18 @@ class Node:
     properties: OrderedDict[str, list[Any]] = field(default_factory=OrderedDict)
 
 
-def nest(triples: list[ox.Triple], subject: Any, depth: int = 0) -> Node:
+def nest(triples: list[ox.Triple], subject: Any, depth: int = 0, owner: str = "") -> Node:
+    """Properties of ``subject``; objects it owns (blank nodes, ``owner#...`` IRIs) nested."""
+    owner = owner or (subject.value + "#" if isinstance(subject, ox.NamedNode) else "")
     node = Node()
     for t in sorted((t for t in triples if t.subject == subject),
                     key=lambda t: (t.predicate.value != RDF_TYPE, t.predicate.value,
                                    str(t.object))):
         obj: Any = t.object
-        if isinstance(obj, ox.BlankNode) and depth < 4:
-            obj = nest(triples, obj, depth + 1)
+        owned = isinstance(obj, ox.BlankNode) or (
+            isinstance(obj, ox.NamedNode) and owner and obj.value.startswith(owner))
+        if owned and depth < 4:
+            obj = nest(triples, obj, depth + 1, owner)
         node.properties.setdefault(t.predicate.value, []).append(obj)
     return node
 
@@ -142,7 +146,8 @@ def describe(snap: Snapshot, iri: str) -> list[ox.Triple]:
     """The CBD, each triple once (CONSTRUCT repeats them per solution), grouped by
     subject so that Turtle writes one block per subject, the resource first."""
     triples = dict.fromkeys(run(snap, "cbd", resource=ox.NamedNode(iri)))
-    return sorted(triples, key=lambda t: (isinstance(t.subject, ox.BlankNode), str(t.subject),
+    return sorted(triples, key=lambda t: (t.subject != ox.NamedNode(iri),
+                                          isinstance(t.subject, ox.BlankNode), str(t.subject),
                                           t.predicate.value != RDF_TYPE, str(t.predicate),
                                           str(t.object)))
 
@@ -345,7 +350,7 @@ def ontology(ext: str | None = None) -> Response:
                   "the ontology itself is at /def.ttl."
         return Response(render_template("message.html", title="Ontology", message=message),
                         status=503)
-    return send_file(docs, mimetype="text/html")
+    return Response(docs.read_bytes(), content_type="text/html; charset=utf-8")
 
 
 def ontology_docs() -> Path:
