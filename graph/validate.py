@@ -95,7 +95,7 @@ class ValidationResult:
                 detail = f"  - {result.focus_node}"
                 if result.path:
                     detail += f"  path {result.path}"
-                if result.value is not None:
+                if result.value is not None and result.value != result.focus_node:
                     detail += f"  value {result.value}"
                 if result.message != group[0].message:
                     detail += f"  ({result.message})"
@@ -147,7 +147,7 @@ def validate(
     if inference not in INFERENCE_MODES:
         raise ValueError(f"inference must be one of {INFERENCE_MODES}, not {inference!r}")
     work = _data_graph(data, ontology, inference)
-    _conforms, report, _text = pyshacl.validate(
+    _conforms, report, text = pyshacl.validate(
         work,
         shacl_graph=shapes_graph(),
         inference=inference,
@@ -158,6 +158,9 @@ def validate(
         allow_warnings=True,
         allow_infos=True,
     )
+    if not isinstance(report, Graph):
+        # pySHACL could not run the shapes at all: a fault in the shapes file, not the data.
+        raise RuntimeError(f"the shapes in {SHAPES_FILE} cannot be run: {text}")
     return ValidationResult(_results(report, work))
 
 
