@@ -185,3 +185,13 @@ def test_the_shipped_taxonomies_conform() -> None:
         data.parse(path, format="turtle")
     result = validate(data)
     assert result.conforms, result.format_report()
+
+
+def test_readme_lists_every_shape_with_its_severity() -> None:
+    rows = {}
+    for line in (shapes_dir() / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| S") and len(cells) == 4:
+            rows[cells[0]] = cells[3]
+    expected = {str(iri).rsplit("#", 1)[-1]: _severity(sid) for sid, iri in NUMBERED.items()}
+    assert rows == expected
