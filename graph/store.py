@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,8 @@ class StoreDir:
         self.snapshots_dir.mkdir(parents=True, exist_ok=True)
         with self._lock():
             self._remove_leftovers()
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            # Microseconds keep snapshot names in publication order, which pruning relies on.
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             path = self.snapshots_dir / f".tmp-{stamp}-{uuid.uuid4().hex[:8]}"
             path.mkdir()
             try:
