@@ -9,7 +9,6 @@ is a file in ``queries/pages/``, run with the resource bound as an RDF term.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from carekg.api.app import settings, snapshot
 from carekg.errors import CarekgError
 from carekg.graph.store import Snapshot
 from carekg.namespaces import PREFIXES
-from carekg.resources import corpus_dir, queries_dir
+from carekg.resources import queries_dir
 
 bp = Blueprint("pages", __name__)
 
@@ -273,23 +272,8 @@ def fact_view(snap: Snapshot, iri: str) -> dict[str, Any] | None:
 
 
 def document_text(snap: Snapshot, document_iri: str) -> str | None:
-    """The text evidence offsets index: extracted text for PDF/HTML, the corpus file for
-    plain text (only if its hash still matches what was built, so offsets hold)."""
-    doc_id = document_iri.rsplit("/", 1)[-1]
-    text = snap.text_of(doc_id)
-    if text is not None:
-        return text
-    meta = snap.meta.documents.get(doc_id) or {}
-    name = meta.get("path") or meta.get("file")
-    if not name:
-        return None
-    path = Path(name) if Path(name).is_absolute() else corpus_dir() / name
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    if meta.get("sha256") and hashlib.sha256(data).hexdigest() != meta["sha256"]:
-        return None
-    return data.decode("utf-8")
+    """The text evidence offsets index, as the snapshot keeps it for every document."""
+    return snap.text_of(document_iri.rsplit("/", 1)[-1])
 
 
 def highlight(text: str, start: int, end: int) -> Markup:

@@ -3,8 +3,7 @@
 Plain text and Markdown are read exactly as ``open(path, encoding="utf-8").read()`` reads
 them (universal newlines included), so a researcher can check a quote against the file
 with one line of Python. PDF and HTML have no such canonical text, so the text extracted
-here is what offsets index, and :func:`text_to_store` hands it to the builder to keep
-beside the store.
+here is what offsets index; the builder keeps every document's text in the snapshot.
 """
 
 from __future__ import annotations
@@ -55,14 +54,6 @@ def read_document(path: Path) -> DocumentText:
     if not text.strip():
         raise InputError(path, "the file has no text")
     return DocumentText(text=text, media_type=media_type, warnings=warnings)
-
-
-def text_to_store(document: DocumentText) -> str | None:
-    """The text the builder must keep beside the store, or None when re-reading the file
-    with UTF-8 reproduces it (so the offsets are checkable against the file itself)."""
-    if document.media_type in ("text/plain", "text/markdown") and not document.warnings:
-        return None
-    return document.text
 
 
 def _universal_newlines(data: bytes, encoding: str) -> str:

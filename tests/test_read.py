@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from carekg.errors import InputError
-from carekg.loaders.read import read_document, text_to_store
+from carekg.loaders.read import read_document
 
 
 def test_text_offsets_follow_universal_newlines(tmp_path: Path) -> None:
@@ -18,7 +18,6 @@ def test_text_offsets_follow_universal_newlines(tmp_path: Path) -> None:
         assert document.text == handle.read()
     assert "\r" not in document.text
     assert document.media_type == "text/plain"
-    assert text_to_store(document) is None
 
 
 def test_markdown_media_type(tmp_path: Path) -> None:
@@ -27,13 +26,12 @@ def test_markdown_media_type(tmp_path: Path) -> None:
     assert read_document(path).media_type == "text/markdown"
 
 
-def test_cp1252_fallback_warns_and_is_stored(tmp_path: Path) -> None:
+def test_cp1252_fallback_warns(tmp_path: Path) -> None:
     path = tmp_path / "old.txt"
     path.write_bytes("We spend \u00a35m on care \u2013 each year.".encode("cp1252"))
     document = read_document(path)
     assert "\u00a35m" in document.text and "\u2013" in document.text
     assert document.warnings and "Windows-1252" in document.warnings[0]
-    assert text_to_store(document) == document.text
 
 
 def test_undecodable_bytes_are_refused(tmp_path: Path) -> None:
@@ -72,7 +70,6 @@ def test_html_keeps_headings_lists_and_table_rows(tmp_path: Path) -> None:
     assert lines == ["# Market position", "We commission home care.", "## Budget",
                      "- First item", "- Second item", "Service\tSpend", "Day care\t£1m"]
     assert document.media_type == "text/html"
-    assert text_to_store(document) == document.text
 
 
 def _pdf(path: Path, pages: list[str]) -> None:
@@ -97,7 +94,6 @@ def test_pdf_pages_are_kept(tmp_path: Path) -> None:
     assert document.page_at(document.text.index("First page")) == 1
     for page in document.pages:
         assert document.text[page.start:page.end].strip()
-    assert text_to_store(document) == document.text
 
 
 def test_pdf_without_text_layer_needs_ocr(tmp_path: Path) -> None:
