@@ -162,33 +162,40 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from carekg.graph.store import StoreDir
-    from carekg.loaders.evaluate import evaluate_snapshot
+    from carekg.loaders.evaluate import evaluate_store
 
     gold = Path(args.gold)
     if not gold.is_dir():
         raise InputError(gold, "no such gold directory")
-    report = evaluate_snapshot(StoreDir(_settings(args).store).open(), gold)
+    snapshot = StoreDir(_settings(args).store).open()
+
+    def text_of(doc_id: str) -> str:
+        text = snapshot.text_of(doc_id)
+        if text is None:
+            raise KeyError(doc_id)
+        return text
+
+    report = evaluate_store(lambda q: snapshot.query(q), gold, text_of)
     if args.json:
-        json.dump(report.to_dict(), sys.stdout, indent=2)
+        json.dump(report.to_json(), sys.stdout, indent=2)
         print()
     else:
-        print(report.format_table())
+        print(report.table())
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from carekg.api.serve import serve
 
-    serve(_settings(args), host=args.host, port=args.port, progress=_progress_for(args.quiet))
+    serve(_settings(args), host=args.host, port=args.port, say=lambda m: _info(args, m))
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from carekg.graph.ontology_docs import write_ontology_docs
 
-    out = Path(args.output)
-    write_ontology_docs(out)
-    _info(args, f"wrote {out}")
+    written = write_ontology_docs(Path(args.output))
+    _info(args, f"wrote {written}")
     return 0
 
 
@@ -216,7 +223,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "serve": (cmd_serve, "serve the SPARQL endpoint, linked-data pages and query UI",
               "carekg serve --port 8080   # builds the bundled corpus first if no store"),
     "docs": (cmd_docs, "generate the ontology's HTML documentation with pyLODE",
-             "carekg docs -o docs/ontology.html"),
+             "carekg docs -o docs   # writes docs/ontology.html"),
 }
 
 
@@ -268,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["serve"].add_argument("--host", default="127.0.0.1")
     parsers["serve"].add_argument("--port", type=int, default=8080)
     parsers["stats"].add_argument("--json", action="store_true", help="machine-readable output")
-    parsers["docs"].add_argument("-o", "--output", default="docs/ontology.html", metavar="FILE")
+    parsers["docs"].add_argument("-o", "--output", default="docs", metavar="DIR",
+                                 help="directory to write ontology.html into (default: docs)")
     return parser
 
 

@@ -15,33 +15,18 @@ import yaml
 
 from carekg.councils import Register
 from carekg.errors import InputError, UnknownCouncilError
+from carekg.iris import slugify
 from carekg.loaders.model import DocumentRecord
+from carekg.vocabularies import concepts
 
 MANIFEST_NAME = "manifest.yaml"
-#: Document kinds, as slugs of the document-kinds scheme; used when the vocabulary module
-#: cannot be imported (it is the source of truth when it can).
-DEFAULT_KINDS = ("market-position-statement", "commissioning-strategy", "cabinet-report",
-                 "other")
 _ISSUED = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def document_kinds() -> tuple[str, ...]:
-    """Slugs of the document-kinds scheme (from carekg.vocabularies when it is there)."""
-    try:
-        from carekg import vocabularies  # type: ignore[attr-defined]
-    except ImportError:
-        return DEFAULT_KINDS
-    for name in ("document_kind_slugs", "document_kinds"):
-        getter = getattr(vocabularies, name, None)
-        if callable(getter):
-            try:
-                slugs = tuple(getter())
-            except Exception:  # noqa: BLE001 - a vocabulary still being written
-                continue
-            if slugs:
-                return tuple(str(s).rsplit("/", 1)[-1] for s in slugs)
-    return DEFAULT_KINDS
+    """Slugs of the document-kinds scheme: the vocabulary, not code, lists the kinds."""
+    return tuple(concept.slug for concept in concepts("document-kinds"))
 
 
 def check_issued(value: str) -> str | None:
@@ -72,7 +57,7 @@ def read_manifest(corpus_dir: Path, register: Register) -> list[DocumentRecord]:
     records: list[DocumentRecord] = []
     seen: set[str] = set()
     for number, entry in enumerate(data["documents"], start=1):
-        record = _record(manifest, number, entry, register, kinds)
+        record = _record(manifest, f"document {number}", entry, register, kinds)
         if record.id in seen:
             raise InputError(manifest, f"document {number}: duplicate id {record.id!r}")
         seen.add(record.id)
@@ -80,25 +65,39 @@ def read_manifest(corpus_dir: Path, register: Register) -> list[DocumentRecord]:
     return records
 
 
-def _record(manifest: Path, number: int, entry: object, register: Register,
-            kinds: tuple[str, ...]) -> DocumentRecord:
-    where = f"document {number}"
+def document_record(path: Path, *, councils: list[str], kind: str, issued: str,
+                    title: str | None, doc_id: str | None, register: Register) -> DocumentRecord:
+    """One document described on the command line (``carekg add``), checked by the same
+    rules as a manifest entry; problems are reported against the document's file."""
+    path = Path(path).resolve()
+    entry = {"file": path.name, "id": doc_id or slugify(path.stem), "councils": councils,
+             "kind": kind, "issued": issued,
+             "title": title or path.stem.replace("-", " ").replace("_", " ")}
+    return _record(path, None, entry, register, document_kinds(), base=path.parent)
+
+
+def _record(source: Path, label: str | None, entry: object, register: Register,
+            kinds: tuple[str, ...], base: Path | None = None) -> DocumentRecord:
+    """A checked DocumentRecord; errors name ``source`` (and the entry's ``label``)."""
+    where = label
 
     def problem(text: str) -> InputError:
-        return InputError(manifest, f"{where}: {text}")
+        return InputError(source, f"{where}: {text}" if where else text)
 
     if not isinstance(entry, dict):
         raise problem("expected a mapping of fields")
     file_name = entry.get("file")
     if not isinstance(file_name, str) or not file_name.strip():
         raise problem("'file' is missing")
-    path = manifest.parent / file_name
+    path = (base or source.parent) / file_name
     doc_id = str(entry.get("id") or Path(file_name).stem)
-    where = f"document {number} ({doc_id})"
+    if label:
+        where = f"{label} ({doc_id})"
     if not _ID.match(doc_id):
         raise problem(f"id {doc_id!r} must be lower-case letters, digits and hyphens")
     if not path.is_file():
-        raise problem(f"file {file_name!r} does not exist next to the manifest")
+        raise problem(f"file {file_name!r} does not exist" + (" next to the manifest"
+                                                              if label else ""))
     title = entry.get("title")
     if not isinstance(title, str) or not title.strip():
         raise problem("'title' is missing")
@@ -112,7 +111,7 @@ def _record(manifest: Path, number: int, entry: object, register: Register,
         try:
             code = register.resolve(str(name)).gss_code
         except UnknownCouncilError as exc:
-            raise InputError(manifest, f"{where}: {exc}") from exc
+            raise problem(str(exc)) from exc
         if code not in codes:
             codes.append(code)
     kind = str(entry.get("kind") or "")
