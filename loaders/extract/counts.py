@@ -88,6 +88,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             provision and not projection
         )
         unit = unit_slug(quantity.unit)
+        if unit is None:
+            continue  # a count of something the units scheme cannot name is not comparable
         if is_need:
             if quantity.unit not in ("people", "units", "homes", "beds", "places"):
                 continue
