@@ -89,6 +89,29 @@ def test_wrong_council_or_kind_is_not_found(tmp_path: Path) -> None:
     assert report.overall().found == 0
 
 
+def test_need_service_words_may_name_the_population_group(tmp_path: Path) -> None:
+    text = "About 900 people with dementia live here. Some 300 carers look after them."
+    gold = _gold(
+        tmp_path,
+        {"council": "Westminster", "type": "need", "service": "dementia",
+         "quote": "About 900 people with dementia live here."},
+        {"council": "Westminster", "type": "need", "service": "carers support",
+         "quote": "Some 300 carers look after them."},
+        {"council": "Westminster", "type": "need", "service": "dementia",
+         "quote": "Some 300 carers look after them."},
+    )
+    groups = ServiceLabels({"dementia": {"people living with dementia", "dementia"},
+                            "carers": {"unpaid carers", "carers"}})
+    first, second = text.index("About"), text.index("Some")
+    facts = [FactRow("doc", "NeedEstimate", W, first, second - 1, population="dementia"),
+             FactRow("doc", "NeedEstimate", W, second, len(text), population="carers")]
+    report = evaluate({"doc": facts}, gold, {"doc": text}, services=SERVICES,
+                      populations=groups)
+    score = report.by_kind()["NeedEstimate"]
+    assert (score.service_total, score.service_right) == (3, 2)  # the third names another
+    assert "t-3" in report.wrong
+
+
 def test_rows_from_store_results() -> None:
     base = "https://w3id.org/carekg/"
     row = (f"{base}id/fact/doc/spend-1-abc", f"{base}def#Spend", f"{base}id/council/{W}",
@@ -97,7 +120,7 @@ def test_rows_from_store_results() -> None:
     (fact,) = rows_from_results([row])
     assert fact == FactRow("doc", "Spend", W, 3, 9, Decimal("2000000"), "home-care", None,
                            f"{base}id/fact/doc/spend-1-abc")
-    (same,) = rows_from_results([dict(zip(QUERY_VARIABLES, row, strict=True))])
+    (same,) = rows_from_results([dict(zip(QUERY_VARIABLES, (*row, None), strict=True))])
     assert same == fact
     assert "?start" in evaluation_query()
 
