@@ -129,11 +129,22 @@ def classify_service(
 def classify_population(
     text: str, heading: str | None = None, anchor: int | None = None
 ) -> str | None:
-    """Slug of the population group the text counts or describes."""
-    chosen = _choose(label_hits("population-groups", text), anchor)
+    """Slug of the population group the text counts or describes.
+
+    A group named by a condition or circumstance ("learning disability", "carers") wins
+    over an age band or a generic group ("people aged 18-64", "service users") in the same
+    text: "6,066 people aged 18-64 predicted to have a learning disability" counts people
+    with a learning disability, the age only bounds the count (``population_bands``)."""
+    chosen = _choose(_without_bands(label_hits("population-groups", text)), anchor)
     if chosen is None and heading:
-        chosen = _choose(label_hits("population-groups", heading), None)
+        chosen = _choose(_without_bands(label_hits("population-groups", heading)), None)
     return chosen
+
+
+def _without_bands(hits: list[LabelHit]) -> list[LabelHit]:
+    bands = set(load_rules()["population_bands"])
+    specific = [h for h in hits if h.slug not in bands]
+    return specific or hits
 
 
 @cache

@@ -194,3 +194,41 @@ def test_evidence_stays_inside_the_text() -> None:
     for candidate in extract_candidates([sentence], RECORD):
         assert 7 <= candidate.start < candidate.end <= 49
         assert text[candidate.start : candidate.end].startswith("The Council")
+
+
+def test_counts_in_words_and_elided_nouns() -> None:
+    found = facts("We currently commission two extra care schemes and 40 beds in Ashby, "
+                  "25 in Barford and 12 in Colton.", "Capacity")
+    assert [(c.value, c.unit) for c in found] == [
+        (Decimal(2), "homes"), (Decimal(40), "beds"), (Decimal(25), "beds"), (Decimal(12), "beds")
+    ]
+
+
+def test_need_sentence_with_several_figures_gives_one_fact_each() -> None:
+    text = ("By 2031, 4,210 people aged 18-64 are predicted to have autism and 1,020 aged "
+            "65 and over.")
+    found = facts(text, "NeedEstimate")
+    assert [c.value for c in found] == [Decimal(4210), Decimal(1020)]
+    assert found[0].population_group == "autistic-people"  # the condition, not the age band
+    assert found[0].end <= found[1].start
+
+
+def test_just_over_a_large_number_is_not_an_age() -> None:
+    [fact] = facts("The number of people aged 85 and over is projected to grow by just over "
+                   "9,000 by 2040.", "NeedEstimate")
+    assert (fact.value, fact.approximate, fact.population_group) == (
+        Decimal(9000), True, "people-aged-85-and-over")
+
+
+def test_hours_and_years_are_not_headcounts() -> None:
+    assert facts("Over the next 10, 15 and 20 years the population of carers is projected to "
+                 "rise.", "NeedEstimate") == []
+    assert facts("Around 3,000 carers are estimated to care for 50 or more hours a week.",
+                 "NeedEstimate")[0].value == Decimal(3000)
+
+
+def test_projected_percentage_changes_are_needs() -> None:
+    found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
+                  "rise by 2031/32.", "NeedEstimate")
+    assert [(c.value, c.unit, c.period_label) for c in found] == [
+        (Decimal(9), "percent", "2026/27"), (Decimal(15), "percent", "2031/32")]

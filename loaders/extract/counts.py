@@ -25,7 +25,7 @@ from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
 _PROJECTION = re.compile(
-    r"\b(?:projected|projection|predicted|forecast|expect(?:ed)?\s+(?:there\s+)?to\s+be|will\s+"
+    r"\b(?:projected|projection|predict(?:ed|s)?|forecast|expect(?:ed)?\s+(?:there\s+)?to\s+be|will\s+"
     r"(?:be|rise|increase|grow|change|need)|might\s+expect|would\s+be|by\s+(?:19|20)\d\d|"
     r"is\s+estimated\s+to\s+be|to\s+grow|to\s+rise|to\s+increase|will\s+be\s+underserved)\b",
     re.IGNORECASE,
@@ -39,6 +39,15 @@ _PROVISION = re.compile(
     re.IGNORECASE,
 )
 _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
+# A number that measures time or age, not people: "20 or more hours", "over 5, 10, 20
+# years", "24 hour care", "the age of 25".
+_NOT_A_HEADCOUNT = re.compile(
+    r"^\s*(?:(?:,|and|or|to)\s*\d+\s*)*(?:or\s+more\s+|-\s*)?(?:hours?|years?|yrs|months?|weeks?|days?|"
+    r"minutes?|per\s*cent|percent)\b",
+    re.IGNORECASE,
+)
+_AGE_OF = re.compile(r"\bage\s+of\s*$", re.IGNORECASE)
+_AGE_WORD_ONLY = re.compile(r"(?:\bover|\bunder)\s*$", re.IGNORECASE)
 _AFTER_AGE = re.compile(
     r"^\s*(?:\+|-|–|and\s+over|and\s+above|years?\b|to\s+\d|yrs)", re.IGNORECASE
 )
@@ -59,10 +68,19 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
     for m in _BARE.finditer(text):
         if any(a <= m.start() < b for a, b in taken) or _is_year(text, m.start(1), m.end(1)):
             continue
-        if _AGE.search(text[max(0, m.start() - 8) : m.start()]) or _AFTER_AGE.match(
-            text[m.end() :]
+        before = text[max(0, m.start() - 8) : m.start()]
+        if _AGE.search(before) and not (
+            # "just over 16,000": an age is a small number, a population is not
+            _AGE_WORD_ONLY.search(before) and to_decimal(m.group(1)) > 120
         ):
             continue
+        if _AFTER_AGE.match(text[m.end() :]) or _NOT_A_HEADCOUNT.match(text[m.end() :]):
+            continue
+        if _AGE_OF.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
+        token = re.search(r"\S*$", text[: m.start()]).group(0)
+        if "/" in token or "http" in token:
+            continue  # part of an address or a code
         approx = bool(m.group(2)) or is_approximate_before(text, m.start())
         found.append((to_decimal(m.group(1)), m.start(), m.end(), approx))
     return found
@@ -79,9 +97,19 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)]
     need_words = compiled("need_cues").search(text)
     candidates: list[Candidate] = []
-    spans = clause_spans(text, [(q.start, q.end) for q in quantities])
-    for quantity, (start, end) in zip(quantities, spans, strict=True):
-        clause = text[start:end]
+    # A figure in a sentence that commits to a course is its target, not a need.
+    bare = _need_figures(view, quantities) if need_words and not has_intention else []
+    figures = sorted(
+        [(q.start, q.end, q) for q in quantities] + [(b[1], b[2], b) for b in bare],
+        key=lambda f: f[0],
+    )
+    spans = dict(
+        zip((f[0] for f in figures), clause_spans(text, [f[:2] for f in figures]), strict=True)
+    )
+    for quantity in quantities:
+        start, end = spans[quantity.start]
+        # a count sharing an earlier count's noun shares its verb too
+        clause = text if quantity.elided else text[start:end]
         provision = _PROVISION.search(clause)
         projection = _PROJECTION.search(clause) or _PROJECTION.search(text)
         is_need = bool(compiled("need_cues").search(clause) or projection) and not (
@@ -107,7 +135,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             )
         elif has_intention:
             continue
-        elif provision or compiled("capacity_cues").search(clause):
+        elif provision or compiled("capacity_cues").search(text, 0, end):
             if quantity.unit == "items" and not provision:
                 continue
             period = period_in(view.periods, start, end)
@@ -124,28 +152,74 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     **values,
                 )
             )
-    if quantities or not need_words:
-        return candidates
-    # Need figures written without the noun they count: "... is projected to grow to
-    # 138,100 by 2025", "the number of unpaid carers ... is closer to 42,000".
-    if not re.search(
-        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population)\b",
-        text,
-        re.IGNORECASE,
-    ):
-        return candidates
-    counts = _bare_counts(view)
-    if not counts:
-        return candidates
-    if _FROM_TO.search(text) or len(counts) > 2:
-        counts = counts[-1:]
-    spans = clause_spans(text, [(s, e) for _, s, e, _ in counts])
-    for (value, s, _e, approx), (start, end) in zip(counts, spans, strict=True):
-        projection = bool(_PROJECTION.search(text))
+    projection = bool(_PROJECTION.search(text))
+    for value, s, _e, approx in bare:
+        start, end = spans[s]
         candidates.append(
             _need(view, start, end, value, unit_slug("people"), approx, s, projection)
         )
-    return candidates
+    if need_words and projection:
+        candidates.extend(_percent_needs(view))
+    return sorted(candidates, key=lambda c: c.start)
+
+
+def _need_figures(
+    view: SentenceView, quantities: list
+) -> list[tuple[Decimal, int, int, bool]]:
+    """Need figures written without the noun they count: "... is projected to grow to
+    138,100 by 2025", "6,066 people aged 18-64 ... and 1,269 aged 65 and over"."""
+    if not re.search(
+        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population)\b",
+        view.text,
+        re.IGNORECASE,
+    ):
+        return []
+    counts = [
+        c for c in _bare_counts(view)
+        if not any(q.start <= c[1] < q.end for q in quantities)
+    ]
+    if _FROM_TO.search(view.text) or len(counts) > 2:
+        counts = counts[-1:]  # a series: the latest figure is the one the sentence is about
+    return counts
+
+
+_PERCENT_CHANGE = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)\s+(?:increase|rise|growth|"
+    r"decrease|fall|reduction)\s+in\b",
+    re.IGNORECASE,
+)
+
+
+def _percent_needs(view: SentenceView) -> list[Candidate]:
+    """Projected changes in need given as a percentage ("a 9% rise in people needing
+    care by 2030"): one fact per figure, each with its own clause and year."""
+    found = list(_PERCENT_CHANGE.finditer(view.text))
+    # a figure without its noun ("and a 20% increase by 2030") shares the first one's
+    found += [
+        m for m in re.finditer(
+            r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)\s+(?:increase|rise|growth)"
+            r"\s+by\b", view.text, re.IGNORECASE)
+    ] if found else []
+    found.sort(key=lambda m: m.start())
+    spans = clause_spans(view.text, [m.span() for m in found])
+    out = []
+    for m, (start, end) in zip(found, spans, strict=True):
+        period = period_in(view.periods, start, end, prefer=m.end())
+        out.append(
+            view.candidate(
+                "NeedEstimate",
+                start,
+                end,
+                value=to_decimal(m.group("num")),
+                unit=unit_slug("percent"),
+                approximate=False,
+                population_group=classify_population(view.text, view.heading),
+                service=classify_service(view.text, None) or view.context_service(),
+                is_projection=True,
+                **period_values(period),
+            )
+        )
+    return out
 
 
 def _need(
@@ -169,8 +243,9 @@ def _need(
         value=value,
         unit=unit,
         approximate=approximate,
-        population_group=classify_population(text, view.heading, anchor=None),
-        service=classify_service(text, None),
+        population_group=classify_population(text[start:end])
+        or classify_population(text, view.heading),
+        service=classify_service(text[start:end]) or classify_service(text),
         is_projection=projection,
         **period_values(period),
     )

@@ -61,6 +61,21 @@ _BREAKS = {
     "into",
 }
 _HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places", "bedroom": "units"}
+# Counts written as words ("one new nursing home", "five units"). Only up to twelve:
+# larger numbers in words are rare in the genre and usually rhetorical.
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+_WORD_NUMBER = re.compile(
+    r"(?<![\w-])(?P<num>" + "|".join(NUMBER_WORDS) + r")(?![\w-])", re.IGNORECASE
+)
+# After a count, further figures that share its noun: "453 people in A, 495 in B and 375
+# in C" counts people three times.
+_ELIDED = re.compile(
+    r"(?:\s*(?:,|;|and|,\s+and)\s+)(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d%.,/])\s+(?=in\b|at\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class Quantity:
     start: int
     end: int
     approximate: bool = False
+    elided: bool = False  # the noun is that of an earlier count ("40 beds in A, 25 in B")
 
 
 @cache
@@ -104,10 +120,11 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(_quantity(text, m, _HYPHEN_NOUNS[noun], noun, m.end()))
         taken.append(m.span())
     nouns = _noun_pattern()
-    for m in re.finditer(_NUMBER, text):
+    numbers = [*re.finditer(_NUMBER, text), *_WORD_NUMBER.finditer(text)]
+    for m in sorted(numbers, key=lambda n: n.start()):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        if "," not in m.group("num") and 1980 <= int(m.group("num")) <= 2069:
+        if m.group("num").isdigit() and 1980 <= int(m.group("num")) <= 2069:
             continue  # a year ("in 2013 older people ..."), not a count
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
@@ -122,12 +139,29 @@ def find_quantities(text: str) -> list[Quantity]:
             if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
                 break
             position += word.end()
+    for quantity in list(found):
+        position = quantity.end
+        while True:
+            # the place a count is "in" comes first: "453 people in Westminster, 495 in ..."
+            place = re.match(r"\s+(?:in|at)\s+[^,;]{1,60}?(?=,|;|\s+and\s)", text[position:])
+            if not place:
+                break
+            elided = _ELIDED.match(text, position + place.end())
+            if not elided or any(a <= elided.start("num") < b for a, b in taken):
+                break
+            found.append(
+                Quantity(to_decimal(elided.group("num")), quantity.unit, quantity.noun,
+                         elided.start("num"), elided.end("num"), elided=True)
+            )
+            taken.append((elided.start("num"), elided.end("num")))
+            position = elided.end("num")
     found.sort(key=lambda q: q.start)
     return found
 
 
 def _quantity(text: str, m: re.Match[str], unit: str, noun: str, end: int) -> Quantity:
-    value = to_decimal(m.group("num"))
+    raw = m.group("num")
+    value = Decimal(NUMBER_WORDS[raw.lower()]) if raw.lower() in NUMBER_WORDS else to_decimal(raw)
     plus = bool(m.groupdict().get("plus")) or bool(
         compiled("approximate_suffixes").match(text, m.end())
     )
