@@ -98,6 +98,10 @@ class Sentence:
     councils: tuple[str, ...] = ()  # GSS codes this sentence speaks for (set by attribute)
     is_heading: bool = False  # a heading line, kept so titles can be read (e.g. strategies)
     is_list_item: bool = False  # a bullet or numbered list item (or a sentence of one)
+    #: Table rows only: the column header lines found above the row's table (years,
+    #: column or council names), joined by "\n"; None when the table shows none. It is
+    #: read from the document but is not one span of it, so it is never evidence.
+    header: str | None = None
 
     @property
     def plain(self) -> str:
@@ -142,6 +146,9 @@ class Candidate:
     title: str | None = None  # strategy references: the strategy's name
     data_source: str | None = None  # need estimates: "POPPI", "PANSI", "Census 2011" ...
     notes: list[str] = field(default_factory=list)
+    #: Document offset of the value the fact states (the figure, the date), when the
+    #: extractor knows it; attribution reads the council named nearest to it.
+    value_start: int | None = None
 
 
 _WRAP = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[a-z])")

@@ -44,6 +44,36 @@ _CONNECTORS = frozenset(
 )
 _COLON_STARTERS = frozenset("this these it we they there our as in for such the following "
                             "if when where please".split())
+#: One table cell: a count, an amount or a share. PDF extraction often puts a space after
+#: a thousands comma ("17, 288"), so that is read as one figure.
+_CELL = re.compile(
+    r"(?:^|(?<=\s))[-–]?[£$€]?[-–]?(?:\d{1,3}(?:,\s?\d{3})+|\d+)(?:\.\d+)?(?:%|[kmKM]\b)?$"
+)
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+           r"November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?|Spring|"
+           r"Summer|Autumn|Winter|Q[1-4]|Early|Late|Mid|End|early|late|mid|end)")
+_YEAR = r"(?:19|20)\d{2}(?:/\d{2}(?:\d{2})?)?"
+#: A column heading that is a year, a financial year or a month of a year.
+_YEAR_CELL = re.compile(r"(?:^|(?<=\s))(?:(?:" + _MONTHS + r")\s+)?" + _YEAR + r"$")
+#: A timetable row ends with when: "Retender the service  Autumn 2016", "April 2013-2015".
+_DATE_TAIL = re.compile(
+    r"\s(?:(?:" + _MONTHS + r")(?:\s*[-–/]\s*(?:" + _MONTHS + r"))?\s+)?" + _YEAR
+    + r"(?:\s*[-–]\s*(?:(?:" + _MONTHS + r")\s+)?(?:19|20)?\d{2}(?:\d{2})?)?"
+    r"(?:\s+onwards)?$"
+)
+_CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
+_INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+_MODALS = frozenset("will should must would can could may shall".split())
+#: In a PDF a line this close to the full width of the text column is a wrapped line of a
+#: paragraph, however title-like it looks.
+WRAPPED_SHARE = 0.8
+MAX_LABEL_WORDS = 8  # the row label of a table row without tabs
+MAX_HEADER_LINES = 4  # header lines looked for above a table
+#: A short line repeated this often, mostly next to other repeated lines, is page
+#: furniture (a navigation bar or running header of a PDF), not a heading.
+FURNITURE_REPEATS = 8
+FURNITURE_ADJACENT_SHARE = 0.75
+
 #: Words that end with a full stop without ending a sentence (compared in lower case).
 ABBREVIATIONS = frozenset(
     "c ca approx approx est e.g eg i.e ie etc vs cf mr mrs ms dr cllr prof st inc ltd co "
@@ -62,6 +92,7 @@ class _Line:
     level: int = 0
     title_start: int = 0  # where the heading or item text begins (after '#', bullet)
     blanks_before: int = 0
+    header: str | None = None  # table rows: the column header lines above the table
 
 
 def segment(document: DocumentText) -> list[Sentence]:
@@ -74,6 +105,7 @@ def segment(document: DocumentText) -> list[Sentence]:
     sections = _sections(lines, len(text))
     sentences: list[Sentence] = []
     for block_lines, kind in _blocks(lines, double):
+        header = block_lines[0].header if kind == "table" else None
         for start, end in _split(text, block_lines, kind):
             sentences.append(
                 Sentence(
@@ -84,6 +116,7 @@ def segment(document: DocumentText) -> list[Sentence]:
                     is_table_row=kind == "table",
                     is_heading=kind == "heading",
                     is_list_item=kind in ("bullet", "item"),
+                    header=header,
                 )
             )
     return sentences
@@ -173,6 +206,11 @@ def _classify(lines: list[_Line], double: bool) -> None:
             line.kind, line.level = "heading", len(markdown.group(1))
             line.title_start = line.start + markdown.start(2)
             continue
+        row = _table_row(text)
+        if row:
+            line.kind = "table"
+            line.level = 1 if row == "years" else 0  # level 1: a row of column years
+            continue
         numbered = _NUMBERED.match(text)
         if numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":"):
             line.kind, line.level = "heading", numbered.group(1).count(".") + 1
@@ -184,21 +222,208 @@ def _classify(lines: list[_Line], double: bool) -> None:
             again = _BULLET.match(text[bullet.end():])  # "- (1) approve ..."
             if again and len(text) > bullet.end() + again.end():
                 line.title_start += again.end()
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if (line.kind == "table" and "\t" not in line.text and following is not None
+                and following.kind == "body" and _starts_lower(following.text)):
+            line.kind, line.level = "body", 0  # the figures end a line of running text
+    _mark_timetables(lines, double)
+    _mark_furniture(lines)
     _mark_short_headings(lines, double)
+    _mark_headers(lines, double)
+
+
+def _trailing_cells(text: str, cell: re.Pattern[str]) -> tuple[str, int]:
+    """The text before the run of cells that ends the line, and how many cells there are."""
+    rest, count = text.rstrip(), 0
+    while True:
+        match = cell.search(rest)
+        if match is None:
+            return rest, count
+        rest, count = rest[:match.start()].rstrip(), count + 1
+
+
+def _table_row(text: str) -> str | None:
+    """'row' for a label followed by two or more figures ("Home care 1,234 1,300", "H&F
+    94 117 120"), 'years' for a row of column years ("2010/11 2011/12 Jan 2013"), else
+    None. A label that starts in lower case continues a sentence, so is not a row."""
+    label, years = _trailing_cells(text, _YEAR_CELL)
+    if years >= 2 and _word_count(label) <= 4 and not _TERMINAL.search(label):
+        return "years"
+    label, cells = _trailing_cells(text, _CELL)
+    if cells < 2 or _word_count(label) > MAX_LABEL_WORDS:
+        return None
+    if label and (label[0].islower() or _TERMINAL.search(label)
+                  or label.split()[-1].casefold() in _CONNECTORS):
+        return None
+    return "row"
+
+
+def _timetable_row(text: str) -> bool:
+    """A short line that names an action and ends with when it happens."""
+    match = _DATE_TAIL.search(text)
+    if match is None or len(text) > MAX_HEADING_CHARS:
+        return False
+    label = text[:match.start()].strip().removesuffix(".")
+    return (_word_count(label) >= 2 and label[0].isupper() and not _TERMINAL.search(label)
+            and label.split()[-1].casefold() not in _CONNECTORS - {"-", "–"})
+
+
+def _mark_timetables(lines: list[_Line], double: bool) -> None:
+    """Two or more timetable-shaped lines in a row, or one under a line of column names
+    ("Activity Date"), are the rows of a two-column table (what, when); one alone is left
+    to be read as a sentence or heading."""
+    shaped = [line.kind == "body" and _timetable_row(line.text) for line in lines]
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and shaped[j] and (j == i or not _hard_break(lines[j], double)):
+            j += 1
+        headed = j > i and i > 0 and _column_names(lines[i - 1].text) and (
+            _word_count(lines[i - 1].text) <= 4)
+        if j - i >= 2 or headed:
+            for line in lines[i:j]:
+                line.kind = "table"
+        i = max(j, i + 1)
+
+
+def _mark_furniture(lines: list[_Line]) -> None:
+    """Navigation labels and running headers that a PDF repeats on every page: short
+    lines repeated many times, mostly beside other repeated lines."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        if _word_count(line.text) <= 5:
+            counts[line.text] = counts.get(line.text, 0) + 1
+    repeated = {text for text, n in counts.items() if n >= 4}
+    beside: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.text not in repeated:
+            continue
+        near = [lines[k].text for k in (i - 1, i + 1) if 0 <= k < len(lines)]
+        if any(text in repeated for text in near):
+            beside[line.text] = beside.get(line.text, 0) + 1
+    furniture = {text for text, n in counts.items() if n >= FURNITURE_REPEATS
+                 and beside.get(text, 0) / n >= FURNITURE_ADJACENT_SHARE}
+    for line in lines:
+        if line.text in furniture and line.kind in ("body", "heading"):
+            line.kind = "furniture"
+
+
+def _mark_headers(lines: list[_Line], double: bool) -> None:
+    """Give each table row the header of its table: the rows of column years at the top
+    of the table and the short, unpunctuated lines just above it (column names, council
+    names, the caption). A line of capitalised column names just above the rows is part
+    of the table, not a heading."""
+    i = 0
+    while i < len(lines):
+        if lines[i].kind != "table" or "\t" in lines[i].text:
+            i = _tab_headers(lines, i) if lines[i].kind == "table" else i + 1
+            continue
+        j = i
+        while j < len(lines) and "\t" not in lines[j].text and (
+                lines[j].kind in ("table", "furniture") or _stray_cell(lines, j)):
+            j += 1
+        run = [line for line in lines[i:j] if line.kind == "table"]
+        top = [line.text for line in run if line.level == 1]
+        above: list[str] = []
+        k = i - 1
+        while k >= 0 and len(above) < MAX_HEADER_LINES and not _hard_break(lines[k + 1], double):
+            line = lines[k]
+            if line.kind == "furniture":
+                k -= 1
+                continue
+            if line.kind == "table" and line.level == 1:  # column years above row labels
+                above.insert(0, line.text)
+                break
+            if (line.kind not in ("body", "heading", "item") or line.level not in (0, SHORT_LEVEL,
+                                                                                   CAPS_LEVEL)
+                    or _TERMINAL.search(line.text) or _word_count(line.text) > MAX_HEADING_WORDS):
+                break
+            above.insert(0, line.text)
+            if len(above) == 1 and _column_names(line.text) and line.kind != "item":
+                line.kind, line.level = "table", 1
+            elif line.kind == "heading":
+                break  # the table's caption or section heading: the header ends there
+            k -= 1
+        header = "\n".join([*above, *top]) or None
+        for line in run:
+            if line.level != 1:
+                line.header = header
+        i = j
+
+
+def _stray_cell(lines: list[_Line], j: int) -> bool:
+    """A lone cell of a table that PDF extraction put on its own line, between rows."""
+    return (j + 1 < len(lines) and lines[j + 1].kind == "table"
+            and lines[j].kind in ("body", "heading") and _word_count(lines[j].text) <= 2
+            and not _TERMINAL.search(lines[j].text))
+
+
+def _tab_headers(lines: list[_Line], i: int) -> int:
+    """A run of tab-separated rows whose first row holds no figures but years has that
+    row as its header."""
+    j = i
+    while j < len(lines) and lines[j].kind == "table" and "\t" in lines[j].text:
+        j += 1
+    first = lines[i].text
+    cells = [cell.strip() for cell in first.split("\t") if cell.strip()]
+    if j - i >= 2 and cells and not any(_CELL.search(c) and not _YEAR_CELL.search(c)
+                                        for c in cells):
+        for line in lines[i + 1:j]:
+            line.header = first
+    return max(j, i + 1)
+
+
+def _column_names(text: str) -> bool:
+    """Two to six words, each capitalised or a year: "Activity Date", "Service 2021/22"."""
+    words = text.replace("/", " ").split()
+    dates = [w for w in words if _YEAR_CELL.search(w) or re.fullmatch(_MONTHS, w)]
+    return 2 <= len(words) <= 6 and len(dates) < len(words) and all(
+        w[0].isupper() or w in dates or w in ("&", "-", "–") for w in words)
+
+
+def _column_width(lines: list[_Line]) -> int:
+    """The length of a full line of body text in a PDF's layout (a high percentile, so
+    that short headings and last lines of paragraphs do not count)."""
+    lengths = sorted(len(line.text) for line in lines)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 0
+
+
+def _title_like(text: str) -> bool:
+    """What a short line must be to be a title: words, not a figure ("3,500", "65% more
+    visits"), a date ("March 2013"), a single letter of a map key, two sentences, a
+    sentence with a modal verb, or a line cut off before the rest of a date."""
+    letters = sum(c.isalpha() for c in text)
+    if letters < 3 or text[0].isdigit() or letters <= sum(c.isdigit() for c in text):
+        return False
+    if not _trailing_cells(text, _YEAR_CELL)[0]:
+        return False
+    if _INNER_STOP.search(text):
+        return False
+    words = text.casefold().split()
+    if len(words) >= 6 and _MODALS.intersection(words) and not text.endswith(":"):
+        return False
+    return not re.fullmatch(_MONTHS, text.split()[-1])
 
 
 def _mark_short_headings(lines: list[_Line], double: bool) -> None:
     """Short title-like lines followed by body text are headings; a run of three or more
     such lines with no blank between them is an unbulleted list instead."""
+    for line in lines:
+        if line.kind == "body" and _CONTENTS_ENTRY.search(line.text):
+            line.kind = "item"  # "Strategic priorities ....... 16": a contents entry
+    width = _column_width(lines) if double else None
     candidates = [
-        line.kind == "body" and (_heading_shaped(line.text) or _is_caps(line.text))
+        line.kind == "body" and _title_like(line.text)
+        and (width is None or len(line.text) < WRAPPED_SHARE * width)
+        and (_heading_shaped(line.text) or _is_caps(line.text))
         for line in lines
     ]
     run_start = 0
     for i in range(len(lines) + 1):
         if i == len(lines) or not candidates[i] or (i > run_start and
                                                     _hard_break(lines[i], double)):
-            if i - run_start >= 3 and not double:
+            if i - run_start >= 3:
                 for j in range(run_start, i):
                     lines[j].kind = "item"
                     candidates[j] = False
@@ -266,15 +491,21 @@ def _squash(text: str) -> str:
 def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     """Runs of lines read as one unit: a paragraph, one list item, one row, one heading."""
     blocks: list[tuple[list[_Line], str]] = []
+    broken = False
     for line in lines:
+        if line.kind == "furniture":
+            broken = True  # a page's navigation bar: no sentence, and no sentence runs past
+            continue
         if line.kind in ("heading", "table", "bullet", "item"):
             blocks.append(([line], line.kind))
+            broken = False
             continue
-        if blocks and blocks[-1][1] in ("body", "bullet") and _continues(
+        if not broken and blocks and blocks[-1][1] in ("body", "bullet") and _continues(
                 blocks[-1][0][-1], line, double):
             blocks[-1][0].append(line)
         else:
             blocks.append(([line], "body"))
+        broken = False
     return blocks
 
 

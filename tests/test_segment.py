@@ -123,3 +123,100 @@ def test_spans_on_bundled_corpus(path: Path) -> None:
     for sentence in sentences:
         if sentence.section is not None:
             assert sentence.section.start <= sentence.start
+
+
+def _pdf_text(lines: list[str]) -> str:
+    """Text as PDF extraction gives it: a blank line after every line."""
+    return "\n\n".join(lines) + "\n"
+
+
+_NAV = ["Home Page", "Contact us"]  # a navigation bar printed on every page
+
+
+def _pdf_pages() -> list[str]:
+    lines: list[str] = []
+    for number, place in enumerate("North South East West Upper Lower Inner Outer Old New"
+                                   .split()):
+        lines += [*_NAV, f"Page topic {number}",
+                  "This page describes the services that Widgetshire com-",
+                  "missions for its residents and how it plans for them.",
+                  "We also fund a number of schemes that help people stay",
+                  f"Independent In {place} Town"]
+    return lines
+
+
+def test_pdf_page_furniture_and_wrapped_fragments_are_not_headings() -> None:
+    text = _pdf_text(_pdf_pages())
+    sentences = _segment(text)
+    headings = [s.plain for s in sentences if s.is_heading]
+    assert "Home Page" not in headings and "Contact us" not in headings
+    assert all("Home Page" not in s.text for s in sentences), "navigation is no sentence"
+    assert "Page topic 3" in headings
+    # "Independent In ... Town" continues the sentence of the line before it
+    assert "Independent In East Town" not in headings
+    joined = [s.plain for s in sentences if s.plain.startswith("We also fund")]
+    assert joined and joined[2].endswith("stay Independent In East Town")
+
+
+def test_figures_dates_and_single_letters_are_not_headings() -> None:
+    lines = ["Current supply", "There are many homes in the borough and most are small.",
+             "3,400", "The number above is the count of people helped last year.",
+             "October 2015", "The strategy was agreed then by the cabinet of the council.",
+             "B", "The key shows where the homes are on the map of the area.",
+             "The Scheme Will Run From Spring Until It Closes In"]
+    lines += ["2019 when the council will review it and decide what comes next."] * 3
+    sentences = _segment(_pdf_text(lines * 3))
+    headings = {s.plain for s in sentences if s.is_heading}
+    assert "Current supply" in headings
+    assert not headings & {"3,400", "October 2015", "B",
+                           "The Scheme Will Run From Spring Until It Closes In"}
+
+
+def test_unbulleted_lists_in_double_spaced_text_are_items() -> None:
+    lines = ["Our priorities", "The priorities of the plan are the following ones.",
+             "Choice For Residents", "Safe Homes", "Strong Communities", "Better Value",
+             "Each of them is explained in the pages that follow this one."] * 4
+    sentences = _segment(_pdf_text(lines))
+    items = [s.plain for s in sentences if s.is_list_item]
+    assert items[:4] == ["Choice For Residents", "Safe Homes", "Strong Communities",
+                         "Better Value"]
+    assert not any(s.is_heading and s.plain == "Safe Homes" for s in sentences)
+
+
+def test_tables_without_tabs_keep_rows_and_their_header() -> None:
+    lines = ["People supported", "The table shows people supported in each area.",
+             "North South East", "2019 2020 2021", "Day care 120 1,340 17, 250",
+             "Home care 88 90 95", "The numbers have risen in most areas since 2019."] * 3
+    text = _pdf_text(lines)
+    sentences = _segment(text)
+    rows = [s for s in sentences if s.is_table_row]
+    day = next(r for r in rows if r.text.startswith("Day care"))
+    assert day.text == "Day care 120 1,340 17, 250"
+    assert day.header == "North South East\n2019 2020 2021"
+    assert next(r for r in rows if r.text.startswith("Home care")).header == day.header
+    assert not any(s.is_heading and s.plain in ("Day care 120 1,340 17, 250",
+                                                 "North South East") for s in sentences)
+    # a sentence that ends with figures is not a row
+    prose = _segment("We counted people in 2019 and found 120 130\n\nmore than expected.\n")
+    assert not any(s.is_table_row for s in prose)
+
+
+def test_timetables_are_rows_under_their_column_names() -> None:
+    lines = ["What happens when", "The dates below are indicative and may change.",
+             "Activity Date", "Retender the laundry service  Autumn 2016",
+             "New laundry contract starts April 2017",
+             "Providers will be told of each stage in good time."] * 4
+    sentences = _segment(_pdf_text(lines))
+    rows = [s for s in sentences if s.is_table_row]
+    assert [r.plain for r in rows[:3]] == [
+        "Activity Date", "Retender the laundry service Autumn 2016",
+        "New laundry contract starts April 2017"]
+    assert rows[1].header == "Activity Date"
+    assert not any(s.is_heading and s.plain == "Activity Date" for s in sentences)
+
+
+def test_tab_tables_give_rows_the_first_row_as_header() -> None:
+    text = "Service\tBudget\tYear\nDay care\t£2m\t2021/22\nMeals\t£1m\t2021/22\n"
+    rows = [s for s in _segment(text) if s.is_table_row]
+    assert [r.header for r in rows] == [None, "Service\tBudget\tYear",
+                                        "Service\tBudget\tYear"]
