@@ -89,7 +89,10 @@ def _schema_terms(closure: Graph) -> set[Node]:
 
 def _useful(triple: tuple[Node, Node, Node], schema_terms: set[Node]) -> bool:
     s, p, o = triple
-    if isinstance(s, (Literal, BNode)) or isinstance(o, BNode):
+    # Literal objects are left out: OWL RL's datatype rules only restate asserted values
+    # under other datatypes ("12"^^xsd:integer beside "12"^^xsd:nonNegativeInteger), which
+    # would break the shapes' datatype rules and tell a reader nothing new.
+    if isinstance(s, (Literal, BNode)) or isinstance(o, (BNode, Literal)):
         return False
     if p in _SCHEMA_PREDICATES or s in schema_terms or p in (_ERROR_TEXT,):
         return False

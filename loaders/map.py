@@ -214,11 +214,11 @@ def _describe_evidence(graph: Graph, fact: URIRef, exact: str, start: int, end: 
     if suffix:
         add((quote, OA.suffix, Literal(suffix)))
     add((position, RDF.type, OA.TextPositionSelector))
-    add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    add((position, OA.start, Literal(start, datatype=XSD.integer)))
+    add((position, OA.end, Literal(end, datatype=XSD.integer)))
     page = text.page_at(start)
     if page is not None:
-        add((evidence, cc.page, Literal(page, datatype=XSD.positiveInteger)))
+        add((evidence, cc.page, Literal(page, datatype=XSD.integer)))
 
 
 __all__ = ["content_hash", "decimal_literal", "issued_literal", "loader_version",

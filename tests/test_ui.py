@@ -18,13 +18,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser(requirement) -> Iterator[object]:  # type: ignore[no-untyped-def]
     if not Path(CHROMIUM).is_file():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium chromium-driver")
+        requirement(f"{CHROMIUM} is absent: apt-get install chromium chromium-driver")
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="Playwright for Python is not installed")
     if assets.missing():
-        pytest.skip(f"browser assets missing ({', '.join(assets.missing())}): "
+        requirement(f"browser assets missing ({', '.join(assets.missing())}): "
                     "run python -m carekg.api.assets")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
