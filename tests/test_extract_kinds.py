@@ -232,3 +232,42 @@ def test_projected_percentage_changes_are_needs() -> None:
                   "rise by 2031/32.", "NeedEstimate")
     assert [(c.value, c.unit, c.period_label) for c in found] == [
         (Decimal(9), "percent", "2026/27"), (Decimal(15), "percent", "2031/32")]
+
+
+def test_denied_intentions_are_not_intentions() -> None:
+    assert facts("While we have no plans to recommission the lunch club, we will keep it "
+                 "under watch.", "CommissioningIntention") == []
+
+
+def test_passive_review_marker_names_the_course() -> None:
+    [fact] = facts("Respite provision is currently being reviewed, with a view to developing "
+                   "a new model.", "CommissioningIntention")
+    assert fact.direction == "Review"
+
+
+def test_developing_more_of_a_service_is_an_increase() -> None:
+    [fact] = facts("We will develop more shared lives placements across the county.",
+                   "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Increase", "shared-lives")
+
+
+def test_a_review_starting_is_not_a_contract_event() -> None:
+    assert facts("A strategic review of advocacy services will commence in May 2024.",
+                 "ContractEvent") == []
+    [event] = facts("The new advocacy contract will commence in May 2024.", "ContractEvent")
+    assert event.event_type == "start"
+
+
+def test_national_billions_are_not_council_spend() -> None:
+    assert facts("Dementia costs the economy more than £20 billion a year.", "Spend") == []
+
+
+def test_people_a_year_is_a_flow_of_need_and_hypotheticals_are_nothing() -> None:
+    [need] = facts("Around 30 people a year move from children's services into adult "
+                   "services.", "NeedEstimate")
+    assert need.value == Decimal(30)
+    assert facts("We would support 200 more people if funding were found.", "Capacity") == []
+
+
+def test_a_question_is_not_a_strategy_name() -> None:
+    assert facts("Plan How?", "StrategyReference") == []

@@ -19,6 +19,13 @@ from carekg.loaders.model import Candidate
 _DURATION = re.compile(
     r"\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|ten)\s+years?\b", re.IGNORECASE
 )
+_REVIEW_SUBJECT = re.compile(r"\breview\b", re.IGNORECASE)
+# Words that make a sentence about a contract itself rather than about work on a service.
+_CONTRACTUAL = re.compile(
+    r"\b(?:contracts?|contracted|framework|(?:re-?)?procur\w*|(?:re-?)?tender\w*|"
+    r"purchasing\s+system|dps)\b",
+    re.IGNORECASE,
+)
 _WORDS = {
     "one": "1",
     "two": "2",
@@ -45,6 +52,10 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
             break
     if event is None:
         return []
+    if event in ("start", "tender", "re-procurement") and _REVIEW_SUBJECT.search(text) and not (
+        _CONTRACTUAL.search(text)
+    ):
+        return []  # "a strategic review of day services will commence": work, not a contract
     periods = [p for p in view.periods if p.kind != "relative"]
     service = classify_service(text) or view.context_service()
     route = classify_route(text)

@@ -26,7 +26,8 @@ from carekg.loaders.model import Candidate
 
 _PROJECTION = re.compile(
     r"\b(?:projected|projection|predict(?:ed|s)?|forecast|expect(?:ed)?\s+(?:there\s+)?to\s+be|will\s+"
-    r"(?:be|rise|increase|grow|change|need)|might\s+expect|would\s+be|by\s+(?:19|20)\d\d|"
+    r"(?:be\s+(?=around|about|approximately|over|some|an?\s+estimated|\d)|rise|increase|grow|"
+    r"change|need)|might\s+expect|would\s+be|by\s+(?:19|20)\d\d|"
     r"is\s+estimated\s+to\s+be|to\s+grow|to\s+rise|to\s+increase|will\s+be\s+underserved)\b",
     re.IGNORECASE,
 )
@@ -46,6 +47,8 @@ _NOT_A_HEADCOUNT = re.compile(
     r"minutes?|per\s*cent|percent)\b",
     re.IGNORECASE,
 )
+_PER_YEAR = re.compile(r"\s+(?:a|per|each|every)\s+year\b", re.IGNORECASE)
+_HYPOTHETICAL = re.compile(r"\bwould\b.*\bif\b|\bif\b.*\bwould\b", re.IGNORECASE | re.DOTALL)
 _AGE_OF = re.compile(r"\bage\s+of\s*$", re.IGNORECASE)
 _AGE_WORD_ONLY = re.compile(r"(?:\bover|\bunder)\s*$", re.IGNORECASE)
 _AFTER_AGE = re.compile(
@@ -115,6 +118,10 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         is_need = bool(compiled("need_cues").search(clause) or projection) and not (
             provision and not projection
         )
+        # people per year is a flow of need ("20 people a year come through transition")
+        is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end))
+        if _HYPOTHETICAL.search(clause):
+            continue  # "we would know about 1000 more patients if ...": not a count of anything
         unit = unit_slug(quantity.unit)
         if unit is None:
             continue  # a count of something the units scheme cannot name is not comparable

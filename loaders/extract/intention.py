@@ -94,7 +94,13 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     for at, course in _commitments(text):
         if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
             continue
-        found = classify_direction(text, course) or classify_direction(text, at)
+        if compiled("intention_negations").search(text, max(0, at - 25), course + 25):
+            continue  # "we have no plans to", "will not be recommissioned"
+        # A passive marker names its own course: "is currently being reviewed".
+        found = None
+        if re.search(r"\breview(?:ed)?\s*$", text[at:course], re.IGNORECASE):
+            found = classify_direction(text[:course], at)
+        found = found or classify_direction(text, course) or classify_direction(text, at)
         if found is None:
             continue
         direction, term_at = found

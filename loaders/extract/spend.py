@@ -40,7 +40,9 @@ _ONGOING = re.compile(
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
-    amounts = [m for m in amounts if m.value >= 1000]  # a council budget line, not a fee
+    # A council budget line, not a fee; and not a national total: no council's spend on
+    # one area of care reaches a billion pounds.
+    amounts = [m for m in amounts if 1000 <= m.value < 10**9]
     if not amounts or NATIONAL.search(view.text):
         return []
     text = view.text

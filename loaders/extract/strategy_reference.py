@@ -94,6 +94,8 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             continue
         if len(name.split()) > 14 or "http" in name:
             continue
+        if re.search(r"\b(?:How|What|Why|When|Where|Who)$", name):
+            continue  # "Plan How?": a heading's question, not a name
         # A period written next to the name belongs to it.
         period = next((p for p in view.periods if 0 <= p.start - end <= 3), None)
         if period is None:
