@@ -271,3 +271,10 @@ def test_people_a_year_is_a_flow_of_need_and_hypotheticals_are_nothing() -> None
 
 def test_a_question_is_not_a_strategy_name() -> None:
     assert facts("Plan How?", "StrategyReference") == []
+
+
+def test_a_plan_named_by_its_year_and_subtitle() -> None:
+    [fact] = facts("Our work supports Vision 2035: A Healthier and Fairer Borough for All.",
+                   "StrategyReference")
+    assert fact.title == "Vision 2035: A Healthier and Fairer Borough for All"
+    assert fact.period_label == "2035"

@@ -20,6 +20,7 @@ from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 from carekg.loaders.model import Candidate
 
 _WORD = re.compile(r"[\w'’&-]+")
+_SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
 
 
@@ -106,7 +107,16 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             )
         head_capital = head.group(0)[:1].isupper()
         quoted = _QUOTED.search(text, head.end(), min(len(text), head.end() + 6))
-        if quoted:
+        subtitle = (
+            _SUBTITLE.match(text, period.end)
+            if period and head_capital and period.start >= end
+            else None
+        )
+        if subtitle:
+            # "Vision 2030: Building a Greener Borough": a titled plan named by its year
+            name = text[start : subtitle.end()].strip()
+            end = subtitle.end()
+        elif quoted:
             name = quoted.group(1).strip()
             end = quoted.end()
         elif not (
