@@ -278,3 +278,14 @@ def test_a_plan_named_by_its_year_and_subtitle() -> None:
                    "StrategyReference")
     assert fact.title == "Vision 2035: A Healthier and Fairer Borough for All"
     assert fact.period_label == "2035"
+
+
+def test_durations_do_not_count_contracts_and_webpages_are_not_strategies() -> None:
+    assert facts("The tender will result in 3 year contracts being let.", "Capacity") == []
+    assert facts("See the Borough Housing Strategies webpage.", "StrategyReference") == []
+
+
+def test_moving_focus_is_a_new_approach() -> None:
+    [fact] = facts("Move focus from residential care to more flexible support for increased "
+                   "needs.", "CommissioningIntention", heading="Commissioning intentions")
+    assert fact.direction == "Develop"

@@ -59,6 +59,8 @@ _BREAKS = {
     "been",
     "not",
     "into",
+    # a duration describes, it is not counted: "5 year contracts" are not five contracts
+    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
 }
 _HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places", "bedroom": "units"}
 # Counts written as words ("one new nursing home", "five units"). Only up to twelve:

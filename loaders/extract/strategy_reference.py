@@ -95,6 +95,8 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             continue
         if len(name.split()) > 14 or "http" in name:
             continue
+        if re.match(r"\s*(?:webpages?|websites?|web\s+pages?|pages?)\b", text[end:], re.I):
+            continue  # "the council's strategies webpage": where documents are, not one
         if re.search(r"\b(?:How|What|Why|When|Where|Who)$", name):
             continue  # "Plan How?": a heading's question, not a name
         # A period written next to the name belongs to it.
