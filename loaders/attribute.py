@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from carekg.councils import Register, core_name, normalise
-from carekg.loaders.model import DocumentRecord, Sentence
+from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,157 @@ def attribute(sentences: list[Sentence], record: DocumentRecord,
             for s, c in zip(sentences, result, strict=True)]
 
 
+#: Where one clause of a sentence ends and the next begins: a figure's council is named
+#: in its own clause ("453 in Westminster, 495 in Kensington & Chelsea and 300 in ...").
+_CLAUSE_BREAK = re.compile(r"[;:,.()–—]|\s(?:and|or|while|whilst|but|compared\s+(?:with|to)|"
+                           r"than|versus|vs)\s|\s-\s")
+
+
+def attribute_candidates(candidates: list[Candidate], record: DocumentRecord,
+                         register: Register) -> list[Candidate]:
+    """Give a candidate from a sentence or table row that names several of the document's
+    councils the one council its value is about.
+
+    Runs after extraction, because only the extractor knows which figure a fact states
+    (``Candidate.value_start``, or an evidence span narrower than the sentence). The
+    council is the one named in the same clause as the value (nearest to it if a clause
+    names several), or, in a table row, the council heading the value's column group.
+    Where the text does not tie the value to one council, or says it is joint, the
+    candidate keeps the councils of its sentence: a fact is never moved to a council the
+    text does not name beside it."""
+    listed = tuple(record.councils)
+    if len(listed) <= 1:
+        return candidates
+    matcher = _matcher(register, listed)
+    for candidate in candidates:
+        if candidate.council is not None:
+            continue
+        council = _council_of(candidate, matcher, listed)
+        if council is not None:
+            candidate.council = council
+    return candidates
+
+
+def _council_of(candidate: Candidate, matcher: CouncilMatcher,
+                listed: tuple[str, ...]) -> str | None:
+    sentence = candidate.sentence
+    if sentence.is_table_row and sentence.header and candidate.value_start is not None:
+        column = _column_council(candidate, matcher, listed)
+        if column is not None:
+            return column
+    plain = sentence.plain
+    mentions = [m for m in matcher.mentions(plain) if m.gss_code in listed]
+    if len({m.gss_code for m in mentions}) < 2:
+        return None  # the sentence's own attribution already says it
+    located = [(m, *sentence.span(m.start, m.end)) for m in mentions]
+    value = (_plain_offset(sentence, candidate.value_start)
+             if candidate.value_start is not None else _value_position(candidate))
+    if value is not None:
+        start, end = _clause_around(plain, value, mentions)
+        if JOINT.search(plain[start:end]):
+            return None
+        inside = [m for m in mentions if start <= m.start and m.end <= end]
+        if not inside:
+            return None
+        nearest = min(inside, key=lambda m: min(abs(m.start - value), abs(m.end - value)))
+        if _coordinated(plain, nearest, mentions):
+            return None  # "in Westminster and Kensington and Chelsea": the figure is shared
+        return nearest.gss_code
+    if candidate.start <= sentence.start and candidate.end >= sentence.end:
+        return None  # the evidence is the whole sentence: nothing ties it to one council
+    inside_codes = {m.gss_code for m, start, end in located
+                    if candidate.start <= start and end <= candidate.end}
+    evidence = normalise_space(sentence.text[candidate.start - sentence.start:
+                                             candidate.end - sentence.start])
+    if len(inside_codes) == 1 and not JOINT.search(evidence):
+        return inside_codes.pop()
+    return None
+
+
+_COORDINATION = re.compile(r"\s*(?:,|&|and|or|,\s*and|,\s*or)\s*")
+
+
+def _coordinated(plain: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """True when another council's name is joined to this one by 'and', '&', 'or' or a
+    comma alone, so the two are named together."""
+    return any(other.gss_code != mention.gss_code and (
+        _COORDINATION.fullmatch(plain[mention.end:other.start])
+        or _COORDINATION.fullmatch(plain[other.end:mention.start]))
+        for other in mentions)
+
+
+def _value_position(candidate: Candidate) -> int | None:
+    """Where in ``sentence.plain`` the candidate's value is written, when the extractor
+    did not say and the value is a whole number written once in the evidence ("917",
+    "1,234", PDF's "1, 234"); amounts written in words or as "£1.2m" are not looked for."""
+    value = candidate.value
+    if value is None or value != value.to_integral_value() or value < 0:
+        return None
+    digits = f"{int(value):,}".replace(",", r",\s?")
+    pattern = re.compile(r"(?<![\d.,])(?:" + digits + "|" + str(int(value)) + r")(?![\d]|[.,]\d)")
+    sentence = candidate.sentence
+    plain = sentence.plain
+    low = _plain_offset(sentence, candidate.start)
+    high = _plain_offset(sentence, candidate.end - 1) + 1
+    found = {m.start() for m in pattern.finditer(plain, low, high)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _plain_offset(sentence: Sentence, offset: int) -> int:
+    """The position in ``sentence.plain`` of the character at document ``offset``."""
+    plain = sentence.plain
+    low, high = 0, len(plain)
+    while low < high:  # plain positions map to increasing document offsets
+        mid = (low + high) // 2
+        if sentence.span(mid, mid + 1)[0] < offset:
+            low = mid + 1
+        else:
+            high = mid
+    return min(low, max(len(plain) - 1, 0))
+
+
+def _clause_around(plain: str, position: int, mentions: list[Mention]) -> tuple[int, int]:
+    """The clause of ``plain`` that holds ``position``; breaks inside a council's name
+    ("Kensington and Chelsea") do not count."""
+    breaks = [b for b in _CLAUSE_BREAK.finditer(plain)
+              if not any(m.start <= b.start() < m.end for m in mentions)
+              and not (plain[b.start()] in ",." and _between_digits(plain, b.start()))]
+    start = max((b.end() for b in breaks if b.end() <= position), default=0)
+    end = min((b.start() for b in breaks if b.start() >= position + 1), default=len(plain))
+    return start, end
+
+
+def _between_digits(text: str, index: int) -> bool:
+    """A thousands comma or decimal point ("1,234", "£0.5m"), not a clause break."""
+    return (0 < index < len(text) - 1 and text[index - 1].isdigit()
+            and (text[index + 1].isdigit() or text[index + 1:index + 2] == " "
+                 and text[index + 2:index + 3].isdigit() and text[index] == ","))
+
+
+def _column_council(candidate: Candidate, matcher: CouncilMatcher,
+                    listed: tuple[str, ...]) -> str | None:
+    """In a table whose header names councils across the columns, the council over the
+    value's column group (each council heads an equal share of the figures)."""
+    from carekg.loaders.segment import table_cells
+
+    sentence = candidate.sentence
+    header = normalise_space(sentence.header or "")
+    councils: list[str] = []
+    for mention in matcher.mentions(header):
+        if mention.gss_code in listed and mention.gss_code not in councils:
+            councils.append(mention.gss_code)
+    if len(councils) < 2:
+        return None
+    cells = table_cells(sentence.text)
+    if not cells or len(cells) % len(councils):
+        return None
+    value = candidate.value_start - sentence.start  # type: ignore[operator]
+    index = next((n for n, (start, end) in enumerate(cells) if start <= value < end), None)
+    if index is None:
+        return None
+    return councils[index // (len(cells) // len(councils))]
+
+
 def _listed_mentions(matcher: CouncilMatcher, text: str, listed: tuple[str, ...],
                      doc_id: str) -> tuple[str, ...]:
     codes: list[str] = []
@@ -189,5 +340,6 @@ def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-__all__ = ["CouncilMatcher", "JOINT", "Mention", "attribute", "find_mentions", "normalise",
+__all__ = ["CouncilMatcher", "JOINT", "Mention", "attribute", "attribute_candidates",
+           "find_mentions", "normalise",
            "normalise_space"]

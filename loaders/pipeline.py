@@ -1,4 +1,4 @@
-"""The loader pipeline: read -> segment -> attribute -> extract -> classify -> map.
+"""The loader pipeline: read -> segment -> attribute -> extract -> attribute facts -> map.
 
 Each stage is its own module and takes only what the previous stages produced; this
 module runs them in order for one document, times each stage (the benchmark reads the
@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from carekg.councils import Register, default_register
 from carekg.iris import Iris
-from carekg.loaders.attribute import attribute
+from carekg.loaders.attribute import attribute, attribute_candidates
 from carekg.loaders.map import to_graph
 from carekg.loaders.model import Candidate, DocumentRecord, DocumentText, Sentence
 from carekg.loaders.read import read_document
@@ -25,7 +25,7 @@ from carekg.loaders.segment import segment
 
 log = logging.getLogger(__name__)
 
-STAGES = ("read", "segment", "attribute", "extract", "map")
+STAGES = ("read", "segment", "attribute", "extract", "attribute-facts", "map")
 #: Called after each stage with (document id, stage name, seconds, characters, facts).
 TimingHook = Callable[[str, str, float, int, int], None]
 
@@ -90,6 +90,8 @@ def load_document(record: DocumentRecord, iris: Iris | None = None,
     with stage("extract"):
         candidates = list(extract_stage()(sentences, record))
         facts = len(candidates)
+    with stage("attribute-facts"):
+        candidates = attribute_candidates(candidates, record, register)
     with stage("map"):
         graph = to_graph(record, text, candidates, iris)
     warnings = list(text.warnings)

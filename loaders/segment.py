@@ -122,6 +122,26 @@ def segment(document: DocumentText) -> list[Sentence]:
     return sentences
 
 
+def table_cells(row: str) -> list[tuple[int, int]]:
+    """The figure cells that end a table row, as [start, end) offsets into ``row``, left
+    to right (tab-separated rows: every non-empty cell after the first)."""
+    if "\t" in row:
+        cells, offset = [], 0
+        for n, part in enumerate(row.split("\t")):
+            stripped = part.strip()
+            if n and stripped:
+                begin = offset + part.index(stripped)
+                cells.append((begin, begin + len(stripped)))
+            offset += len(part) + 1
+        return cells
+    found: list[tuple[int, int]] = []
+    rest = row.rstrip()
+    while (match := _CELL.search(rest)) is not None:
+        found.append((match.start(), match.end()))
+        rest = rest[:match.start()].rstrip()
+    return found[::-1]
+
+
 def sections_of(sentences: list[Sentence]) -> list[Section]:
     """The distinct sections the sentences sit in, in document order."""
     seen: dict[tuple[int, str], Section] = {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from carekg.councils import default_register
-from carekg.loaders.attribute import attribute, find_mentions
-from carekg.loaders.model import DocumentRecord, DocumentText
+from carekg.loaders.attribute import attribute, attribute_candidates, find_mentions
+from carekg.loaders.model import Candidate, DocumentRecord, DocumentText, Sentence
 from carekg.loaders.segment import segment
 
 REGISTER = default_register()
@@ -84,3 +85,83 @@ def test_mentions_are_careful_with_names_inside_other_names() -> None:
     assert ("Westminster", _code("Westminster")) in found
     assert not any(name == "wcc" for name, _ in found)
     assert not any(name == "Leicester" for name, _ in found)
+
+
+_THREE = ("Hammersmith and Fulham", "Kensington and Chelsea", "Westminster")
+
+
+def _sentences(text: str, record: DocumentRecord) -> list[Sentence]:
+    return attribute(segment(DocumentText(text, "text/plain")), record, REGISTER)
+
+
+def _figure(sentence: Sentence, figure: str, kind: str = "Capacity", *,
+            value_start: bool = True, whole: bool = True) -> Candidate:
+    """A candidate for ``figure`` as an extractor would make it: evidence the whole
+    sentence (or only the figure), the value's offset given or not."""
+    at = sentence.text.index(figure)
+    start, end = ((sentence.start, sentence.end) if whole
+                  else (sentence.start + at, sentence.start + at + len(figure)))
+    return Candidate(kind, sentence, start, end,
+                     value=Decimal(figure.replace(",", "").replace(" ", "")),
+                     value_start=sentence.start + at if value_start else None)
+
+
+def _council_names(candidates: list[Candidate]) -> list[str | None]:
+    names = {REGISTER.resolve(n).gss_code: n for n in _THREE}
+    return [names.get(c.council) if c.council else None for c in candidates]
+
+
+def test_each_figure_gets_the_council_named_in_its_clause() -> None:
+    record = _record(*_THREE)
+    text = ("Meals are delivered to 120 people in Westminster, 86 in Kensington &\n"
+            "Chelsea and 1, 204 in Hammersmith and Fulham every week.\n")
+    [sentence] = _sentences(text, record)
+    assert len(sentence.councils) == 3
+    given = [_figure(sentence, f) for f in ("120", "86", "1, 204")]
+    found = [_figure(sentence, f, value_start=False) for f in ("120", "86", "1, 204")]
+    attribute_candidates(given + found, record, REGISTER)
+    expected = ["Westminster", "Kensington and Chelsea", "Hammersmith and Fulham"]
+    assert _council_names(given) == expected
+    assert _council_names(found) == expected  # value located in the evidence
+
+
+def test_joint_or_untied_figures_keep_every_council_they_speak_for() -> None:
+    record = _record(*_THREE)
+    text = ("Across the three boroughs 300 people use the service, and Westminster and "
+            "Kensington and Chelsea share one provider.\n"
+            "We fund 12 schemes in Westminster and Kensington and Chelsea.\n")
+    joint, shared = _sentences(text, record)
+    candidates = [_figure(joint, "300"), _figure(shared, "12")]
+    attribute_candidates(candidates, record, REGISTER)
+    assert _council_names(candidates) == [None, None]
+    # without a value offset and with the whole sentence as evidence nothing is moved
+    no_value = Candidate("CommissioningIntention", shared, shared.start, shared.end)
+    attribute_candidates([no_value], record, REGISTER)
+    assert no_value.council is None
+
+
+def test_table_rows_take_the_council_of_their_label_or_column() -> None:
+    record = _record(*_THREE)
+    lines = ["Placements", "The table shows placements in each borough by year.",
+             "H&F Kensington and Chelsea Westminster", "2020 2021 2020 2021 2020 2021",
+             "Nursing care 10 12 20 22 30 32", "Residential care 5 6 7 8 9 11",
+             "Both tables are updated every year by the boroughs."] * 3
+    text = "\n\n".join(lines) + "\n"
+    rows = [s for s in _sentences(text, record) if s.is_table_row and s.header]
+    nursing = rows[0]
+    assert nursing.text.startswith("Nursing care")
+    candidates = [_figure(nursing, n) for n in ("12", "20", "32")]  # each written once
+    attribute_candidates(candidates, record, REGISTER)
+    assert _council_names(candidates) == ["Hammersmith and Fulham",
+                                          "Kensington and Chelsea", "Westminster"]
+    labelled = _sentences("Homes for older people\n\nK&C 40 41 45\n\nWCC 50 52 58\n", record)
+    k_and_c = next(s for s in labelled if s.text.startswith("K&C"))
+    assert k_and_c.is_table_row and k_and_c.councils == (_code("Kensington and Chelsea"),)
+
+
+def test_single_council_documents_are_left_alone() -> None:
+    record = _record("Sefton")
+    [sentence] = _sentences("Sefton has 40 beds and Knowsley has 30 beds.\n", record)
+    candidate = _figure(sentence, "30")
+    attribute_candidates([candidate], record, REGISTER)
+    assert candidate.council is None and sentence.councils == (_code("Sefton"),)
