@@ -289,3 +289,36 @@ def test_moving_focus_is_a_new_approach() -> None:
     [fact] = facts("Move focus from residential care to more flexible support for increased "
                    "needs.", "CommissioningIntention", heading="Commissioning intentions")
     assert fact.direction == "Develop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where numbers allow, providers of respite services will need to develop weekend cover.",
+        "We expect agencies and providers to develop their own training for home care staff.",
+        "If a direct payment holder wants to increase their hours, they may top up the payment.",
+        "We also want to reduce isolation among older people living alone.",
+        "Reduce hospital admissions and speed up hospital discharge.",
+        "We want to develop services that people value.",
+    ],
+)
+def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
+    assert facts(text, "CommissioningIntention") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        ("Commissioners will work with providers to develop a new home care model.", "Develop",
+         "home-care"),
+        ("We will reduce reliance on residential care over the next three years.", "Decrease",
+         "residential-care"),
+        ("Spending on extra care housing is expected to increase as new schemes open.",
+         "Increase", "extra-care-housing"),
+    ],
+)
+def test_the_commissioners_own_courses_are_intentions(
+    text: str, direction: str, service: str
+) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)

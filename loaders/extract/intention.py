@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import re
 
-from carekg.loaders.classify import classify_direction, classify_service, unit_slug
+from carekg.loaders.classify import (
+    classify_direction,
+    classify_service,
+    label_hits,
+    unit_slug,
+)
 from carekg.loaders.extract.common import SentenceView, period_values
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
@@ -26,7 +31,8 @@ _OTHER_SUBJECT = re.compile(
 )
 _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
-    r"partners|there\s+will\s+be|investment|budget|intention\s+is|ambition\s+is|aim\s+is|"
+    r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
+    r"ambition\s+is|aim\s+is|"
     r"aspirations?)\b",
     re.IGNORECASE,
 )
@@ -37,19 +43,24 @@ _DEMAND = re.compile(
     re.IGNORECASE,
 )
 _DEMAND_AFTER = re.compile(
-    r"\s+in\s+(?:the\s+)?(?:demand|need|number|population|prevalence)\b", re.IGNORECASE
+    r"\s+(?:in\s+(?:the\s+)?(?:demand|need|number|population|prevalence)|(?:the\s+)?"
+    r"(?:demand|need)\s+for)\b",
+    re.IGNORECASE,
 )
 # What an increase or decrease must act on when no service is named: provision itself.
 _PROVISION_OBJECT = re.compile(
     r"[^.;]{0,40}?\b(?:provision|capacity|services?|beds|units|places|placements|homes|"
     r"schemes|investment|spend|funding|budget|use\s+of|reliance|supply|offer|contracts?|"
-    r"commissioning|integration)\b",
+    r"commissioning|integration|models?|approach|pathways?|purchasing|procurement)\b",
     re.IGNORECASE,
+)
+_PROVISION_SUBJECT = re.compile(
+    r"\b(?:investment|spend|spending|budget|funding|capacity|provision|supply)\b", re.IGNORECASE
 )
 # Headings of lists of intentions: their items speak for the council without saying "we".
 _INTENTION_HEADING = re.compile(
     r"\b(?:intentions?|aspirations?|priorit(?:y|ies)|opportunities|we\s+will|plans?|"
-    r"what\s+we\s+(?:will|want)|next\s+steps|future|action)\b",
+    r"what\s+we\s+(?:will|want)|next\s+steps|future|action|recommendations?|decisions?)\b",
     re.IGNORECASE,
 )
 _LIST_OPENING = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?", re.UNICODE)
@@ -57,6 +68,54 @@ _PAST = re.compile(
     r"\b(?:has|have|had)\s+(?:been\s+)?(?:\w+ed|built|grown|undertaken)\b|\bwas\b|\bwere\b",
     re.IGNORECASE,
 )
+
+
+# Someone other than the commissioner is the subject of the course: "Providers of day
+# services will need to develop", "we expect providers to develop", "so that providers can".
+_OTHER_ACTOR = re.compile(
+    r"\b(?:providers?|organisations?|organizations?|applicants?|bidders?|holders?|agencies|"
+    r"staff|residents|people|individuals|families|you|they|partners?\s+(?:will|can))\b",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r"[;:.!?]|,\s|\s(?:and|but|so\s+that|which|who|whilst|while|if)\s",
+                           re.IGNORECASE)
+_COMMISSIONER = re.compile(
+    r"\b(?:we|our|us|the\s+council|council|commissioners?|commissioning|the\s+authority|"
+    r"the\s+boroughs?|borough|the\s+partnership|there\s+will\s+be|"
+    r"(?:intention|ambition|aim|aspiration|priority|plan)s?\s+(?:is|are))\b",
+    re.IGNORECASE,
+)
+# Commitments that only wish for an outcome: they state an intention only when the
+# sentence itself names the service acted on.
+_WEAK_MARKER = re.compile(
+    r"\b(?:want|wants|would\s+like|wish|wishes|keen|hope|hoped|hopes|aims?|seeks?|looking|"
+    r"need|needs|expected|anticipated|going|likely)\b",
+    re.IGNORECASE,
+)
+
+
+def _subject(text: str, at: int) -> str:
+    """The words of the clause before a commitment: where its subject stands."""
+    starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, at)]
+    return text[starts[-1] if starts else 0 : at]
+
+
+def _another_actors_course(text: str, at: int, course: int) -> bool:
+    """True when the commitment belongs to providers, residents or other actors."""
+    subject = _subject(text, at)
+    others = [m.start() for m in _OTHER_ACTOR.finditer(subject)]
+    ours = [m.start() for m in _COMMISSIONER.finditer(subject)]
+    if others and (not ours or others[-1] > ours[-1]):
+        return True  # the actor nearest the commitment is not the commissioner
+    # "we expect providers to develop", "enable people to increase"
+    return bool(
+        re.search(
+            r"\b(?:expect|encourage|enable|help|support|ask|require|want)\s+(?:\w+\s+){0,3}?"
+            r"(?:providers?|organisations?|people|residents|individuals|holders?)\s+to\b",
+            text[max(0, at - 60) : course + 40],
+            re.IGNORECASE,
+        )
+    )
 
 
 def _commitments(text: str) -> list[tuple[int, int]]:
@@ -80,6 +139,19 @@ def _intends_here(view: SentenceView) -> bool:
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
 
 
+def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
+    """An increase or decrease must act on provision: a provision noun or a service named
+    just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
+    if _PROVISION_SUBJECT.search(_subject(text, at)):
+        return True  # "investment in this area is expected to increase"
+    outcome = compiled("intention_outcome_objects").search(text, term_end, term_end + 40)
+    if outcome and not _PROVISION_OBJECT.match(text[: outcome.start()], term_end):
+        return False
+    if _PROVISION_OBJECT.match(text, term_end):
+        return True
+    return any(0 <= hit.start - term_end <= 40 for hit in label_hits("services", text))
+
+
 def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
     """ "demand will increase", "an increase in the number of": a forecast, not a course."""
     if _DEMAND.search(text[max(0, term_at - 40) : term_at]):
@@ -93,6 +165,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         return []
     for at, course in _commitments(text):
         if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
+            continue
+        if _another_actors_course(text, at, course):
             continue
         if compiled("intention_negations").search(text, max(0, at - 25), course + 25):
             continue  # "we have no plans to", "will not be recommissioned"
@@ -111,15 +185,27 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue
         if _PAST.search(text[at:term_at]) and not re.search(r"\bwill\b", text, re.IGNORECASE):
             continue
+        if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
+            continue  # "reduce isolation", "increase take up": outcomes, not provision
         service = classify_service(text, None, anchor=term_at)
         if service is None:
             if not _intends_here(view):
                 continue
-            if direction in ("Increase", "Decrease") and not _PROVISION_OBJECT.match(
-                text, term_end
+            if direction not in ("Procure", "Review", "Decommission") and not (
+                _PROVISION_OBJECT.match(text, term_end)
             ):
-                continue  # "reduce dependency", "reduce waiting times": outcomes, not provision
+                continue  # "reduce dependency", "develop our skills": no provision named
             service = view.context_service()
+            if service is None:
+                continue  # a course for no service a researcher could name
+            if _WEAK_MARKER.search(text, max(0, at - 12), course) and not (
+                _PROVISION_SUBJECT.search(_subject(text, at))
+            ):
+                continue  # "we want to develop services": a wish without its service
+        elif not (_intends_here(view) or direction == "Review") and not (
+            at == course  # an action item: the list speaks for the council
+        ):
+            continue
         return [_candidate(view, at, direction, service)]
     return []
 
