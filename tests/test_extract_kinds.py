@@ -322,3 +322,27 @@ def test_the_commissioners_own_courses_are_intentions(
 ) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "service", "period"),
+    [
+        ("Publish Housing Strategy April 2023", "Housing Strategy", None, "2023-04"),
+        ("Aims aligned to the Route to Independence Strategy include:",
+         "Route to Independence Strategy", None, None),
+        ("The Joint Carers Strategy 2018-2021 sets out our aims.", "The Joint Carers Strategy",
+         "carers-support", "2018-2021"),
+        ("This was agreed at the Home Care Strategy Meeting in June.", "Home Care Strategy",
+         "home-care", None),
+    ],
+)
+def test_strategy_names_and_their_service(
+    text: str, title: str, service: str | None, period: str | None
+) -> None:
+    [fact] = facts(text, "StrategyReference")
+    assert (fact.title, fact.service, fact.period_label) == (title, service, period)
+
+
+def test_contents_lines_and_intention_lists_are_not_strategies() -> None:
+    assert facts("Carers Strategy .......... 12", "StrategyReference") == []
+    assert facts("Summary of our commissioning intentions 2024", "StrategyReference") == []

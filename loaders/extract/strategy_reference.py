@@ -13,13 +13,19 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from carekg.loaders.classify import classify_service, strategy_stop_words
+from carekg.loaders.classify import classify_service, label_hits, strategy_stop_words
 from carekg.loaders.extract.common import SentenceView, period_values
 from carekg.loaders.extract.periods import find_periods
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 from carekg.loaders.model import Candidate
 
 _WORD = re.compile(r"[\w'’&-]+")
+# A verb that opens a list item or a form line before a name ("Publish Housing Strategy",
+# "Included in Forward Plan", "Actions in Transitions Strategy").
+_LEADING_VERB = re.compile(
+    r"(?:Publish(?:ed)?|Includ(?:ed|es|ing)|Actions?|Deliver(?:ing)?|Implement(?:ing)?|"
+    r"Refresh(?:ing)?|Review(?:ing)?|Develop(?:ing)?)\s+(?:(?:in|to|of|on|the)\s+)?"
+)
 _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
 
@@ -27,6 +33,30 @@ _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"�
 @cache
 def _heads() -> re.Pattern[str]:
     return re.compile(phrase_pattern(load_rules()["strategy_heads"]), re.IGNORECASE)
+
+
+@cache
+def _trailing_stops() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_rules()["strategy_trailing_stops"])
+
+
+def _service(name: str, text: str, end: int) -> str | None:
+    """The service a strategy is about: named in its title, else the group its title names
+    ("Carers Strategy" is about carers' support), else the service named in the words
+    that follow the title in its clause ("the strategy for re-commissioning of supported
+    living services")."""
+    found = classify_service(name, None)
+    if found:
+        return found
+    for hit in label_hits("population-groups", name):
+        mapped = load_rules()["strategy_group_services"].get(hit.slug)
+        if mapped:
+            return mapped
+    clause = re.match(r"[^.;:()]{0,80}", text[end:])
+    after = text[end : end + clause.end()] if clause else ""
+    if re.match(r"\s+(?:for|on|of|about)\b", after, re.IGNORECASE):
+        return classify_service(after, None)
+    return None
 
 
 def _capitalised(word: str) -> bool:
@@ -40,23 +70,15 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
     gained = 0
     # Leftwards.
     while True:
-        m = re.search(r"([\w'’&-]+)(\s+)$", text[:start])
+        m = re.search(r"([\w'’&-]+)( +)$", text[:start])
         if not m:
             break
         word = m.group(1)
         if _capitalised(word) and not word.isdigit():
             start, gained = m.start(1), gained + 1
-        elif word.lower() in stop and word.lower() not in (
-            "the",
-            "a",
-            "an",
-            "to",
-            "in",
-            "on",
-            "at",
-        ):
+        elif word.lower() in stop and word.lower() not in ("the", "a", "an", "at", "in", "on"):
             # a connector counts only if a capitalised word precedes it
-            m2 = re.search(r"([\w'’&-]+)\s+$", text[: m.start(1)])
+            m2 = re.search(r"([\w'’&-]+) +$", text[: m.start(1)])
             if m2 and _capitalised(m2.group(1)) and not m2.group(1).isdigit():
                 start, gained = m2.start(1), gained + 1
             else:
@@ -65,15 +87,22 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
             break
     # Rightwards: connectors followed by capitalised words, then a period.
     while True:
-        m = re.match(r"(\s+)([\w'’&-]+)", text[end:])
+        m = re.match(r"( +)([\w'’&-]+)", text[end:])
         if not m:
             break
         word = m.group(2)
+        if word.lower() in _trailing_stops():
+            break  # "Strategy Meeting", "Programme in May": the name has ended
         if _capitalised(word) and not re.fullmatch(r"(?:19|20)\d\d.*", word):
             end, gained = end + m.end(), gained + 1
         elif word.lower() in stop:
-            m2 = re.match(r"(\s+[\w'’&-]+)(\s+)([\w'’&-]+)", text[end:])
-            if m2 and _capitalised(m2.group(3)) and not m2.group(3)[:1].isdigit():
+            m2 = re.match(r"( +[\w'’&-]+)( +)([\w'’&-]+)", text[end:])
+            if (
+                m2
+                and _capitalised(m2.group(3))
+                and not m2.group(3)[:1].isdigit()
+                and m2.group(3).lower() not in _trailing_stops()
+            ):
                 end, gained = end + m2.end(), gained + 1
             else:
                 break
@@ -84,12 +113,17 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
 
 def extract_strategy_references(view: SentenceView) -> list[Candidate]:
     text = view.text
+    if re.search(r"\.{4,}|…{2,}", text):
+        return []  # a table of contents line: the strategy's page, not a reference
     candidates: list[Candidate] = []
     taken: list[tuple[int, int]] = []
     for head in _heads().finditer(text):
         if any(a <= head.start() < b for a, b in taken):
             continue
         start, end, gained = _expand(text, head.start(), head.end())
+        lead = _LEADING_VERB.match(text, start, end)
+        if lead:
+            start = lead.end()  # "Publish the Carers Strategy": the verb is not in the name
         name = text[start:end].strip()
         if compiled("strategy_exclusions").search(name) or "\n\n" in name:
             continue
@@ -139,7 +173,7 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         taken.append((start, full_end))
         candidate = view.candidate(
             "StrategyReference",
-            service=classify_service(name, None),
+            service=_service(name, text, end),
             title=name,
             **period_values(period),
         )
