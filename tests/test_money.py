@@ -90,3 +90,11 @@ def test_table_row_amounts_in_order() -> None:
         Decimal("250000"),
         Decimal("10350000"),
     ]
+
+
+def test_thousands_separator_broken_by_a_line_wrap() -> None:
+    assert [m.value for m in find_money("a total budget of £12, 345,000 a year")] == [
+        Decimal("12345000")
+    ]
+    # a comma and a space before three digits with nothing after: a list, not one figure
+    assert [m.value for m in find_money("fees of £5, 100 hours")] == [Decimal("5")]

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# "£10, 227,000": a thousands separator followed by a space where a PDF line was broken.
+_NUM = r"\d{1,3}, \d{3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"\s?(?:bn|billion|mn|million|m|k|thousand)(?![a-z])"
 _MULTIPLIERS = {
     "bn": Decimal(10) ** 9,
@@ -57,7 +58,7 @@ class Money:
 
 def to_decimal(number: str, scale: str | None = None) -> Decimal:
     """Exact value of "1,424,000" or "17.4" with scale "m"; whole numbers lose their ".0"."""
-    value = Decimal(number.replace(",", ""))
+    value = Decimal(number.replace(",", "").replace(" ", ""))
     if scale:
         value *= _MULTIPLIERS[scale.strip().lower()]
     integral = value.to_integral_value()
