@@ -6,8 +6,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from carekg.loaders.evaluate import (
     QUERY_VARIABLES,
     FactRow,
@@ -125,12 +123,8 @@ def test_rows_from_store_results() -> None:
     assert "?start" in evaluation_query()
 
 
-GOLD = Path("/work/shared/gold")
-
-
-@pytest.mark.skipif(not GOLD.is_dir(), reason=f"no gold facts at {GOLD}")
-def test_bundled_corpus_against_shared_gold() -> None:
-    report, loaded = evaluate_corpus(corpus_dir(), GOLD)
+def test_bundled_corpus_against_shared_gold(gold_dir: Path) -> None:
+    report, loaded = evaluate_corpus(corpus_dir(), gold_dir)
     print()
     print(report.table())
     assert report.overall().gold > 100
