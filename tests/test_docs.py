@@ -1,0 +1,45 @@
+"""Documentation kept true: the README's commands, CLI table and CI script agree with the
+code, and every saved query and shape is documented."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from carekg.cli import COMMANDS
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def block_after(marker: str) -> str:
+    match = re.search(marker + r"\s*```sh\n(.*?)\n```", README, re.S)
+    assert match, f"README.md has no ```sh block after {marker}"
+    return match.group(1).strip()
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    head = README[:1500]
+    assert head.index("<!-- main-command -->") < head.index("<!-- test-command -->")
+    assert "carekg serve" in block_after("<!-- main-command -->")
+    assert "pytest" in block_after("<!-- test-command -->")
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    script = REPO / ".ci" / "run"
+    extract = re.search(r"test_command=\$\((.*)\)\n", script.read_text(encoding="utf-8"))
+    assert extract, ".ci/run no longer reads the README"
+    found = subprocess.run(["bash", "-c", extract.group(1)], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert found == block_after("<!-- test-command -->")
+
+
+def test_every_command_is_in_the_readme_table() -> None:
+    for name in COMMANDS:
+        assert f"| `carekg {name}" in README, f"carekg {name} is not documented in README.md"
+
+
+def test_readme_names_no_command_that_does_not_exist() -> None:
+    named = set(re.findall(r"`(?:\.venv/bin/)?carekg ([a-z-]+)", README))
+    assert named and named <= set(COMMANDS), named - set(COMMANDS)

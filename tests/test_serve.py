@@ -1,0 +1,69 @@
+"""The README's main job end to end: `carekg serve` on an empty store builds the bundled
+corpus, then answers SPARQL over HTTP; a new snapshot is served without a restart."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+COUNT_COUNCILS = ("PREFIX cc: <https://w3id.org/carekg/def#> "
+                  "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cc:Council }")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ask(url: str, query: str) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"{url}/sparql?{urllib.parse.urlencode({'query': query})}",
+        headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"carekg serve exited with {process.returncode}")
+        try:
+            ask(url, "ASK {}")
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"carekg serve did not answer within {seconds}s")
+
+
+def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
+    port = free_port()
+    store = tmp_path / "store"
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carekg", "serve", "--store", str(store), "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url, process, 300)
+        rows = ask(url, COUNT_COUNCILS)["results"]["bindings"]  # type: ignore[index]
+        assert int(rows[0]["n"]["value"]) == 153
+        facts = ask(url, "PREFIX cc: <https://w3id.org/carekg/def#> "
+                         "SELECT (COUNT(?f) AS ?n) WHERE { ?f a cc:Fact }")
+        assert int(facts["results"]["bindings"][0]["n"]["value"]) > 100  # type: ignore[index]
+        assert (store / "current").is_symlink()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
