@@ -18,8 +18,9 @@ from carekg.errors import InputError, UnknownCouncilError
 from carekg.resources import ontology_dir
 
 _GSS = re.compile(r"^E\d{8}$")
+# "City of" is not stripped: it would turn "City of London" into plain "London".
 _AFFIXES = re.compile(
-    r"^(?:the\s+)?(?:lb|rb|london borough of|royal borough of|borough of|city of|county of)\s+"
+    r"^(?:the\s+)?(?:lb|rb|london borough of|royal borough of|borough of|county of)\s+"
     r"|\s+(?:metropolitan borough council|borough council|city council|county council|"
     r"district council|council|mbc|cc)$"
 )
