@@ -6,6 +6,7 @@ every label, definition, domain and range shown is the one in the Turtle file.
 
 from __future__ import annotations
 
+import logging
 import sys
 import types
 import warnings
@@ -30,12 +31,19 @@ def _pylode_ontpub() -> type:
         try:
             installed = version("pylode")
         except PackageNotFoundError as exc:
-            raise CarekgError("pyLODE is not installed: pip install 'carekg[docs]'") from exc
+            raise CarekgError("pyLODE is not installed: pip install pylode") from exc
         stub = types.ModuleType("pylode.version")
         stub.__version__ = installed  # type: ignore[attr-defined]
         sys.modules["pylode.version"] = stub
-    from pylode import OntPub
-
+    # pyLODE configures the root logger on import (INFO and DEBUG lines on stderr for every
+    # command); keep the caller's logging as it was.
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from pylode import OntPub
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
     return OntPub
 
 
