@@ -10,7 +10,8 @@ import hashlib
 import re
 import unicodedata
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from carekg.config import DEFAULT_BASE
 
@@ -78,6 +79,31 @@ def fact_key(kind: str, start: int, end: int, discriminator: str = "") -> str:
     document mints the same IRIs."""
     digest = hashlib.sha1(f"{kind}|{start}|{end}|{discriminator}".encode()).hexdigest()[:10]
     return f"{slugify(kind)}-{start}-{digest}"
+
+
+def rebase_iri(iri: str, old: str, new: str) -> str:
+    """``iri`` moved from base ``old`` to base ``new`` (unchanged when not under ``old``).
+
+    Files and code mint IRIs at the default base; a deployment under another base moves
+    them once, at the edge (loading, storing, binding parameters), with this function."""
+    return new + iri[len(old):] if old != new and iri.startswith(old) else iri
+
+
+def rebase_graph(graph: Graph, old: str, new: str) -> Graph:
+    """A copy of ``graph`` with every IRI under ``old`` moved to ``new`` (the graph itself
+    when the bases are equal), prefixes included."""
+    if old == new:
+        return graph
+
+    def move(term: Node) -> Node:
+        return URIRef(rebase_iri(str(term), old, new)) if isinstance(term, URIRef) else term
+
+    moved = Graph()
+    for prefix, namespace in graph.namespaces():
+        moved.bind(prefix, move(namespace), replace=True)
+    for s, p, o in graph:
+        moved.add((move(s), move(p), move(o)))
+    return moved
 
 
 DEFAULT_IRIS = Iris()

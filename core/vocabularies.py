@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from carekg.config import DEFAULT_BASE
 from carekg.errors import InputError
-from carekg.iris import Iris, slugify
+from carekg.iris import Iris, rebase_graph, slugify
 from carekg.resources import ontology_dir
 
 #: Every ontology file, in the order a builder should load them.
@@ -92,12 +92,6 @@ def named_graphs(base: str = DEFAULT_BASE) -> dict[str, URIRef]:
     return {name: iris.graph(graph_name(name)) for name in ONTOLOGY_FILES}
 
 
-def _rebase(node: Node, old: str, new: str) -> Node:
-    if isinstance(node, URIRef) and str(node).startswith(old):
-        return URIRef(new + str(node)[len(old):])
-    return node
-
-
 @cache
 def _parsed(file_name: str, base: str) -> Graph:
     path = ontology_dir() / file_name
@@ -106,15 +100,7 @@ def _parsed(file_name: str, base: str) -> Graph:
         graph.parse(path, format="turtle")
     except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
         raise InputError(path, f"cannot parse Turtle: {exc}") from exc
-    new_base = Iris(base).base
-    if new_base == DEFAULT_BASE:
-        return graph
-    rebased = Graph()
-    for prefix, namespace in graph.namespaces():
-        rebased.bind(prefix, _rebase(namespace, DEFAULT_BASE, new_base), replace=True)
-    for s, p, o in graph:
-        rebased.add(tuple(_rebase(n, DEFAULT_BASE, new_base) for n in (s, p, o)))  # type: ignore[arg-type]
-    return rebased
+    return rebase_graph(graph, DEFAULT_BASE, Iris(base).base)
 
 
 def load_graph(name: str, base: str = DEFAULT_BASE) -> Graph:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from carekg.config import DEFAULT_BASE, Settings
 from carekg.councils import Register, default_register
@@ -22,7 +22,7 @@ from carekg.graph.infer import infer_and_check
 from carekg.graph.register import councils_graph
 from carekg.graph.store import Snapshot, StoreDir
 from carekg.graph.validate import validate
-from carekg.iris import DEFAULT_IRIS, Iris
+from carekg.iris import DEFAULT_IRIS, rebase_graph, rebase_iri
 from carekg.loaders.manifest import read_manifest
 from carekg.loaders.model import DocumentRecord
 from carekg.loaders.pipeline import LoadedDocument, load_document
@@ -146,7 +146,7 @@ def _graphs_of(snapshot: Snapshot, settings: Settings, except_graph: str) -> dic
         if default_name in (inferred, except_graph):
             continue
         graph = snapshot.to_rdflib([name])
-        graphs[default_name] = _rebase(graph, settings.base, DEFAULT_BASE)
+        graphs[default_name] = rebase_graph(graph, settings.base, DEFAULT_BASE)
     return graphs
 
 
@@ -183,32 +183,15 @@ def _validate_infer_write(
     write = dict(graphs) if only is None else {k: graphs[k] for k in only}
     write[str(DEFAULT_IRIS.graph("inferred"))] = inferred
     for iri, graph in progress(list(write.items()), "storing"):
-        snapshot.put_graph(_rebased_iri(iri, settings), _rebase(graph, DEFAULT_BASE, settings.base))
+        snapshot.put_graph(_rebased_iri(iri, settings),
+                           rebase_graph(graph, DEFAULT_BASE, settings.base))
 
 
 def _rebased_iri(iri: str, settings: Settings) -> str:
-    return settings.base + iri[len(DEFAULT_BASE):] if iri.startswith(DEFAULT_BASE) else iri
+    return rebase_iri(iri, DEFAULT_BASE, settings.base)
 
 
 def _unrebased_iri(iri: str, settings: Settings) -> str:
-    return DEFAULT_BASE + iri[len(settings.base):] if iri.startswith(settings.base) else iri
+    return rebase_iri(iri, settings.base, DEFAULT_BASE)
 
 
-def _rebase(graph: Graph, old: str, new: str) -> Graph:
-    """Move every IRI under ``old`` to ``new`` (identity when they are equal)."""
-    if old == new:
-        return graph
-
-    def move(term):  # type: ignore[no-untyped-def]
-        if isinstance(term, URIRef) and str(term).startswith(old):
-            return URIRef(new + str(term)[len(old):])
-        return term
-
-    moved = Graph()
-    for s, p, o in graph:
-        moved.add((move(s), move(p), move(o)))
-    return moved
-
-
-__all__ = ["BuildReport", "build", "add_document", "remove_document", "static_graphs",
-           "Iris"]

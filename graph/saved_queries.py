@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from carekg.config import DEFAULT_BASE
 from carekg.councils import default_register
 from carekg.errors import CarekgError, QueryError, UsageError
-from carekg.iris import slugify
+from carekg.iris import rebase_iri, slugify
 from carekg.namespaces import PREFIXES
 from carekg.resources import queries_dir
 
@@ -234,9 +234,8 @@ def _named_node(param: Parameter, iri: str) -> ox.NamedNode:
 
 
 def _rebase(term: ox.NamedNode | ox.Literal, base: str) -> ox.NamedNode | ox.Literal:
-    if isinstance(term, ox.NamedNode) and base != DEFAULT_BASE and \
-            term.value.startswith(DEFAULT_BASE):
-        return ox.NamedNode(base + term.value[len(DEFAULT_BASE):])
+    if isinstance(term, ox.NamedNode):
+        return ox.NamedNode(rebase_iri(term.value, DEFAULT_BASE, base))
     return term
 
 

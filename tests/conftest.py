@@ -13,6 +13,7 @@ import pytest
 from carekg.config import Settings
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "shared" / "gold"
+SPARQL_DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +39,8 @@ def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Base URL of the app served by waitress on 127.0.0.1, port chosen by the OS."""
+def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve ``app`` with waitress on 127.0.0.1, port chosen by the OS; yields its URL."""
     from waitress.server import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
@@ -49,6 +49,40 @@ def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     host, port = server.socket.getsockname()[:2]
     yield f"http://{host}:{port}"
     server.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Base URL of the bundled-corpus app over real HTTP."""
+    yield from served(app)
+
+
+@pytest.fixture(scope="session")
+def protocol_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A small published store of tests/data/sparql/dataset.trig, for protocol tests
+    whose expectations need named graphs and terms the corpus does not have."""
+    import pyoxigraph as ox
+
+    from carekg.graph.store import StoreDir
+
+    settings = Settings(store=tmp_path_factory.mktemp("sparql") / "store")
+    store = StoreDir(settings.store)
+    with store.writer(from_current=False) as snapshot:
+        snapshot.store.bulk_load(path=str(SPARQL_DATA), format=ox.RdfFormat.TRIG)
+        store.publish(snapshot)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def protocol_app(protocol_settings: Settings):  # type: ignore[no-untyped-def]
+    from carekg.api.app import create_app
+
+    return create_app(protocol_settings, TESTING=True)
+
+
+@pytest.fixture(scope="session")
+def protocol_url(protocol_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    yield from served(protocol_app)
 
 
 def skip_unless_required(reason: str) -> None:

@@ -173,3 +173,24 @@ def test_a_failed_build_leaves_the_previous_store(tmp_path: Path) -> None:
     assert str(manifest) in failed.stderr
     assert (store / "current").resolve() == before
     assert not list((store / "snapshots").glob(".tmp-*"))
+
+
+def test_build_under_another_base(tmp_path: Path) -> None:
+    """A deployment under its own base IRI gets every carekg IRI moved to it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text(
+        "Home care\n\nThe Council spends £2.5m a year on home care.\n", encoding="utf-8")
+    (corpus / "manifest.yaml").write_text(
+        "documents:\n  - file: note.txt\n    title: A note\n    councils: [Islington]\n"
+        "    kind: other\n    issued: '2024'\n", encoding="utf-8")
+    base = "http://data.example.gov.uk/carekg/"
+    store = tmp_path / "store"
+    built = run("build", "--corpus", str(corpus), "--base", base, store=store)
+    assert built.returncode == 0, built.stderr
+    query = (f"PREFIX cc: <{base}def#> SELECT ?f ?c WHERE {{ ?f a cc:Spend ; cc:council ?c }}")
+    result = run("query", query, "--format", "csv", store=store)
+    assert f"{base}id/council/E09000019" in result.stdout
+    leftover = run("query", "ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/')) }",
+                   "--format", "csv", store=store)
+    assert "false" in leftover.stdout

@@ -13,11 +13,8 @@ import io
 import json
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import (
@@ -40,7 +37,6 @@ from carekg.config import Settings
 from carekg.graph.store import StoreDir
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
 CC = "https://w3id.org/carekg/def#"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SELECT = f"SELECT ?c ?label WHERE {{ ?c a <{CC}Council> ; <{LABEL}> ?label }} ORDER BY ?c"
@@ -48,27 +44,13 @@ CONSTRUCT = f"CONSTRUCT {{ ?c ?p ?o }} WHERE {{ ?c a <{CC}Council> ; ?p ?o }}"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = Settings(store=tmp_path_factory.mktemp("clients") / "store")
-    store = StoreDir(settings.store)
-    with store.writer(from_current=False) as snap:
-        snap.store.bulk_load(path=str(DATA), format=ox.RdfFormat.TRIG)
-        store.publish(snap)
-    return settings
+def settings(protocol_settings: Settings) -> Settings:
+    return protocol_settings
 
 
 @pytest.fixture(scope="module")
-def endpoint(settings: Settings) -> Iterator[str]:
-    from waitress.server import create_server
-
-    from carekg.api.app import create_app
-
-    server = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}/sparql"
-    server.close()
+def endpoint(protocol_url: str) -> str:
+    return f"{protocol_url}/sparql"
 
 
 @pytest.fixture(scope="module")

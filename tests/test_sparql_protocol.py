@@ -16,7 +16,6 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,46 +24,20 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from carekg.api import negotiation as neg
-from carekg.config import Settings
-from carekg.graph.store import StoreDir
 
 DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
 EX = "http://example.org/protocol/"
 SPARQL_JSON = "application/sparql-results+json"
 
 
-def make_store(root: Path) -> Settings:
-    """A published store holding tests/data/sparql/dataset.trig."""
-    settings = Settings(store=root / "store")
-    store = StoreDir(settings.store)
-    with store.writer(from_current=False) as snap:
-        snap.store.bulk_load(path=str(DATA), format=ox.RdfFormat.TRIG)
-        store.publish(snap)
-    return settings
-
-
-@pytest.fixture(scope="module")
-def sparql_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from carekg.api.app import create_app
-
-    return create_app(make_store(tmp_path_factory.mktemp("sparql")), TESTING=True)
-
-
 @pytest.fixture()
-def client(sparql_app):  # type: ignore[no-untyped-def]
-    return sparql_app.test_client()
+def client(protocol_app):  # type: ignore[no-untyped-def]
+    return protocol_app.test_client()
 
 
 @pytest.fixture(scope="module")
-def live(sparql_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from waitress.server import create_server
-
-    server = create_server(sparql_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
+def live(protocol_url: str) -> str:
+    return protocol_url
 
 
 def bindings(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
