@@ -64,6 +64,15 @@ _DATE_TAIL = re.compile(
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
 _INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 _MODALS = frozenset("will should must would can could may shall".split())
+#: Words that open a sentence and, inside one, are written in lower case. PDF extraction
+#: drops the full stop between a paragraph and the next (or a table cell and the text
+#: after it); a line, or a wide gap in a line, that begins with one of these capitalised
+#: after text without closing punctuation starts a new sentence.
+_OPENERS = frozenset(
+    "the there this these those that we our it its they their in as for if when where "
+    "some many most all each every a an more currently however also additionally further "
+    "although while whilst following during since from until after before".split()
+)
 #: In a PDF a line this close to the full width of the text column is a wrapped line of a
 #: paragraph, however title-like it looks.
 WRAPPED_SHARE = 0.8
@@ -555,12 +564,12 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
         chars.append(text[begin:line.end])
         where.extend(range(begin, line.end))
     logical = "".join(chars)
+    cuts = {match.end() for match in _SENTENCE_END.finditer(logical)
+            if _is_boundary(logical, match.start(), match.end())}
+    cuts.update(_run_on_cuts(text, logical, where))
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(logical):
-        cut = match.end()
-        if not _is_boundary(logical, match.start(), cut):
-            continue
+    for cut in sorted(cuts):
         spans.append((start, cut))
         start = cut
     spans.append((start, len(logical)))
@@ -573,6 +582,37 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
         if begin < end and any(c.isalnum() for c in logical[begin:end]):
             result.append((where[begin], where[end - 1] + 1))
     return result
+
+
+def _run_on_cuts(text: str, logical: str, where: list[int]) -> list[int]:
+    """Sentence starts that lost the full stop before them: at a line break or a wide gap,
+    a capitalised sentence opener after text that does not end with punctuation, a
+    connector or a wrap hyphen."""
+    cuts = []
+    for i, char in enumerate(logical):
+        if not char.isspace() or (i and logical[i - 1].isspace()):
+            continue
+        gap_end = i
+        while gap_end < len(logical) and logical[gap_end].isspace():
+            gap_end += 1
+        if gap_end >= len(logical):
+            continue
+        if gap_end - i < 3 and "\n" not in text[where[i - 1]:where[gap_end]]:
+            continue  # an ordinary space inside a line
+        word = re.match(r"([A-Z][a-z]*)\s+(\S)", logical[gap_end:])
+        if not word or word.group(1).casefold() not in _OPENERS:
+            continue
+        if word.group(1) in ("A", "An") and not word.group(2).islower():
+            continue
+        before = logical[:i].rstrip()
+        if not before or before[-1] in ".!?:;,-–—/&(" or not (before[-1].isalnum()
+                                                            or before[-1] in ")’'\"”%"):
+            continue
+        last = re.search(r"(\w+)\W*$", before)
+        if last and last.group(1).casefold() in _CONNECTORS:
+            continue
+        cuts.append(gap_end)
+    return cuts
 
 
 def _is_boundary(logical: str, punct_start: int, cut: int) -> bool:

@@ -220,3 +220,26 @@ def test_tab_tables_give_rows_the_first_row_as_header() -> None:
     rows = [s for s in _segment(text) if s.is_table_row]
     assert [r.header for r in rows] == [None, "Service\tBudget\tYear",
                                         "Service\tBudget\tYear"]
+
+
+def test_a_sentence_opener_after_a_lost_full_stop_starts_a_new_sentence() -> None:
+    text = (
+        "Day centres are open six days a week and run by\n\n"
+        "two local charities   There are 40 places in each\n\n"
+        "centre and we fund the transport\n\n"
+        "The service in the north is busier than in the south.\n"
+    )
+    plains = [s.plain for s in _segment(text)]
+    assert "Day centres are open six days a week and run by two local charities" in plains
+    assert "There are 40 places in each centre and we fund the transport" in plains
+    assert "The service in the north is busier than in the south." in plains
+
+
+def test_capitalised_words_inside_a_sentence_do_not_split_it() -> None:
+    text = ("We commission floating support for older people who live in\n"
+            "The Grange and in Westminster Court, our two largest sheltered housing\n"
+            "Schemes in the borough.\n")
+    plains = [s.plain for s in _segment(text)]
+    assert plains == ["We commission floating support for older people who live in The "
+                      "Grange and in Westminster Court, our two largest sheltered housing "
+                      "Schemes in the borough."]
