@@ -82,11 +82,32 @@ def cmd_query(args: argparse.Namespace) -> int:
     from carekg.graph.results import write_results
     from carekg.graph.store import StoreDir
 
-    text = _query_text(args.query)
     snapshot = StoreDir(_settings(args).store).open()
-    results = snapshot.query(text)
+    if args.saved:
+        from carekg.graph.saved_queries import run_saved
+
+        if args.query:
+            raise UsageError("give either a query or --saved NAME, not both")
+        results = run_saved(snapshot, args.saved, _params(args.param),
+                            base=_settings(args).base)
+    elif args.query:
+        if args.param:
+            raise UsageError("--param binds the parameters of a --saved query")
+        results = snapshot.query(_query_text(args.query))
+    else:
+        raise UsageError("give a query (text or .rq file) or --saved NAME")
     write_results(results, args.format, sys.stdout.buffer)
     return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {pair!r} is not NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
 
 
 def _query_text(source: str) -> str:
@@ -209,7 +230,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
                  "carekg validate --inference rdfs"),
     "query": (cmd_query, "run a SPARQL query (text or .rq file) against the store",
               "carekg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
-              "carekg query queries/spend-by-council.rq --format csv"),
+              "carekg query --saved spend-by-council-and-service --param council=E09000019"),
     "export": (cmd_export, "export the whole dataset",
                "carekg export --format trig -o carekg.trig"),
     "stats": (cmd_stats, "triples per named graph and instances per class",
@@ -250,7 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="corpus directory with manifest.yaml (default: bundled)")
     parsers["validate"].add_argument("--inference", choices=["none", "rdfs", "owlrl"],
                                      default="none", help="inference before validating")
-    parsers["query"].add_argument("query", metavar="QUERY_OR_FILE")
+    parsers["query"].add_argument("query", metavar="QUERY_OR_FILE", nargs="?")
+    parsers["query"].add_argument("--saved", metavar="NAME",
+                                  help="run a saved query of queries/ (see /queries)")
+    parsers["query"].add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                                  help="a parameter of the saved query; repeatable")
     parsers["query"].add_argument("--format", default="table",
                                   choices=["table", "csv", "tsv", "json", "turtle", "nquads"])
     parsers["export"].add_argument("--format", default="nquads",

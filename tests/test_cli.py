@@ -33,9 +33,8 @@ def test_every_subcommand_has_help_with_an_example(command: str) -> None:
     assert "--store" in result.stdout
 
 
-def test_usage_errors_exit_2() -> None:
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("no-such-command").returncode == 2
-    assert run("query").returncode == 2  # missing the query argument
     assert run("export", "--format", "rdfxml").returncode == 2
 
 
@@ -194,3 +193,28 @@ def test_build_under_another_base(tmp_path: Path) -> None:
     leftover = run("query", "ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/')) }",
                    "--format", "csv", store=store)
     assert "false" in leftover.stdout
+
+
+def test_saved_query_with_a_parameter(built_settings: Settings) -> None:
+    result = run("query", "--saved", "spend-by-council-and-service", "--param",
+                 "council=E09000019", "--format", "json", store=built_settings.store)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    rows = data["results"]["bindings"]
+    assert rows, "Islington states spend in the bundled corpus"
+    councils = {v["value"] for r in rows for k, v in r.items() if k == "council"}
+    assert councils == {"https://w3id.org/carekg/id/council/E09000019"}
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--saved", "no-such-query"), "no-such-query"),
+    (("--saved", "spend-by-council-and-service", "--param", "nonsense"), "NAME=VALUE"),
+    (("--saved", "spend-by-council-and-service", "--param", "colour=red"), "colour"),
+    (("SELECT * WHERE {?s ?p ?o}", "--param", "council=E09000019"), "--saved"),
+    ((), "--saved NAME"),
+])
+def test_saved_query_usage_errors(built_settings: Settings, args: tuple[str, ...],
+                                  message: str) -> None:
+    result = run("query", *args, store=built_settings.store)
+    assert result.returncode in (1, 2), result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
