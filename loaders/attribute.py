@@ -132,18 +132,28 @@ def attribute(sentences: list[Sentence], record: DocumentRecord,
         codes = _listed_mentions(matcher, sentence.plain, listed, record.id)
         named.append(codes)
         joint.append(len(codes) > 1 or bool(JOINT.search(sentence.plain)))
+    labels = _label_runs(sentences, named, matcher)
+    label_headings = {s.start for s, label in zip(sentences, labels, strict=True)
+                      if label and s.is_heading}
     naming = sum(1 for codes, j in zip(named, joint, strict=True) if codes or j)
     joint_document = naming > 0 and sum(joint) / naming >= JOINT_DOCUMENT_SHARE
 
     result: list[tuple[str, ...] | None] = []
     current: tuple[str, ...] | None = None
     section_key: tuple[int, str] | None = None
-    for sentence, codes, is_joint in zip(sentences, named, joint, strict=True):
+    for sentence, codes, is_joint, label in zip(sentences, named, joint, labels, strict=True):
+        if label:
+            # column or map labels whose layout the text lost: they name no one's text
+            current = listed
+            result.append(listed)
+            continue
         key = (sentence.section.start, sentence.section.title) if sentence.section else None
         if key != section_key:
             section_key = key
             heading_codes = _heading_councils(matcher, sentence, listed, record.id)
-            if heading_codes:
+            if sentence.section is not None and sentence.section.start in label_headings:
+                current = listed  # under a run of column labels, not one council's heading
+            elif heading_codes:
                 current = heading_codes
             elif joint_document and current is not None:
                 current = listed
@@ -309,6 +319,27 @@ def _column_council(candidate: Candidate, matcher: CouncilMatcher,
     if index is None:
         return None
     return councils[index // (len(cells) // len(councils))]
+
+
+def _label_runs(sentences: list[Sentence], named: list[tuple[str, ...]],
+                matcher: CouncilMatcher) -> list[bool]:
+    """Sentences that are nothing but one council's name and stand next to another such
+    sentence naming a different council: the labels of a table's or map's columns, which
+    text extraction lifted out of place, so they say nothing about the text after them."""
+    bare = [len(codes) == 1 and _only_names(sentence.plain, matcher)
+            for sentence, codes in zip(sentences, named, strict=True)]
+    labels = []
+    for i, is_bare in enumerate(bare):
+        neighbours = [k for k in (i - 1, i + 1) if 0 <= k < len(bare) and bare[k]]
+        labels.append(is_bare and any(named[k] != named[i] for k in neighbours))
+    return labels
+
+
+def _only_names(text: str, matcher: CouncilMatcher) -> bool:
+    rest = text
+    for mention in reversed(matcher.mentions(text)):
+        rest = rest[:mention.start] + rest[mention.end:]
+    return not re.sub(r"[\W_]+", "", rest)
 
 
 def _listed_mentions(matcher: CouncilMatcher, text: str, listed: tuple[str, ...],

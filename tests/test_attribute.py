@@ -165,3 +165,21 @@ def test_single_council_documents_are_left_alone() -> None:
     candidate = _figure(sentence, "30")
     attribute_candidates([candidate], record, REGISTER)
     assert candidate.council is None and sentence.councils == (_code("Sefton"),)
+
+
+def test_a_run_of_bare_council_names_is_column_labels_not_a_switch() -> None:
+    record = _record("Knowsley", "Liverpool", "Sefton")
+    text = ("Budgets\n\nThe councils set their budgets in March. Each publishes them.\n\n"
+            "Knowsley\n\nSefton\n\nLiverpool\n\n"
+            "Day care budgets fell by a tenth. Home care budgets rose.\n")
+    result = _councils(text, record)
+    assert result["Day care budgets fell by a tenth."] == set(record.councils)
+    assert result["Liverpool"] == set(record.councils)
+
+
+def test_a_lone_council_name_still_switches_council() -> None:
+    record = _record("Knowsley", "Liverpool", "Sefton")
+    text = ("Budgets\n\nThe councils set their budgets in March.\n\nLiverpool\n\n"
+            "Day care budgets fell by a tenth. Home care budgets rose.\n")
+    result = _councils(text, record)
+    assert result["Day care budgets fell by a tenth."] == {_code("Liverpool")}

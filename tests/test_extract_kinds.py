@@ -346,3 +346,13 @@ def test_strategy_names_and_their_service(
 def test_contents_lines_and_intention_lists_are_not_strategies() -> None:
     assert facts("Carers Strategy .......... 12", "StrategyReference") == []
     assert facts("Summary of our commissioning intentions 2024", "StrategyReference") == []
+
+
+def test_budget_row_takes_the_year_over_its_last_column() -> None:
+    row = "Home care £4,100,000 £-200,000 £3,900,000"
+    sentence = Sentence(row, 100, 100 + len(row), is_table_row=True,
+                        header="Service 2021/22 Budget Change 2022/23 Budget")
+    [fact] = [c for c in extract_sentence(sentence, RECORD) if c.kind == "Spend"]
+    assert (fact.value, fact.period_label, fact.service) == (
+        Decimal("3900000"), "2022/23", "home-care")
+    assert fact.value_start == 100 + row.index("£3,900,000")

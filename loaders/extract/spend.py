@@ -50,7 +50,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
         if len(amounts) < 1 or compiled("spend_exclusions").search(text):
             return []
         money = amounts[-1]
-        period = period_in(view.periods, 0, len(text)) or _heading_period(view)
+        period = (period_in(view.periods, 0, len(text)) or _header_period(view)
+                  or _heading_period(view))
         return [
             view.candidate(
                 "Spend",
@@ -60,6 +61,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 unit=unit_slug("GBP/year"),
                 approximate=money.approximate,
                 service=classify_service(text) or view.context_service(),
+                value_start=view.sentence.start + money.start,
                 **period_values(period),
             )
         ]
@@ -100,6 +102,18 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
             )
         )
     return candidates
+
+
+def _header_period(view: SentenceView):  # noqa: ANN202 - Period | None
+    """The year over the last column, which holds the amount taken: the table's header
+    lists the column years left to right ("2012/13 Budget ... 2013/14 Budget")."""
+    from carekg.loaders.extract.periods import find_periods
+
+    if not view.sentence.header:
+        return None
+    found = [p for p in find_periods(view.sentence.header, view.record.issued)
+             if p.kind in ("fy", "year")]
+    return found[-1] if found else None
 
 
 def _heading_period(view: SentenceView):  # noqa: ANN202 - Period | None
