@@ -175,7 +175,8 @@ def _validate_infer_write(
         raise ValidationError(
             f"the new graph does not conform to the shapes ({result.violation_count} "
             "violations); the store was left as it was", result.format_report())
-    inferred, problems = infer_and_check(ontology, data)
+    for _ in progress([None], "inferring"):
+        inferred, problems = infer_and_check(ontology, data)
     if problems:
         raise ValidationError(
             f"OWL RL inference found {len(problems)} contradictions; the store was left as "
