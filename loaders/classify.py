@@ -79,13 +79,34 @@ def _flexible(labels: list[str]) -> str:
     return pattern.replace("'", "['’‘]?").replace(r"\-", r"[-\s]?")
 
 
+_WRAP = re.compile(r"(?<=[a-z])-[ \t]*\n\s*(?=[a-z])")
+
+
+def _unwrapped(text: str) -> tuple[str, list[int]]:
+    """The text with words broken at line ends joined ("im-\\n\\npairment"), and for each
+    of its characters the offset in ``text``, so hits keep the caller's offsets."""
+    parts: list[str] = []
+    index: list[int] = []
+    last = 0
+    for m in _WRAP.finditer(text):
+        parts.append(text[last:m.start()])
+        index.extend(range(last, m.start()))
+        last = m.end()
+    parts.append(text[last:])
+    index.extend(range(last, len(text)))
+    index.append(len(text))
+    return "".join(parts), index
+
+
 def label_hits(scheme: str, text: str) -> list[LabelHit]:
     """Every label of the scheme found in the text, most specific first where they overlap."""
     ancestry = _ancestry(scheme)
+    joined, index = _unwrapped(text)
     hits = []
     for pattern, slug in _label_patterns(scheme):
-        for m in pattern.finditer(text):
-            hits.append(LabelHit(slug, m.start(), m.end(), len(ancestry.get(slug, ()))))
+        for m in pattern.finditer(joined):
+            hits.append(LabelHit(slug, index[m.start()], index[m.end() - 1] + 1,
+                                 len(ancestry.get(slug, ()))))
     # Drop a hit inside a longer hit ("care homes" inside "dementia nursing care homes")
     # and a concept whose narrower concept was also found.
     kept = [

@@ -356,3 +356,41 @@ def test_budget_row_takes_the_year_over_its_last_column() -> None:
     assert (fact.value, fact.period_label, fact.service) == (
         Decimal("3900000"), "2022/23", "home-care")
     assert fact.value_start == 100 + row.index("£3,900,000")
+
+
+def test_a_range_is_not_read_as_one_end() -> None:
+    assert facts("We predict that between 30 and 45 young people a year will need "
+                 "support.", "NeedEstimate") == []
+
+
+def test_a_change_between_two_figures_keeps_the_later_one() -> None:
+    found = facts("The number of people estimated to have dementia rises from 900 in "
+                  "2015/16 to 1,340 in 2020/21.", "NeedEstimate")
+    assert Decimal("1340") in {f.value for f in found}
+
+
+@pytest.mark.parametrize("text", [
+    "Four more supported living flats have been released for young adults.",
+    "We have commissioned 12 new units of extra care housing for the borough.",
+    "The site will be redeveloped into 14 places of supported housing.",
+    "Day centre review: 3 day centres to tender   June 2014",
+    "People can get advice from one place whichever service they need.",
+])
+def test_additions_plans_and_timetable_items_are_not_current_capacity(text: str) -> None:
+    assert facts(text, "Capacity") == []
+
+
+def test_a_dated_future_event_does_not_date_current_capacity() -> None:
+    [fact] = facts("We have a 12 bed respite unit which will be reviewed in 2024.", "Capacity")
+    assert (fact.value, fact.period_label) == (Decimal("12"), "2022")
+
+
+def test_estimated_carers_providing_care_are_need_not_capacity() -> None:
+    assert facts("We estimate that there are 5,000 carers providing unpaid care in the "
+                 "borough.", "Capacity") == []
+
+
+def test_a_condition_broken_over_a_line_names_the_group() -> None:
+    [fact] = facts("We estimate that 3,000 people aged 65+ have a visual im-\n\npairment.",
+                   "NeedEstimate")
+    assert fact.population_group == "people-with-a-sensory-impairment"

@@ -108,7 +108,11 @@ def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, i
     for (_, end), (start, _) in zip(figures, figures[1:], strict=False):
         gap = text[end:start]
         breaks = list(_CLAUSE_BREAK.finditer(gap))
-        cuts.append(end + (breaks[-1].start() if breaks else len(gap) // 2))
+        if breaks:
+            cuts.append(end + breaks[-1].start())
+        else:  # no clause break: cut at the space nearest the middle, never inside a word
+            spaces = [m.start() for m in re.finditer(r"\s", gap)] or [len(gap) // 2]
+            cuts.append(end + min(spaces, key=lambda i: abs(i - len(gap) // 2)))
     cuts.append(len(text))
     return [(cuts[i], cuts[i + 1]) for i in range(len(figures))]
 

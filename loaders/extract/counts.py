@@ -54,6 +54,38 @@ _AGE_WORD_ONLY = re.compile(r"(?:\bover|\bunder)\s*$", re.IGNORECASE)
 _AFTER_AGE = re.compile(
     r"^\s*(?:\+|-|–|and\s+over|and\s+above|years?\b|to\s+\d|yrs)", re.IGNORECASE
 )
+# A figure that is one end of a range ("between 20 and 30", "20-30", "20 to 30"): the
+# model holds one value, and either end alone misstates the text.
+_RANGE_BEFORE = re.compile(r"(?:\bbetween\s+|\d\s*(?:-|–|to)\s*|\bbetween\s+\d[\d,]*\s+and\s+)$",
+                           re.IGNORECASE)
+_RANGE_AFTER = re.compile(r"^\s*(?:-|–|to|and)\s*\d")
+# "Three more units", "11 new flats", "5 additional beds": a change, not what exists.
+_INCREMENT = re.compile(r"^\s*(?:more|new|additional|extra(?!\s+care)|further)\b|"
+                        r"\b(?:more|new|additional|extra|further)\s+$", re.IGNORECASE)
+# Words that a count is being estimated, which a verb of provision does not overturn
+# ("we estimate 10,000 carers providing unpaid care").
+_ESTIMATE = re.compile(r"\b(?:estimat\w*|prevalence|projected|predicted)\b", re.IGNORECASE)
+# Present tense of provision: with it, a "will" elsewhere is about something else.
+_PRESENT = re.compile(r"\b(?:currently|there\s+(?:are|is)|we\s+have|has|have|provides?|"
+                      r"commissions?|supports?|in\s+receipt\s+of|receiving)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|shall|planned|plans?\s+to|to\s+be\s+\w+ed)\b", re.IGNORECASE)
+_AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
+# A flattened table: three or more bare figures in a row ("273 248 240").
+_SERIES = re.compile(r"(?<![\d,.])\d[\d,]*\s+\d[\d,]*\s+\d[\d,]*(?![\d,.])")
+
+
+def in_range(text: str, start: int, end: int) -> bool:
+    """True when the figure text[start:end] is one end of a range of figures."""
+    before = text[max(0, start - 30):start]
+    if re.search(r"\bfrom\b|/\d+\s*(?:-|–|to)\s*$", before, re.IGNORECASE):
+        return False  # "from 850 in 2011/12 to 1,227": a change between two figures
+    if _RANGE_BEFORE.search(before):
+        return True
+    return bool(_RANGE_AFTER.match(text[end:])) and bool(
+        re.search(r"\bbetween\s*$", before, re.IGNORECASE)
+        or re.match(r"^\s*(?:-|–|to)", text[end:]))
+
+
 _BARE = re.compile(r"(?<![\d£$,.\w/])(\d{1,3}(?:,\d{3})+|\d{2,})(\+)?(?![\d%]|\.\d|,\d|/\d|\s*%)")
 _FROM_TO = re.compile(r"\bfrom\s+[\d,]+.*?\bto\s+[\d,]+", re.IGNORECASE)
 
@@ -97,7 +129,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     text = view.text
     if view.sentence.is_table_row or NATIONAL.search(text):
         return []
-    quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)]
+    quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)
+                  and not in_range(text, q.start, q.end - len(q.noun))]
     need_words = compiled("need_cues").search(text)
     candidates: list[Candidate] = []
     # A figure in a sentence that commits to a course is its target, not a need.
@@ -116,7 +149,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         provision = _PROVISION.search(clause)
         projection = _PROJECTION.search(clause) or _PROJECTION.search(text)
         is_need = bool(compiled("need_cues").search(clause) or projection) and not (
-            provision and not projection
+            provision and not projection and not _ESTIMATE.search(clause)
         )
         # people per year is a flow of need ("20 people a year come through transition")
         is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end))
@@ -145,7 +178,11 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         elif provision or compiled("capacity_cues").search(text, 0, end):
             if quantity.unit == "items" and not provision:
                 continue
+            if not _current_stock(view, quantity, start, end):
+                continue
             period = period_in(view.periods, start, end)
+            if period is not None and period.start_date.year > _issued(view):
+                period = None  # a later date is when something else happens to it
             values = period_values(period) or issued_year(view.record)
             candidates.append(
                 view.candidate(
@@ -170,6 +207,35 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.start)
 
 
+def _issued(view: SentenceView) -> int:
+    match = re.match(r"\d{4}", view.record.issued or "")
+    return int(match.group(0)) if match else 9999
+
+
+def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -> bool:
+    """Whether a count states what exists now, rather than an addition ("3 more units"),
+    a plan ("will be redeveloped into 9 places"), a timetable item dated to a month, or
+    the word "one" in a phrase ("from one place", "one to one")."""
+    text = view.text
+    q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
+    if _INCREMENT.search(text[max(0, q_start - 12):q_start]):
+        return False
+    number_end = re.match(r"[\w,]+", text[q_start:]).end()
+    if _INCREMENT.match(text[q_start + number_end:q_end + 1]):
+        return False
+    if text[q_start:q_start + number_end].casefold() == "one":
+        return False
+    clause = text[start:end]
+    if _FUTURE.search(clause) and not _PRESENT.search(clause):
+        return False
+    for period in view.periods:
+        if start <= period.start < end and period.kind in ("day", "month", "season",
+                                                           "monthrange", "quarter"):
+            if not _AS_AT.search(text[max(0, period.start - 10):period.start]):
+                return False
+    return True
+
+
 def _need_figures(
     view: SentenceView, quantities: list
 ) -> list[tuple[Decimal, int, int, bool]]:
@@ -181,9 +247,12 @@ def _need_figures(
         re.IGNORECASE,
     ):
         return []
+    if _SERIES.search(view.text):
+        return []  # the figures of a flattened table, whose columns are lost
     counts = [
         c for c in _bare_counts(view)
         if not any(q.start <= c[1] < q.end for q in quantities)
+        and not in_range(view.text, c[1], c[2])
     ]
     if _FROM_TO.search(view.text) or len(counts) > 2:
         counts = counts[-1:]  # a series: the latest figure is the one the sentence is about
