@@ -394,3 +394,17 @@ def test_a_condition_broken_over_a_line_names_the_group() -> None:
     [fact] = facts("We estimate that 3,000 people aged 65+ have a visual im-\n\npairment.",
                    "NeedEstimate")
     assert fact.population_group == "people-with-a-sensory-impairment"
+
+
+@pytest.mark.parametrize("text", [
+    "Some initial work will be started in 2025 to look at how the day centres share space.",
+    "The programme, which began mobilising in May 2024, supports providers to procure locally.",
+    "The Council adopted its Social Value Procurement Strategy 2021-26.",
+])
+def test_work_starting_and_named_years_are_not_contract_events(text: str) -> None:
+    assert facts(text, "ContractEvent") == []
+
+
+def test_extending_existing_contracts_is_an_extension() -> None:
+    [fact] = facts("Extend existing contracts for up to 6 months from April 2023", "ContractEvent")
+    assert fact.event_type == "extension"

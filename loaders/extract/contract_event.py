@@ -26,6 +26,17 @@ _CONTRACTUAL = re.compile(
     r"purchasing\s+system|dps)\b",
     re.IGNORECASE,
 )
+# What starts is work on the service, not a contract: "initial work will be started",
+# "a programme that began mobilising", "the review will commence".
+_WORK_STARTS = re.compile(
+    r"\b(?:work|review|programme|project|investigation|consultation|analysis|engagement)\b"
+    r"(?:[\s,]+\w+){0,4}?[\s,]+(?:will\s+(?:be\s+)?|to\s+|that\s+|which\s+)?(?:start\w*|commenc\w*|"
+    r"beg[aiu]n\w*|mobilis\w*|launch\w*)",
+    re.IGNORECASE,
+)
+# A year that is part of a name: "Procurement Strategy 2020-27", "Regulations (EU Exit) 2020".
+_NAMED_YEAR = re.compile(r"\b(?:Strategy|Plan|Policy|Regulations|Act)(?:\s*\([^)]{0,30}\))?\s*$")
+
 _WORDS = {
     "one": "1",
     "two": "2",
@@ -56,7 +67,10 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         _CONTRACTUAL.search(text)
     ):
         return []  # "a strategic review of day services will commence": work, not a contract
-    periods = [p for p in view.periods if p.kind != "relative"]
+    if _WORK_STARTS.search(text) and not re.search(r"\bcontracts?\b", text, re.IGNORECASE):
+        return []
+    periods = [p for p in view.periods if p.kind != "relative"
+               and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])]
     service = classify_service(text) or view.context_service()
     route = classify_route(text)
     if not periods:
