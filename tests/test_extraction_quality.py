@@ -12,11 +12,11 @@ import pytest
 from carekg.loaders.evaluate import EvaluationReport, Score, evaluate_corpus
 from carekg.resources import corpus_dir
 
-# Reached (loaders round 2): recall 0.86, value 0.98, service 0.79, direction 0.96.
+# Reached (loaders round 3): recall 0.86, value 0.98, service 0.80, direction 0.96.
 OVERALL_FLOORS = {
     "recall": 0.84,
     "value_accuracy": 0.96,
-    "service_accuracy": 0.77,
+    "service_accuracy": 0.78,
     "direction_accuracy": 0.94,
 }
 # Recall per kind, reached: Spend 0.96, Capacity 0.79, ContractEvent 0.97,
@@ -30,8 +30,8 @@ RECALL_FLOORS = {
     "StrategyReference": 0.86,
 }
 # Extracted facts beyond this many per gold fact mean the loaders have started emitting
-# noise again (reached: 666 facts for 198 gold facts).
-MAX_FACTS_PER_GOLD = 3.6
+# noise again (reached: 644 facts for 198 gold facts).
+MAX_FACTS_PER_GOLD = 3.4
 
 
 @pytest.fixture(scope="module")
