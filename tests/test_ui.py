@@ -55,7 +55,11 @@ def test_compare_page_draws_charts(browser, live_url: str) -> None:  # type: ign
     page.wait_for_selector("#charts[data-ready]", timeout=30000)
     assert page.locator("#charts").get_attribute("data-ready") == "1"
     assert page.locator("#chart-spend[data-drawn]").count() == 1
-    assert page.locator("#chart-spend svg, #chart-spend canvas").count() >= 1
+    for chart in ("#chart-spend", "#chart-events"):
+        drawing = page.locator(f"{chart} svg, {chart} canvas").first
+        box = drawing.bounding_box()
+        # A chart sized to a collapsed container renders at zero width: nothing to see.
+        assert box is not None and box["width"] > 200 and box["height"] > 40, (chart, box)
     page.close()
 
 
