@@ -137,14 +137,60 @@ def _choose(hits: list[LabelHit], anchor: int | None) -> str | None:
 
 
 def classify_service(
-    text: str, heading: str | None = None, anchor: int | None = None
+    text: str, heading: str | None = None, anchor: int | None = None,
+    by_kind_only: bool = False,
 ) -> str | None:
     """Slug of the service the text is about: the first named at or after ``anchor``
-    (the figure or verb the fact hangs on), else the first in the text, else the heading's."""
-    chosen = _choose(label_hits("services", text), anchor)
+    (the figure or verb the fact hangs on), else the first in the text, else the heading's.
+
+    A service named by the kind of provision ("supported living") wins over one named
+    only by its client group ("learning disabilities", a label both of a group and of the
+    services for it), and either wins over a group named in other words ("carers"), which
+    gives the group's services (``group_services`` of the rules). ``by_kind_only`` asks
+    whether a kind of provision is named at all: an extractor may require one."""
+    chosen = _service_of(text, anchor, by_kind_only)
     if chosen is None and heading:
-        chosen = _choose(label_hits("services", heading), None)
+        chosen = _service_of(heading, None, by_kind_only)
     return chosen
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])")
+
+
+def _service_of(text: str, anchor: int | None, by_kind_only: bool = False) -> str | None:
+    """The service of the text; with an anchor, of the anchor's own sentence first, since
+    a table row or list item may run several sentences (an intention and its evidence)."""
+    if anchor is not None:
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, anchor)), default=0)
+        end = next((m.end() for m in _SENTENCE_END.finditer(text, anchor)), len(text))
+        if (start, end) != (0, len(text)):
+            found, named = _service_in(text[start:end], anchor - start, by_kind_only)
+            if named:
+                return found
+    return _service_in(text, anchor, by_kind_only)[0]
+
+
+def _service_in(text: str, anchor: int | None, by_kind_only: bool) -> tuple[str | None, bool]:
+    """(the service chosen, whether the text names any service or client group)."""
+    hits = label_hits("services", text)
+    groups = label_hits("population-groups", text)
+    by_kind = [h for h in hits
+               if not any(g.start <= h.start and h.end <= g.end for g in groups)]
+    group_hits = group_service_hits(groups)
+    named = bool(hits or group_hits)
+    if by_kind_only:
+        return _choose(by_kind, anchor), named
+    chosen = _choose(by_kind or hits, anchor)
+    if chosen is None:
+        chosen = _choose(group_hits, anchor)
+    return chosen, named
+
+
+def group_service_hits(groups: list[LabelHit]) -> list[LabelHit]:
+    """Population-group hits turned into hits of their groups' services, where mapped."""
+    mapping = load_rules()["group_services"]
+    return [LabelHit(mapping[g.slug], g.start, g.end, g.depth)
+            for g in groups if g.slug in mapping]
 
 
 def classify_population(

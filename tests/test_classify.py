@@ -59,3 +59,45 @@ def test_population_and_units_and_routes() -> None:
 def test_directions(text: str, direction: str | None) -> None:
     found = classify_direction(text)
     assert (found[0] if found else None) == direction
+
+
+# -- client groups and services ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        # A budget line named by its client group is about that group's services.
+        ("Learning Disabilities £3,100,000 £150,000 £3,250,000",
+         "learning-disability-and-autism-services"),
+        ("Mental Health £2,000,000", "mental-health-support"),
+        ("Carers £410,000", "carers-support"),
+        # A kind of provision named beside the group wins over the group.
+        ("We will expand supported living for people with learning disabilities.",
+         "supported-living"),
+        ("Twelve adults with mental health needs live in residential care.",
+         "residential-care"),
+        # A group named in other words gives its services when no provision is named.
+        ("We will work with partners to identify hidden carers.", "carers-support"),
+        # A group without services of its own gives none.
+        ("The number of older people will rise.", None),
+    ],
+)
+def test_client_group_gives_its_services(text: str, slug: str | None) -> None:
+    assert classify_service(text) == slug
+
+
+def test_by_kind_only_ignores_client_groups() -> None:
+    text = "We will co-produce the new model with carers."
+    assert classify_service(text) == "carers-support"
+    assert classify_service(text, by_kind_only=True) is None
+
+
+def test_anchor_sentence_of_a_row_comes_first() -> None:
+    # A flattened table row: the intention, then its evidence column.
+    row = ("4. We will review the mental health pathway with the NHS. "
+           "Home care is part of the offer but more work is needed. Green")
+    anchor = row.index("review")
+    assert classify_service(row, anchor=anchor) == "mental-health-support"
+    # Without a service in the anchor's sentence, the rest of the row still counts.
+    row2 = "4. We will review the pathway with the NHS. Home care is part of the offer."
+    assert classify_service(row2, anchor=row2.index("review")) == "home-care"

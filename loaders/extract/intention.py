@@ -187,7 +187,9 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue
         if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
             continue  # "reduce isolation", "increase take up": outcomes, not provision
-        service = classify_service(text, None, anchor=term_at)
+        # Only a kind of provision named here lets the sentence speak for itself; a
+        # client group ("with carers") names who, not what, so the tests below still apply.
+        service = classify_service(text, None, anchor=term_at, by_kind_only=True)
         if service is None:
             if not _intends_here(view):
                 continue
@@ -195,7 +197,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
                 _PROVISION_OBJECT.match(text, term_end)
             ):
                 continue  # "reduce dependency", "develop our skills": no provision named
-            service = view.context_service()
+            service = classify_service(text, None, anchor=term_at) or view.context_service()
             if service is None:
                 continue  # a course for no service a researcher could name
             if _WEAK_MARKER.search(text, max(0, at - 12), course) and not (

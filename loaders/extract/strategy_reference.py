@@ -49,7 +49,7 @@ def _service(name: str, text: str, end: int) -> str | None:
     if found:
         return found
     for hit in label_hits("population-groups", name):
-        mapped = load_rules()["strategy_group_services"].get(hit.slug)
+        mapped = load_rules()["group_services"].get(hit.slug)
         if mapped:
             return mapped
     clause = re.match(r"[^.;:()]{0,80}", text[end:])
