@@ -44,7 +44,13 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(CAREKG_SETTINGS=settings, **config)
     app.extensions["carekg.snapshots"] = SnapshotHolder(StoreDir(settings.store))
-    from carekg.api import blueprints
+    from carekg.api import blueprints, security
+    from carekg.api.limits import QueryLimits, QueryPool
+
+    app.extensions["carekg.pool"] = QueryPool(
+        settings.max_concurrent_queries,
+        QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait))
+    security.install(app, settings)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

@@ -1,11 +1,11 @@
 """The SPARQL 1.1 Protocol endpoint at ``/sparql``: read-only, open to every origin.
 
-A request goes through three small steps: :func:`parse_request` reads the protocol
-operation from the HTTP request (refusing updates, wrong methods and media types with
-the status the protocol asks for), :func:`small_answer` runs it in the request thread
-and answers at once if the answer fits in one chunk, else :func:`start_query` runs it in
-a worker thread and :func:`answer` streams it. Errors carry their HTTP status in
-:class:`ProtocolError`, so a malformed query is a 400 and an engine fault stays a 500.
+A request goes through small steps: :func:`parse_request` reads the protocol operation
+from the HTTP request (refusing updates, wrong methods and media types with the status
+the protocol asks for), :func:`check` refuses what the security policy refuses (updates
+in disguise, SERVICE, over-long queries; docs/security.md), :func:`run` evaluates it in
+a worker process of :mod:`carekg.api.limits` (killed at the timeout) and :func:`answer`
+sends it, streamed when large. Errors carry their HTTP status in :class:`ProtocolError`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Request, Response, redirect, request
+from flask import Blueprint, Request, Response, current_app, g, redirect, request
 
 from carekg.api import negotiation as neg
-from carekg.api.app import snapshot
-from carekg.api.streaming import CHUNK_SIZE, CancelledError, QueryJob
-from carekg.errors import QueryError
+from carekg.api.app import settings, snapshot
+from carekg.api.limits import LimitError, QueryPool
+from carekg.api.security import QueryRefusedError, query_hash, screen
+from carekg.api.streaming import QueryJob
 from carekg.graph.store import Snapshot
 from carekg.namespaces import SD
 
@@ -114,85 +115,58 @@ def _operation(queries: list[str], params: Any, url_params: Any) -> Operation:
 
 
 def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
-    """pyoxigraph arguments: a protocol dataset replaces the union default graph."""
-    kwargs: dict[str, Any] = {"base_iri": base_iri}
+    """Arguments for the worker's ``Store.query``, as plain data it can be sent.
+
+    A protocol dataset replaces the union default graph; its IRIs are checked here so
+    that a bad one is a 400 before any worker is involved."""
+    kwargs: dict[str, Any] = {"base_iri": base_iri, "use_default_graph_as_union": True}
     if op.has_dataset:
         try:
-            kwargs["default_graph"] = [ox.NamedNode(iri) for iri in op.default_graphs]
-            kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in op.named_graphs]
+            for iri in (*op.default_graphs, *op.named_graphs):
+                ox.NamedNode(iri)
         except ValueError as exc:
             raise ProtocolError(400, f"invalid graph IRI in the dataset parameters: {exc}") \
                 from exc
+        kwargs["default_graph"] = list(op.default_graphs)
+        kwargs["named_graphs"] = list(op.named_graphs)
         kwargs["use_default_graph_as_union"] = False
     return kwargs
 
 
-def kind_of(result: Any) -> str:
-    return neg.GRAPH if isinstance(result, ox.QueryTriples) else neg.RESULTS
+def check(query: str) -> None:
+    """Refuse, before any evaluation, what the endpoint's policy refuses (see
+    docs/security.md): over-long queries, updates, SERVICE to targets not allow-listed."""
+    limits = settings()
+    if len(query) > limits.max_query_chars:
+        raise ProtocolError(413, f"the query is {len(query)} characters long; the limit is "
+                                 f"{limits.max_query_chars}")
+    try:
+        screen(query, limits.federation_allow)
+    except QueryRefusedError as exc:
+        raise ProtocolError(exc.status, exc.message) from exc
 
 
-def write_result(result: Any, fmt: neg.Format, out: Any) -> None:
-    result.serialize(out, fmt.writer)
+def pool() -> QueryPool:
+    return current_app.extensions["carekg.pool"]
 
 
-def start_query(snap: Snapshot, op: Operation, base_iri: str) -> tuple[QueryJob, str]:
-    """Start the query in its own thread; return the job and the kind of answer."""
+def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Response:
+    """Run the query in a worker process, and answer (streamed when it is large)."""
     assert op.query is not None
-    kwargs = query_kwargs(op, base_iri)
-    job = QueryJob(lambda: snap.query(op.query, **kwargs), kind_of, write_result)
+    check(op.query)
+    g.carekg_query_hash = query_hash(op.query)
+    remote = pool().submit(str(snap.path), op.query, query_kwargs(op, base_iri))
+    job = QueryJob(remote.run, remote.kind_of, remote.write, remote.close)
     try:
-        return job, job.start()
-    except QueryError as exc:
-        raise ProtocolError(400, str(exc)) from exc
-    except Exception as exc:
-        log.error("SPARQL query failed to start: %s", exc)
-        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
-
-
-class _Budget:
-    """A buffer that refuses to grow past one chunk (see :func:`small_answer`)."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.overflowed = False
-
-    def write(self, data: bytes) -> int:
-        if len(self.data) + len(data) > CHUNK_SIZE:
-            self.overflowed = True
-            raise CancelledError("answer larger than one chunk")
-        self.data += data
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing to flush: the data stays in memory."""
-
-
-def small_answer(snap: Snapshot, op: Operation, base_iri: str,
-                 accept: str | None) -> Response | None:
-    """The answer, if it fits in one chunk: run in the request thread, no streaming.
-
-    Most queries are small, and a worker thread costs more than they do. A larger
-    answer returns None and is run again in a worker thread by :func:`start_query`
-    (so a large answer costs the evaluation of its first chunk twice)."""
-    assert op.query is not None
-    kwargs = query_kwargs(op, base_iri)
-    try:
-        result = snap.query(op.query, **kwargs)
-    except QueryError as exc:
-        raise ProtocolError(400, str(exc)) from exc
-    except Exception as exc:
-        log.error("SPARQL query failed to start: %s", exc)
-        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
-    fmt = negotiate(kind_of(result), op, accept)
-    out = _Budget()
-    try:
-        result.serialize(out, fmt.writer)
-    except Exception as exc:
-        if out.overflowed:
-            return None
-        log.error("SPARQL query failed while being evaluated: %s", exc)
-        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
-    return formatted(bytes(out.data), fmt)
+        kind = job.start()
+    except LimitError as exc:
+        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
+    g.carekg_rows = remote.rows
+    response = answer(job, kind, op, accept)
+    if remote.truncated:
+        response.headers["X-Carekg-Truncated"] = (
+            f"true; rows={remote.rows}; limit={pool().limits.max_rows}")
+    return response
 
 
 # -- negotiate and answer ------------------------------------------------------------
@@ -220,6 +194,8 @@ def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Respo
         raise
     try:
         body = job.body(fmt)
+    except LimitError as exc:
+        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
     except Exception as exc:
         log.error("SPARQL query failed while being evaluated: %s", exc)
         raise ProtocolError(500, f"the query engine failed: {exc}") from exc
@@ -309,11 +285,6 @@ def endpoint() -> Response:
             if request.method in ("GET", "HEAD"):
                 return describe_service(request, op)
             raise ProtocolError(400, "no query: send it as the 'query' parameter")
-        snap, accept, base = snapshot(), request.headers.get("Accept"), request.base_url
-        small = small_answer(snap, op, base, accept)
-        if small is not None:
-            return small
-        job, kind = start_query(snap, op, base)
-        return answer(job, kind, op, accept)
+        return run(snapshot(), op, request.base_url, request.headers.get("Accept"))
     except ProtocolError as error:
         return error_response(error)

@@ -78,8 +78,10 @@ class QueryJob:
         run: Callable[[], Any],
         kind_of: Callable[[Any], str],
         write: Callable[[Any, Any, _QueueWriter], None],
+        close: Callable[[], None] | None = None,
     ) -> None:
         self._run = run
+        self._close = close
         self._kind_of = kind_of
         self._write = write
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
@@ -110,6 +112,9 @@ class QueryJob:
                 self.put(_ERROR, exc)
             except CancelledError:
                 return
+        finally:
+            if self._close is not None:
+                self._close()
 
     def _serve(self) -> None:
         result = self._run()

@@ -25,6 +25,27 @@ class Settings:
     base: str = DEFAULT_BASE
     store: Path = field(default_factory=_env_store)
 
+    # -- limits of the public endpoint (docs/security.md); all safe by default ----------
+    #: Seconds a SPARQL query may run before its worker process is killed (504).
+    query_timeout: float = 30.0
+    #: Rows (solutions, or triples of a CONSTRUCT) an answer may hold; more are cut off
+    #: and the answer says so in the ``X-Carekg-Truncated`` header.
+    max_result_rows: int = 10_000
+    #: Bytes a request body may have (413 beyond).
+    max_body_bytes: int = 1_000_000
+    #: Characters a query may have (413 beyond).
+    max_query_chars: int = 100_000
+    #: Queries evaluated at once, each in its own worker process.
+    max_concurrent_queries: int = 4
+    #: Seconds a query waits for a free worker before the client gets 503.
+    queue_wait: float = 2.0
+    #: Endpoints a query may federate to with SERVICE; none by default (SSRF).
+    federation_allow: tuple[str, ...] = ()
+    #: Per-client rate limit (Flask-Limiter syntax); None or "" turns it off.
+    rate_limit: str | None = "300 per minute; 5000 per hour"
+    #: Loopback clients are not rate limited (tests and local tools).
+    rate_limit_exempt_loopback: bool = False
+
     def with_(self, **changes: object) -> Settings:
         """Return a copy with some settings changed (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,301 @@
+"""What keeps a public endpoint safe: query screening, headers, errors, access log, rate limits.
+
+Screening reads the query text before the engine does. pyoxigraph has no algebra API in
+Python, and rdflib's parser does not accept everything pyoxigraph does, so the check is a
+tokenizer that skips exactly what SPARQL skips (strings, IRIs, comments) after applying
+the ``\\u`` escapes SPARQL applies to the whole query text, and then looks for the
+``SERVICE`` keyword conservatively: any word that *starts* with "service" outside a
+string, IRI, comment or variable counts (so a prefix named ``service:`` is refused too:
+a false refusal is cheap, a missed SERVICE is a server-side request forgery hole).
+Writes are impossible anyway (worker processes open the snapshot read-only); an Update
+is still recognised by its first keyword so that the client gets 403 and a clear reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("carekg.access")
+
+UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD",
+                          "MOVE", "COPY", "WITH"})
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN = re.compile(
+    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*(?:"""|$)'''
+    r"""|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|$)"""
+    r'''|"(?:[^"\\\n\r]|\\.)*(?:"|$)'''
+    r"""|'(?:[^'\\\n\r]|\\.)*(?:'|$)"""
+    r"""|\#[^\n\r]*)"""
+    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
+    r"""|(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f\u2040]*)"""
+    r"""|(?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040.:%\\-]+)"""
+    r"""|(?P<other>\S)""",
+    re.DOTALL,
+)
+#: Update keywords no query may contain as bare words (WITH alone is not one).
+_WRITES = UPDATE_VERBS - {"WITH"}
+_SERVICE_START = re.compile(r"service", re.IGNORECASE)
+
+
+class QueryRefusedError(Exception):
+    """A query the endpoint will not run, with the HTTP status and the reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+def unescape(query: str) -> str:
+    """Apply SPARQL's codepoint escapes to the whole text, as the parser does first."""
+    def replace(match: re.Match[str]) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except (ValueError, OverflowError):
+            return match.group(0)
+
+    return _ESCAPE.sub(replace, query)
+
+
+def tokens(query: str) -> list[Token]:
+    """The code tokens of a query: strings and comments dropped, IRIs kept."""
+    found = []
+    for match in _TOKEN.finditer(unescape(query)):
+        kind = match.lastgroup or "other"
+        if kind != "skip":
+            found.append(Token(kind, match.group(0)))
+    return found
+
+
+def _first_keyword(toks: list[Token]) -> str | None:
+    """The first keyword after the prologue (BASE <iri>, PREFIX p: <iri>)."""
+    i = 0
+    while i < len(toks):
+        word = toks[i].text.upper()
+        if word == "BASE":
+            i += 2
+        elif word == "PREFIX":
+            i += 3
+        elif toks[i].kind == "name":
+            return word
+        else:
+            return None
+    return None
+
+
+def service_targets(toks: list[Token]) -> tuple[list[str], int]:
+    """IRIs named by well-formed ``SERVICE [SILENT] <iri>`` clauses, and how many
+    service-like words there are in all (more words than IRIs: something is hidden)."""
+    targets: list[str] = []
+    suspicious = 0
+    for i, tok in enumerate(toks):
+        if tok.kind != "name" or not _SERVICE_START.match(tok.text):
+            continue
+        suspicious += 1
+        if tok.text.upper() != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].text.upper() == "SILENT":
+            j += 1
+        if j < len(toks) and toks[j].kind == "iri":
+            targets.append(toks[j].text[1:-1])
+    return targets, suspicious
+
+
+def screen(query: str, federation_allow: Iterable[str] = ()) -> None:
+    """Raise :class:`QueryRefusedError` for an Update or a SERVICE call not allow-listed."""
+    toks = tokens(query)
+    first = _first_keyword(toks)
+    if first in UPDATE_VERBS or any(t.kind == "name" and t.text.upper() in _WRITES
+                                    for t in toks):
+        raise QueryRefusedError(403, "this endpoint is read-only: SPARQL Update is not accepted "
+                                "(download the dumps from /dumps/ to change a copy)")
+    targets, suspicious = service_targets(toks)
+    if not suspicious:
+        return
+    allowed = set(federation_allow)
+    if suspicious == len(targets) and all(t in allowed for t in targets):
+        return
+    shown = ", ".join(f"<{t}>" for t in targets if t not in allowed) or "a variable endpoint"
+    raise QueryRefusedError(403, "federated queries (SERVICE) are not allowed on this endpoint: "
+                            f"{shown} is not on the operator's allow-list")
+
+
+def query_hash(query: str | None) -> str | None:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()[:16] if query else None
+
+
+# -- headers -------------------------------------------------------------------------
+
+#: Fitted to the UI: scripts and styles only from this origin (YASGUI and vega are
+#: served from /static/vendor); vega compiles its expressions with Function, hence
+#: 'unsafe-eval' for scripts; YASGUI and vega set inline styles.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+def http_error(exc: HTTPException) -> Response:
+    """Every HTTP error as one plain line: no HTML from Werkzeug, no internals."""
+    message = f"{exc.code} {exc.name}: {exc.description}\n"
+    response = Response(message, status=exc.code, content_type="text/plain; charset=utf-8")
+    for name, value in exc.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
+    return response
+
+
+def internal_error(exc: Exception) -> Response:
+    """An unexpected failure: logged with its traceback here, a reference to the client."""
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
+    ref = uuid.uuid4().hex[:12]
+    log.error("unhandled error (ref %s) on %s %s", ref, request.method, request.path,
+              exc_info=exc)
+    return Response(f"500 Internal Server Error: something went wrong on our side "
+                    f"(reference {ref})\n", status=500,
+                    content_type="text/plain; charset=utf-8")
+
+
+# -- access log ----------------------------------------------------------------------
+
+
+class _Counting:
+    """A streamed body that counts its bytes and logs the request when it closes."""
+
+    def __init__(self, body: Iterable[bytes], record: dict[str, Any]) -> None:
+        self._body = body
+        self._record = record
+
+        self._size = 0
+        self._logged = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._body:
+            self._size += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        """Called by the WSGI server when the response ends (sent, or client gone)."""
+        if not self._logged:
+            self._logged = True
+            self._record["size"] = self._size
+            _emit(self._record)
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+
+
+def _emit(record: dict[str, Any]) -> None:
+    record["duration_ms"] = round((time.perf_counter() - record.pop("_started")) * 1000, 2)
+    access_log.info(json.dumps(record, sort_keys=True))
+
+
+def start_timer() -> None:
+    g.carekg_started = time.perf_counter()
+
+
+def log_access(response: Response) -> Response:
+    started = g.get("carekg_started", time.perf_counter())
+    record: dict[str, Any] = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "client": request.remote_addr,
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "query_hash": g.get("carekg_query_hash"),
+        "rows": g.get("carekg_rows"),
+        "_started": started,
+    }
+    if response.is_streamed and not response.direct_passthrough:
+        response.response = _Counting(response.response, record)
+    else:
+        record["size"] = response.calculate_content_length()
+        _emit(record)
+    return response
+
+
+# -- rate limits ---------------------------------------------------------------------
+
+
+def is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) -> Any:
+    """Per-client limits (by remote address); None when there is no limit."""
+    if not limit:
+        return None
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=[limit],
+                      storage_uri="memory://", headers_enabled=True)
+
+    if exempt_loopback:
+        @limiter.request_filter
+        def _loopback() -> bool:
+            return is_loopback(request.remote_addr)
+
+    return limiter
+
+
+def install(app: Flask, settings: Any) -> None:
+    """Wire headers, error handlers, the access log and rate limits into ``app``."""
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.before_request(start_timer)
+    app.after_request(add_security_headers)
+    app.after_request(log_access)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, internal_error)
+    exempt = settings.rate_limit_exempt_loopback or bool(app.config.get("TESTING"))
+    app.extensions["carekg.limiter"] = install_rate_limits(app, settings.rate_limit, exempt)
