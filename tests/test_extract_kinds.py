@@ -408,3 +408,34 @@ def test_work_starting_and_named_years_are_not_contract_events(text: str) -> Non
 def test_extending_existing_contracts_is_an_extension() -> None:
     [fact] = facts("Extend existing contracts for up to 6 months from April 2023", "ContractEvent")
     assert fact.event_type == "extension"
+
+
+# -- the period of a course -------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("From October 2023 we are planning to recommission the befriending service.",
+         "2023-10"),
+        ("In the next three years, the Council will review its day services.", "2022-2025"),
+        ("By 2026, we will have reduced the use of residential care.", "2026"),
+        ("Home care is being reviewed throughout 2023, with a view to a new model.", "2023"),
+        ("We will recommission the advocacy service in September.", "2022-09"),
+    ],
+)
+def test_intention_period_as_written(text: str, label: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert fact.period_label == label
+
+
+def test_past_opening_period_is_not_the_course() -> None:
+    [fact] = facts("In 2019 we opened two schemes and we will now increase extra care.",
+                   "CommissioningIntention")
+    assert fact.period_label is None
+
+
+def test_evidence_column_does_not_date_a_dated_intention() -> None:
+    row = ("3. We will review the carers' support offer in 2024. "
+           "Consultation with 40 carers was completed by June 2021. Amber")
+    [fact] = facts(row, "CommissioningIntention", table=True)
+    assert fact.period_label == "2024"

@@ -53,3 +53,37 @@ def test_not_periods(text: str) -> None:
 def test_two_days_of_a_contract_term() -> None:
     periods = find_periods("The contract runs from 1st April 2021 to 31st March 2023.")
     assert [p.label for p in periods] == ["2021-04-01", "2023-03-31"]
+
+
+@pytest.mark.parametrize(
+    ("text", "issued", "label"),
+    [
+        # The year of a month named alone: the one year the text names...
+        ("The tender opens in March; contracts start in 2024.", "2022", "2024-03"),
+        # ...else the year of issue when the month is still to come in it.
+        ("The new service starts in November.", "2023-06", "2023-11"),
+        ("Consultation ends by the end of July.", "2023-06-01", "2023-07"),
+    ],
+)
+def test_month_without_year_when_the_year_is_clear(text: str, issued: str, label: str) -> None:
+    assert label in [p.label for p in find_periods(text, issued)]
+
+
+@pytest.mark.parametrize(
+    ("text", "issued"),
+    [
+        ("The new service starts in November.", "2023"),  # November 2023 or 2024?
+        ("The new service starts in March.", "2023-06"),  # March has passed: 2024?
+        ("It may be that we review it.", "2023-01"),  # "may" is a verb
+        ("Reviewed in March 2021 and again in 2022, it starts in June.", "2020"),
+    ],
+)
+def test_month_without_year_is_left_when_in_doubt(text: str, issued: str) -> None:
+    assert [p for p in find_periods(text, issued) if p.kind == "month"
+            and p.label.endswith(("-11", "-03", "-05", "-06"))
+            and "2021-03" != p.label] == []
+
+
+def test_year_before_a_comma_is_a_year() -> None:
+    assert [p.label for p in find_periods("By 2021, we will have moved.")] == ["2021"]
+    assert [p.label for p in find_periods("It holds 2,021 records.")] == []

@@ -117,6 +117,56 @@ def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, i
     return [(cuts[i], cuts[i + 1]) for i in range(len(figures))]
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])")
+# What may open a clause with the period a course is set in: "From March 2013 we will",
+# "In the next two years, the Council will", "By 2021, we will have".
+_PERIOD_OPENER = re.compile(
+    r"(?:^|[\s(,;:–-])(?:from|in|by|during|throughout|within|over|before|until|starting|"
+    r"beginning|commencing|ahead\s+of)\s+(?:the\s+end\s+of\s+|early\s+|late\s+|mid[-\s])?"
+    r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def sentence_bounds(text: str, offset: int) -> tuple[int, int]:
+    """[start, end) of the sentence of ``text`` around ``offset``: a table row or list
+    item may hold several (an intention, then the evidence for it)."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, offset)), default=0)
+    end = next((m.end() for m in _SENTENCE_END.finditer(text, offset)), len(text))
+    return start, end
+
+
+def course_period(view: SentenceView, at: int) -> Period | None:
+    """The period of a course that begins at ``at``: in the course's own sentence a
+    deadline ("by 2030"), else the first period after the course, else one the sentence
+    opens with ("From March 2013 we are planning to"); only when its own sentence names
+    none, the rest of the text (a row's other columns) as before."""
+    start, end = sentence_bounds(view.text, at)
+    own = [p for p in view.periods if start <= p.start and p.end <= end]
+    if own:
+        chosen = (next((p for p in own if p.is_deadline), None)
+                  or next((p for p in own if p.start >= at), None)
+                  or next((p for p in own if _opens_course(view, start, p)), None))
+        if chosen is not None or (start, end) == (0, len(view.text)):
+            return chosen
+    return next((p for p in view.periods if p.is_deadline), None) or next(
+        (p for p in view.periods if p.start >= at), None)
+
+
+def _opens_course(view: SentenceView, start: int, period: Period) -> bool:
+    """The sentence opens with the period ("From March 2013", "In the next two years"),
+    and the period is not over before the document was issued."""
+    opens = period.kind == "relative" or bool(_PERIOD_OPENER.search(view.text, start,
+                                                                    period.start))
+    return opens and not _before_issue(period, view.record)
+
+
+def _before_issue(period: Period, record: DocumentRecord) -> bool:
+    """A period over before the document's year is what was done, not what will be."""
+    match = re.match(r"(\d{4})", record.issued or "")
+    return bool(match) and period.end_date.year < int(match.group(1))
+
+
 def period_in(
     periods: list[Period], start: int, end: int, prefer: int | None = None
 ) -> Period | None:

@@ -19,7 +19,7 @@ from carekg.loaders.classify import (
     label_hits,
     unit_slug,
 )
-from carekg.loaders.extract.common import SentenceView, period_values
+from carekg.loaders.extract.common import SentenceView, course_period, period_values
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
@@ -213,9 +213,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
 
 
 def _candidate(view: SentenceView, at: int, direction: str, service: str | None) -> Candidate:
-    period = next((p for p in view.periods if p.is_deadline), None) or next(
-        (p for p in view.periods if p.start >= at), None
-    )
+    period = course_period(view, at)
     values: dict[str, object] = dict(period_values(period))
     quantity = next(
         (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,13 +71,22 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "range",
         re.compile(rf"\b(?P<y>{_YEAR})(?:{_DASH}|\s+(?:to|until|and)\s+)(?P<y2>{_YEAR})\b", re.I),
     ),
-    ("year", re.compile(rf"(?<![\d£$.,/])(?P<y>{_YEAR})(?![\d,%]|\.\d)")),
+    # A year, not a figure: "2023, " ends a clause but "2,023" and "2023,5" are numbers.
+    ("year", re.compile(rf"(?<![\d£$.,/])(?P<y>{_YEAR})(?![\d%]|[.,]\d)")),
 ]
 _RELATIVE = re.compile(
     r"\b(?:over|in|within|during|for)\s+the\s+(?:next|coming)\s+(?P<n>\d{1,2}|"
     + "|".join(_NUMBER_WORDS)
     + r")\s+years?\b",
     re.I,
+)
+# A month named without its year, after a preposition and capitalised ("in September",
+# "by the end of March"): "may" alone is a verb, so the month must be written as a name.
+_BARE_MONTH = re.compile(
+    r"\b(?:[Ii]n|[Bb]y|[Ff]rom|[Dd]uring|[Uu]ntil|[Bb]efore|[Ss]ince|[Ee]arly|[Ll]ate|[Mm]id-?)"
+    r"\s+(?:the\s+end\s+of\s+|early\s+|late\s+|mid-?)?(?P<m>"
+    + "|".join(calendar.month_name[1:])
+    + r")\b(?!\s*,?\s*(?:of\s+)?\d)"
 )
 _BY = re.compile(
     r"\b(?:by|before|until|till|ahead\s+of|no\s+later\s+than)\s+(?:the\s+end\s+of\s+)?$", re.I
@@ -224,5 +234,34 @@ def find_periods(text: str, issued: str | None = None) -> list[Period]:
                 )
             )
             taken.append(m.span())
+    found.extend(_bare_months(text, found, issued, free))
     found.sort(key=lambda p: p.start)
     return found
+
+
+def _bare_months(text: str, found: list[Period], issued: str | None,
+                 free: Callable[[int, int], bool]) -> list[Period]:
+    """Months written without a year, dated only when the year is not in doubt: the one
+    calendar year every other date of the text falls in, else the year of a document
+    issued in or before that month of its year ("in September" in a statement of May
+    2021). A statement of 2013 with no month could mean September of 2013 or 2014."""
+    matches = [m for m in _BARE_MONTH.finditer(text) if free(m.start("m"), m.end("m"))]
+    if not matches:
+        return []
+    years = {y for p in found if p.kind != "relative"
+             for y in range(p.start_date.year, p.end_date.year + 1)}
+    issue = re.match(r"(\d{4})-(\d{2})", issued or "")
+    periods = []
+    for m in matches:
+        month = _MONTHS[m.group("m").lower()]
+        if len(years) == 1:
+            year = next(iter(years))
+        elif not years and issue and int(issue.group(2)) <= month:
+            year = int(issue.group(1))
+        else:
+            continue
+        deadline = bool(_BY.search(text[max(0, m.start("m") - 30) : m.start("m")]))
+        periods.append(Period(f"{year}-{month:02d}", date(year, month, 1),
+                              _month_end(year, month), m.start("m"), m.end("m"), "month",
+                              deadline))
+    return periods
