@@ -26,6 +26,9 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from importlib.resources import files
+
+import yaml
 
 from carekg.councils import Register, core_name, normalise
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
@@ -40,9 +43,8 @@ JOINT = re.compile(
     r"\beach\s+(?:borough|council|local\s+authority)\b",
     re.IGNORECASE,
 )
-#: A council name followed by these is the name of something else (a region, a body).
-_NOT_THE_COUNCIL = (r"(?!\s+(?:City\s+Region|Combined\s+Authority|City\s+Region\s+Combined|"
-                    r"Diocese|University|Football|Airport))")
+#: Where the organisation nouns are listed (see that file for why).
+ORGANISATIONS_FILE = "organisations.yaml"
 #: Share of council-naming sentences that must be joint for a document to read as joint.
 JOINT_DOCUMENT_SHARE = 0.2
 
@@ -77,7 +79,8 @@ class CouncilMatcher:
         self._codes = {key: codes for key, codes in keys.items()}
         alternatives = sorted(keys, key=len, reverse=True)
         pattern = "|".join(_name_pattern(key) for key in alternatives)
-        self._regex = re.compile(r"(?<![\w&])(?:" + pattern + r")(?![\w&])" + _NOT_THE_COUNCIL)
+        self._regex = re.compile(r"(?<![\w&])(?:" + pattern + r")(?![\w&])"
+                                 + _not_an_organisation())
         self._lookup = {_fold(key): codes for key, codes in keys.items()}
 
     def mentions(self, text: str) -> list[Mention]:
@@ -87,6 +90,16 @@ class CouncilMatcher:
             if len(codes) == 1:
                 found.append(Mention(match.start(), match.end(), next(iter(codes))))
         return found
+
+
+@lru_cache(maxsize=1)
+def _not_an_organisation() -> str:
+    """A lookahead refusing a council name that goes on as another body's name."""
+    text = files("carekg.loaders").joinpath(ORGANISATIONS_FILE).read_text(encoding="utf-8")
+    nouns = yaml.safe_load(text)["organisation_nouns"]
+    words = sorted(nouns, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(re.escape(w) for w in noun.split()) for noun in words)
+    return r"(?!\s+(?:" + alternatives + r")\b)"
 
 
 def _variants(name: str) -> set[str]:

@@ -183,3 +183,28 @@ def test_a_lone_council_name_still_switches_council() -> None:
             "Day care budgets fell by a tenth. Home care budgets rose.\n")
     result = _councils(text, record)
     assert result["Day care budgets fell by a tenth."] == {_code("Liverpool")}
+
+
+def test_an_organisation_named_after_a_council_does_not_switch_council() -> None:
+    record = _record("Knowsley", "Liverpool", "Sefton")
+    text = ("Knowsley Council funds day care. Places are full.\n\n"
+            "Referrals come through the Liverpool Society for the Blind. "
+            "The Council will retender the service.\n\n"
+            "Sefton Mencap runs two clubs. We will review them.\n\n"
+            "The Liverpool Housing Trust owns the building. Rents are rising.\n")
+    result = _councils(text, record)
+    knowsley = {_code("Knowsley")}
+    assert result["Referrals come through the Liverpool Society for the Blind."] == knowsley
+    assert result["The Council will retender the service."] == knowsley
+    assert result["Sefton Mencap runs two clubs."] == knowsley
+    assert result["Rents are rising."] == knowsley
+
+
+def test_organisation_nouns_are_matched_as_written() -> None:
+    liverpool = _code("Liverpool")
+    # Lower case, the word is prose: homes in Liverpool, so Liverpool is named.
+    assert [m.gss_code for m in find_mentions("There are 40 Liverpool homes.", REGISTER)] == [
+        liverpool]
+    assert find_mentions("Liverpool Homes is a landlord.", REGISTER) == []
+    assert find_mentions("Liverpool City Council and Liverpool Mind.", REGISTER)[0].gss_code \
+        == liverpool
