@@ -154,7 +154,8 @@ def classify_service(
     return chosen
 
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])")
+# A sentence ends at a full stop before a capital, and a table cell at a tab.
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])|\t+")
 
 
 def _service_of(text: str, anchor: int | None, by_kind_only: bool = False) -> str | None:
@@ -167,6 +168,9 @@ def _service_of(text: str, anchor: int | None, by_kind_only: bool = False) -> st
             found, named = _service_in(text[start:end], anchor - start, by_kind_only)
             if named:
                 return found
+            # What follows the anchor's sentence (a row's evidence column, the next
+            # point) is about something else; what precedes it (a row label) is not.
+            return _service_in(text[:end], anchor, by_kind_only)[0]
     return _service_in(text, anchor, by_kind_only)[0]
 
 
@@ -178,12 +182,10 @@ def _service_in(text: str, anchor: int | None, by_kind_only: bool) -> tuple[str 
                if not any(g.start <= h.start and h.end <= g.end for g in groups)]
     group_hits = group_service_hits(groups)
     named = bool(hits or group_hits)
-    if by_kind_only:
+    if by_kind_only or by_kind:
         return _choose(by_kind, anchor), named
-    chosen = _choose(by_kind or hits, anchor)
-    if chosen is None:
-        chosen = _choose(group_hits, anchor)
-    return chosen, named
+    # Services named by their client group, in either way, compete by position.
+    return _choose(sorted([*hits, *group_hits], key=lambda h: h.start), anchor), named
 
 
 def group_service_hits(groups: list[LabelHit]) -> list[LabelHit]:

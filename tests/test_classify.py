@@ -98,6 +98,20 @@ def test_anchor_sentence_of_a_row_comes_first() -> None:
            "Home care is part of the offer but more work is needed. Green")
     anchor = row.index("review")
     assert classify_service(row, anchor=anchor) == "mental-health-support"
-    # Without a service in the anchor's sentence, the rest of the row still counts.
+    # Without a service in the anchor's sentence, what follows it does not give one.
     row2 = "4. We will review the pathway with the NHS. Home care is part of the offer."
-    assert classify_service(row2, anchor=row2.index("review")) == "home-care"
+    assert classify_service(row2, anchor=row2.index("review")) is None
+
+
+def test_evidence_columns_after_the_course_give_no_service() -> None:
+    # A row: number, the intention, its evidence, a rating, in tab-separated cells.
+    row = "7.\tWe will consider payment by results\tTrialled in home care last year\tGreen"
+    assert classify_service(row, anchor=row.index("consider")) is None
+    # A row label before the course still names its service.
+    row2 = "Day services\tWe will retender the contract\tNew model agreed\tAmber"
+    assert classify_service(row2, anchor=row2.index("retender")) == "day-opportunities"
+
+
+def test_client_groups_named_either_way_compete_by_position() -> None:
+    text = "£40,000 of carers' funding supports people with learning disabilities."
+    assert classify_service(text, anchor=text.index("of")) == "carers-support"

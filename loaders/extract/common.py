@@ -117,7 +117,8 @@ def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, i
     return [(cuts[i], cuts[i + 1]) for i in range(len(figures))]
 
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])")
+# A sentence ends at a full stop before a capital, and a table cell at a tab.
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])|\t+")
 # What may open a clause with the period a course is set in: "From March 2013 we will",
 # "In the next two years, the Council will", "By 2021, we will have".
 _PERIOD_OPENER = re.compile(
