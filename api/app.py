@@ -7,9 +7,10 @@ per URL area; each test builds its own app over its own store.
 from __future__ import annotations
 
 import threading
+from importlib import resources
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 from carekg.config import Settings
 from carekg.graph.store import Snapshot, StoreDir
@@ -51,10 +52,19 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         settings.max_concurrent_queries,
         QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait))
     security.install(app, settings)
+    app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     return app
+
+
+def openapi_description() -> Response:
+    """The OpenAPI description of the HTTP API (api/openapi.yaml, package data)."""
+    text = resources.files("carekg.api").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    response = Response(text, content_type="application/yaml; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def snapshot() -> Snapshot:

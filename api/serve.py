@@ -48,6 +48,7 @@ def serve(
     write_all(settings, snapshot)
     del snapshot
     app = create_app(settings)
+    app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     shown = f"[{host}]" if ":" in host else host
     say(f"carekg: SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="carekg")
