@@ -439,3 +439,9 @@ def test_evidence_column_does_not_date_a_dated_intention() -> None:
            "Consultation with 40 carers was completed by June 2021. Amber")
     [fact] = facts(row, "CommissioningIntention", table=True)
     assert fact.period_label == "2024"
+
+
+def test_an_evidence_cell_does_not_give_the_course() -> None:
+    row = ("12.\tWhere the market for befriending is thin we will seek ways to stimulate it."
+           "\tWe are currently reviewing the befriending contract.\tAmber")
+    assert facts(row, "CommissioningIntention", table=True) == []

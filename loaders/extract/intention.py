@@ -19,7 +19,12 @@ from carekg.loaders.classify import (
     label_hits,
     unit_slug,
 )
-from carekg.loaders.extract.common import SentenceView, course_period, period_values
+from carekg.loaders.extract.common import (
+    SentenceView,
+    course_period,
+    period_values,
+    sentence_bounds,
+)
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
@@ -174,7 +179,10 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         found = None
         if re.search(r"\breview(?:ed)?\s*$", text[at:course], re.IGNORECASE):
             found = classify_direction(text[:course], at)
-        found = found or classify_direction(text, course) or classify_direction(text, at)
+        # The course is in the commitment's own sentence: a later cell of a row (the
+        # evidence, "currently reviewing") is not what the council commits to.
+        own = text[: sentence_bounds(text, at)[1]]
+        found = found or classify_direction(own, course) or classify_direction(own, at)
         if found is None:
             continue
         direction, term_at = found
