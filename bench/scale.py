@@ -51,7 +51,12 @@ def machine() -> dict[str, object]:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         memory = None
-    return {"python": sys.version.split()[0], "platform": platform.platform(),
+    try:  # the figures belong to the code they measured: the loaders change often
+        commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {"commit": commit, "python": sys.version.split()[0], "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "memory_bytes": memory,
             "load_average": os.getloadavg()}
