@@ -89,7 +89,11 @@ def similar() -> Response:
     except CarekgError as exc:
         return _bad(exc)
     graph = _graph_cache()
-    found = most_similar(graph, iri, limit=int(request.args.get("limit", "10") or 10))
+    limit = request.args.get("limit", "10")
+    if not limit.isdigit() or not 0 < int(limit) <= 1000:
+        return Response("limit must be a whole number from 1 to 1000\n", status=400,
+                        content_type="text/plain; charset=utf-8")
+    found = most_similar(graph, iri, limit=int(limit))
     name = graph.nodes[iri].get("name") if iri in graph else council
     if not request.args.get("format") and neg.prefers_html(request.headers.get("Accept")):
         return Response(render_template("similar.html", council=iri, name=name, similar=found))

@@ -207,11 +207,23 @@ def not_found(iri: str, fmt: neg.Format | None) -> Response:
 # -- routes --------------------------------------------------------------------------
 
 
+def valid_iri(iri: str) -> bool:
+    """Whether ``iri`` is an IRI at all: a path with control characters or spaces names
+    nothing, and is a 404 rather than an engine error."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 @bp.route("/id/<path:rest>")
 def thing(rest: str) -> Response:
     path, ext = split_extension(rest)
     fmt = choose_format(ext)
     iri = settings().base + "id/" + path
+    if not valid_iri(iri):
+        return not_found(iri, fmt)
     snap = snapshot()
     triples = describe(snap, iri)
     if not triples and not rows(snap, "incoming", resource=ox.NamedNode(iri)):
@@ -300,6 +312,8 @@ def named_graph(rest: str) -> Response:
     path, ext = split_extension(rest)
     fmt = choose_format(ext)
     iri = settings().base + "graph/" + path
+    if not valid_iri(iri):
+        return not_found(iri, fmt)
     snap = snapshot()
     name = ox.NamedNode(iri)
     if not snap.store.contains_named_graph(name):

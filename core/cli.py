@@ -208,7 +208,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from carekg.api.serve import serve
 
-    serve(_settings(args), host=args.host, port=args.port, say=lambda m: _info(args, m))
+    settings = _settings(args).with_(
+        query_timeout=args.timeout, max_result_rows=args.max_rows,
+        max_body_bytes=args.max_body, max_query_chars=args.max_query_chars,
+        max_concurrent_queries=args.workers, queue_wait=args.queue_wait,
+        federation_allow=tuple(args.allow_service) or None,
+        rate_limit="" if args.no_rate_limit else args.rate_limit,
+        rate_limit_exempt_loopback=args.rate_limit_exempt_loopback or None)
+    serve(settings, host=args.host, port=args.port, say=lambda m: _info(args, m))
     return 0
 
 
@@ -298,7 +305,28 @@ def build_parser() -> argparse.ArgumentParser:
                                      help="directory of gold facts (*.jsonl)")
     parsers["evaluate"].add_argument("--json", action="store_true", help="machine-readable output")
     parsers["serve"].add_argument("--host", default="127.0.0.1")
-    parsers["serve"].add_argument("--port", type=int, default=8080)
+    serve_p = parsers["serve"]
+    serve_p.add_argument("--port", type=int, default=8080)
+    limits = serve_p.add_argument_group("limits (defaults: docs/security.md)")
+    limits.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="stop a query after this long (504); default 30")
+    limits.add_argument("--max-rows", type=int, metavar="N",
+                        help="cut answers after N rows (X-Carekg-Truncated); default 10000")
+    limits.add_argument("--max-body", type=int, metavar="BYTES",
+                        help="largest request body (413); default 1000000")
+    limits.add_argument("--max-query-chars", type=int, metavar="N",
+                        help="longest query (413); default 100000")
+    limits.add_argument("--workers", type=int, metavar="N",
+                        help="queries evaluated at once, one worker process each; default 4")
+    limits.add_argument("--queue-wait", type=float, metavar="SECONDS",
+                        help="wait for a free worker before 503; default 2")
+    limits.add_argument("--allow-service", action="append", default=[], metavar="IRI",
+                        help="an endpoint SERVICE may federate to; repeatable; none by default")
+    limits.add_argument("--rate-limit", metavar="LIMITS",
+                        help='per-client limits, e.g. "300 per minute; 5000 per hour"')
+    limits.add_argument("--no-rate-limit", action="store_true", help="no per-client limits")
+    limits.add_argument("--rate-limit-exempt-loopback", action="store_true",
+                        help="do not rate-limit clients on 127.0.0.1/::1")
     parsers["stats"].add_argument("--json", action="store_true", help="machine-readable output")
     parsers["docs"].add_argument("-o", "--output", default="docs", metavar="DIR",
                                  help="directory to write ontology.html into (default: docs)")

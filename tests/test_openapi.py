@@ -45,13 +45,4 @@ def test_the_live_server_conforms(live_url: str) -> None:
             conforms()
         except (Exception, BaseExceptionGroup) as exc:  # every operation reported
             failed[operation.label] = str(exc).splitlines()[0][:300]
-    unexpected = {op: why for op, why in failed.items() if op not in KNOWN_BUGS}
-    assert not unexpected, unexpected
-    if failed:
-        pytest.xfail(f"known bugs, reported: {failed}")
-
-
-#: Operations with a known 5xx, reported for a fix in the module that owns them:
-#: an IRI with a control character in /id/ or /graph/ reaches ox.NamedNode unchecked
-#: (ValueError -> 500) in api/pages.py.
-KNOWN_BUGS = {"GET /id/{rest}", "GET /graph/{rest}"}
+    assert not failed, failed

@@ -138,3 +138,13 @@ def test_unservable_format_is_406(client) -> None:  # type: ignore[no-untyped-de
 def test_json_ld_is_json(client) -> None:  # type: ignore[no-untyped-def]
     data = client.get("/id/council/E09000019.jsonld").get_data(as_text=True)
     assert json.loads(data)
+
+
+@pytest.mark.parametrize("path", ["/id/%0A", "/id/a%20b", "/graph/%00x"])
+def test_a_path_that_is_no_iri_is_404(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(path).status_code == 404
+
+
+def test_similar_rejects_a_bad_limit(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/compare/similar?council=E09000019&limit=abc")
+    assert response.status_code == 400

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -67,3 +68,33 @@ def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def test_serve_flags_set_the_endpoint_limits(built_settings) -> None:  # type: ignore[no-untyped-def]
+    """`carekg serve --timeout/--max-rows` reach the running endpoint."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carekg", "serve", "--store", str(built_settings.store),
+         "--port", str(port), "--timeout", "1", "--max-rows", "3", "--no-rate-limit", "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url, process, 120)
+        councils = "SELECT ?c WHERE { ?c a <https://w3id.org/carekg/def#Council> }"
+        request = urllib.request.Request(
+            f"{url}/sparql?{urllib.parse.urlencode({'query': councils})}",
+            headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            rows = json.load(response)["results"]["bindings"]
+            assert len(rows) == 3 and response.headers.get("X-Carekg-Truncated")
+        heavy = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        began = time.monotonic()
+        try:
+            ask(url, heavy)
+            raise AssertionError("the heavy query was not stopped")
+        except urllib.error.HTTPError as error:
+            assert error.code == 504
+        assert time.monotonic() - began < 20
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -340,12 +340,13 @@ def test_bad_graph_iri_is_a_bad_request(client) -> None:  # type: ignore[no-unty
     assert response.status_code == 400
 
 
-def test_engine_faults_are_500_not_400(client) -> None:  # type: ignore[no-untyped-def]
-    # A federated query to a port HTTP may not use fails inside the engine, not the parser.
+def test_federation_is_refused_not_attempted(client) -> None:  # type: ignore[no-untyped-def]
+    """SERVICE would make the server fetch a URL: refused before the engine runs
+    (tests/test_security.py shows no connection is made)."""
     query = "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     response = client.get("/sparql", query_string={"query": query})
-    assert response.status_code == 500
-    assert b"query engine failed" in response.data
+    assert response.status_code == 403
+    assert b"SERVICE" in response.data
 
 
 # -- over real HTTP: curl, streaming -------------------------------------------------
