@@ -42,6 +42,13 @@ _CONNECTORS = frozenset(
     "and or of the to for with in a an by on at from as that which & - – with our their "
     "its is are be will".split()
 )
+#: A numbered line that opens like a clause ("2. It is also vital that ...", "3. We will
+#: ...") is a numbered list item, however short: headings name topics, they do not assert.
+_CLAUSE_OPENING = re.compile(
+    r"^(?:it|we|they|there|this|these|you|i|he|she)\s+(?:\w+\s+)?"
+    r"(?:is|are|was|were|will|would|can|could|must|should|may|might|have|has|had|need|do|does)\b",
+    re.IGNORECASE,
+)
 _COLON_STARTERS = frozenset("this these it we they there our as in for such the following "
                             "if when where please".split())
 #: One table cell: a count, an amount or a share. PDF extraction often puts a space after
@@ -224,8 +231,17 @@ def _starts_lower(text: str) -> bool:
     return text[:1].islower()
 
 
+def _numbered_sentence(text: str, following: _Line | None) -> bool:
+    """A numbered line that is a sentence: it opens like a clause or runs on into the
+    next line in lower case ("2. It is also vital that we know what ... / so that ...")."""
+    if _CLAUSE_OPENING.match(text):
+        return True
+    return following is not None and following.blanks_before <= 1 and _starts_lower(
+        following.text)
+
+
 def _classify(lines: list[_Line], double: bool) -> None:
-    for line in lines:
+    for index, line in enumerate(lines):
         text = line.text
         if "\t" in text:
             line.kind = "table"
@@ -241,7 +257,9 @@ def _classify(lines: list[_Line], double: bool) -> None:
             line.level = 1 if row == "years" else 0  # level 1: a row of column years
             continue
         numbered = _NUMBERED.match(text)
-        if numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":"):
+        if (numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":")
+                and not _numbered_sentence(text[numbered.end():],
+                                           lines[index + 1] if index + 1 < len(lines) else None)):
             line.kind, line.level = "heading", numbered.group(1).count(".") + 1
             continue
         bullet = _BULLET.match(text)

@@ -243,3 +243,15 @@ def test_capitalised_words_inside_a_sentence_do_not_split_it() -> None:
     assert plains == ["We commission floating support for older people who live in The "
                       "Grange and in Westminster Court, our two largest sheltered housing "
                       "Schemes in the borough."]
+
+
+def test_a_numbered_line_that_is_a_sentence_is_a_list_item_not_a_heading() -> None:
+    text = ("3. Respite services\n\nWe buy short breaks for carers.\n\n"
+            "4. We must hear what worries you\n\nso that we plan together.\n\n"
+            "5. It is also important that the market\n\nknows our plans.\n\n"
+            "Home care costs grew by a third.\n")
+    sentences = _segment(text)
+    headings = [s.plain for s in sentences if s.is_heading]
+    assert headings == ["3. Respite services"]
+    last = _by_plain(sentences)["Home care costs grew by a third."]
+    assert last.section is not None and last.section.title == "3. Respite services"
