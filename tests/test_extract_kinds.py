@@ -445,3 +445,26 @@ def test_an_evidence_cell_does_not_give_the_course() -> None:
     row = ("12.\tWhere the market for befriending is thin we will seek ways to stimulate it."
            "\tWe are currently reviewing the befriending contract.\tAmber")
     assert facts(row, "CommissioningIntention", table=True) == []
+
+
+@pytest.mark.parametrize("text", [
+    "A review of carers' services in 2024/25 which could result in tender opportunities.",
+    "We will carry out a review of respite in spring 2025; it may or may not lead to a "
+    "tender.",
+    "A review in 2024/25 of the day service for older people, separate from the wider "
+    "supported housing procurement.",
+])
+def test_a_dated_review_or_a_hedged_tender_is_no_tender(text: str) -> None:
+    assert facts(text, "ContractEvent") == []
+
+
+def test_a_tender_dated_after_a_review_is_still_a_tender() -> None:
+    [event] = facts("Following a review, the advocacy contract will be tendered in "
+                    "autumn 2024.", "ContractEvent")
+    assert (event.event_type, event.period_label) == ("tender", "2024")
+
+
+def test_an_expiry_takes_the_date_after_its_cue_not_a_later_start() -> None:
+    [event] = facts("The advocacy service is commissioned until March 2025. A new contract "
+                    "will start from April 2025.", "ContractEvent")
+    assert (event.event_type, event.period_label) == ("expiry", "2025-03")

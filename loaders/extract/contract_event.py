@@ -69,6 +69,10 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         return []  # "a strategic review of day services will commence": work, not a contract
     if _WORK_STARTS.search(text) and not re.search(r"\bcontracts?\b", text, re.IGNORECASE):
         return []
+    if event in ("tender", "re-procurement"):
+        hedge = compiled("contract_event_hedges").search(text, 0, cue_at)
+        if hedge and cue_at - hedge.end() <= 40:
+            return []  # "a review which may or may not result in tender opportunities"
     periods = [p for p in view.periods if p.kind != "relative"
                and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])]
     service = classify_service(text) or view.context_service()
@@ -88,11 +92,13 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
                 unit=unit_slug("years"),
             )
         ]
-    if event == "expiry":
-        period = periods[-1]
-    else:
-        after = [p for p in periods if p.start >= cue_at]
-        period = after[0] if after else periods[-1]
+    # The date the cue governs comes after it ("commissioned until March 2022", "expires
+    # in 2023"); a later date in the same row is another event ("a new contract to start
+    # from April 2022").
+    after = [p for p in periods if p.start >= cue_at]
+    if not after and event in ("tender", "re-procurement") and _dated_review(text, cue_at):
+        return []  # "review in 2021/22 of X – outside the wider procurement exercise"
+    period = after[0] if after else periods[-1]
     if (
         len(periods) >= 2
         and periods[0].kind == periods[-1].kind == "day"
@@ -108,3 +114,9 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
             **period_values(period),
         )
     ]
+
+
+def _dated_review(text: str, cue_at: int) -> bool:
+    """Whether a review is named before the procurement cue and every date sits before
+    the cue too: then the date is the review's (Review intention), not a tender's."""
+    return bool(_REVIEW_SUBJECT.search(text, 0, cue_at))
