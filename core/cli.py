@@ -14,10 +14,14 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from carekg import __version__
 from carekg.config import Settings
+
+if TYPE_CHECKING:
+    from carekg.graph.store import Snapshot
+
 from carekg.errors import CarekgError, InputError, UsageError
 
 T = TypeVar("T")
@@ -185,10 +189,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from carekg.graph.store import StoreDir
     from carekg.loaders.evaluate import evaluate_store
 
+    snapshot = StoreDir(_settings(args).store).open()
+    if args.sample:
+        _print_audit_sample(snapshot, args.sample, args.seed, args.json)
+        return 0
+    if not args.gold:
+        raise UsageError("give --gold DIR, or --sample N for a hand audit")
     gold = Path(args.gold)
     if not gold.is_dir():
         raise InputError(gold, "no such gold directory")
-    snapshot = StoreDir(_settings(args).store).open()
 
     def text_of(doc_id: str) -> str:
         text = snapshot.text_of(doc_id)
@@ -203,6 +212,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(report.table())
     return 0
+
+
+def _print_audit_sample(snapshot: Snapshot, size: int, seed: int, as_json: bool) -> None:
+    """A seeded random sample of facts, each with what it states and its quote, for
+    measuring precision by hand (the gold files measure recall, not precision)."""
+    import random
+
+    from carekg.resources import system_query
+
+    facts = [{k: (v.value if v is not None else None) for k, v in
+              ((var.value, row[var.value]) for var in results.variables)}
+             for results in [snapshot.query(system_query("audit-facts"))] for row in results]
+    sample = random.Random(seed).sample(facts, min(size, len(facts)))
+    if as_json:
+        json.dump({"seed": seed, "population": len(facts), "facts": sample}, sys.stdout,
+                  indent=2)
+        print()
+        return
+    print(f"# {len(sample)} of {len(facts)} facts, seed {seed}")
+    for number, fact in enumerate(sample, 1):
+        stated = ", ".join(f"{k}={v}" for k, v in fact.items()
+                           if v is not None and k not in ("fact", "quote", "kind", "council"))
+        print(f"\n{number}. {fact['kind']} | {fact['council']} | {stated}\n"
+              f"   {fact['fact']}\n   \u201c{' '.join((fact['quote'] or '').split())}\u201d")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -247,7 +280,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "remove": (cmd_remove, "remove one document from the store",
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
-                 "carekg evaluate --gold ../shared/gold --json"),
+                 "carekg evaluate --gold ../shared/gold --json\n"
+                 "carekg evaluate --sample 50 --seed 7   # facts to audit by hand"),
     "serve": (cmd_serve, "serve the SPARQL endpoint, linked-data pages and query UI",
               "carekg serve --port 8080   # builds the bundled corpus first if no store"),
     "docs": (cmd_docs, "generate the ontology's HTML documentation with pyLODE",
@@ -301,8 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="document id (default: the file name without extension)")
     add.add_argument("--replace", action="store_true", help="replace a document with the same id")
     parsers["remove"].add_argument("id", metavar="ID", help="document id")
-    parsers["evaluate"].add_argument("--gold", required=True, metavar="DIR",
+    parsers["evaluate"].add_argument("--gold", metavar="DIR",
                                      help="directory of gold facts (*.jsonl)")
+    parsers["evaluate"].add_argument("--sample", type=int, metavar="N",
+                                     help="instead: print N random facts for a hand audit")
+    parsers["evaluate"].add_argument("--seed", type=int, default=1, help="seed of --sample")
     parsers["evaluate"].add_argument("--json", action="store_true", help="machine-readable output")
     parsers["serve"].add_argument("--host", default="127.0.0.1")
     serve_p = parsers["serve"]

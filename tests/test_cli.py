@@ -218,3 +218,19 @@ def test_saved_query_usage_errors(built_settings: Settings, args: tuple[str, ...
     result = run("query", *args, store=built_settings.store)
     assert result.returncode in (1, 2), result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_audit_sample_is_seeded_and_shows_quotes(built_settings: Settings) -> None:
+    first = run("evaluate", "--sample", "5", "--seed", "3", "--json", store=built_settings.store)
+    again = run("evaluate", "--sample", "5", "--seed", "3", "--json", store=built_settings.store)
+    other = run("evaluate", "--sample", "5", "--seed", "4", "--json", store=built_settings.store)
+    assert first.returncode == 0, first.stderr
+    sample = json.loads(first.stdout)
+    assert first.stdout == again.stdout and first.stdout != other.stdout
+    assert len(sample["facts"]) == 5 and sample["population"] > 100
+    assert all(f["quote"] and f["council"] and f["kind"] for f in sample["facts"])
+
+
+def test_evaluate_needs_gold_or_sample(built_settings: Settings) -> None:
+    result = run("evaluate", store=built_settings.store)
+    assert result.returncode == 2 and "--sample" in result.stderr
