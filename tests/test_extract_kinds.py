@@ -468,3 +468,61 @@ def test_an_expiry_takes_the_date_after_its_cue_not_a_later_start() -> None:
     [event] = facts("The advocacy service is commissioned until March 2025. A new contract "
                     "will start from April 2025.", "ContractEvent")
     assert (event.event_type, event.period_label) == ("expiry", "2025-03")
+
+
+def test_places_being_procured_are_not_current_capacity() -> None:
+    text = "The borough is currently procuring 60 extra care flats for older people."
+    assert facts(text, "Capacity") == []
+
+
+def test_capacity_takes_the_service_of_its_own_clause() -> None:
+    text = ("The council currently funds 12 residential care beds, and 80 supported living "
+            "places.")
+    services = {c.value: c.service for c in facts(text, "Capacity")}
+    assert services[Decimal(80)] == "supported-living"
+
+
+def test_people_in_need_of_support_are_a_need() -> None:
+    text = "There are 320 adults in need of support with their housing in the district."
+    assert facts(text, "Capacity") == []
+    assert [c.value for c in facts(text, "NeedEstimate")] == [Decimal(320)]
+
+
+def test_a_home_opened_to_meet_demand_is_no_need_but_a_required_one_is() -> None:
+    opened = "Last year two new care homes opened to meet the demand for nursing care."
+    assert facts(opened, "NeedEstimate") == []
+    required = "We will require an additional 90 units to meet demand from older people."
+    assert [c.value for c in facts(required, "NeedEstimate")] == [Decimal(90)]
+
+
+def test_the_counted_noun_names_the_group() -> None:
+    text = ("There are an estimated 75 rough sleepers in the town, which explains the high "
+            "prevalence of people with mental health needs.")
+    [fact] = facts(text, "NeedEstimate")
+    assert fact.population_group == "people-experiencing-homelessness"
+
+
+def test_the_cue_right_before_the_date_names_the_event() -> None:
+    [fact] = facts("Contracts awarded under the recent tender start 1 July 2024.", "ContractEvent")
+    assert (fact.event_type, fact.period_label) == ("start", "2024-07-01")
+    [fact] = facts("The contract will be retendered in spring 2024 to start in October 2024.",
+                   "ContractEvent")
+    assert fact.event_type == "re-procurement"
+
+
+def test_relationships_are_no_intention() -> None:
+    text = "We will develop stronger relationships with housing providers."
+    assert facts(text, "CommissioningIntention") == []
+
+
+def test_advice_to_providers_is_no_intention_but_a_dated_activity_is() -> None:
+    advice = "Develop day services that people can buy with a personal budget"
+    assert facts(advice, "CommissioningIntention", heading="Implications for providers") == []
+    dated = "Review day services across the borough. March 2025"
+    [fact] = facts(dated, "CommissioningIntention", heading="Implications for providers")
+    assert fact.direction == "Review"
+
+
+def test_reducing_providers_ad_hoc_approaches_is_an_outcome() -> None:
+    text = "This will reduce the ad hoc approaches made to the council by providers."
+    assert facts(text, "CommissioningIntention") == []

@@ -75,6 +75,7 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
             return []  # "a review which may or may not result in tender opportunities"
     periods = [p for p in view.periods if p.kind != "relative"
                and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])]
+    event, cue_at = _governing_cue(text, periods, event, cue_at)
     service = classify_service(text) or view.context_service()
     route = classify_route(text)
     if not periods:
@@ -114,6 +115,26 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
             **period_values(period),
         )
     ]
+
+
+# Events whose cue names the day they happen ("start 1 July", "expires in March").
+_DATED_CUES = ("start", "expiry", "award")
+
+
+def _governing_cue(text: str, periods: list, event: str, cue_at: int) -> tuple[str, int]:
+    """The cue that governs the event's date: another cue standing between the first cue
+    and its date, right before the date, names what happens then ("contracts of the
+    tender commence June 2013" is a start, not a tender)."""
+    date = next((p for p in periods if p.start >= cue_at), None)
+    if date is None:
+        return event, cue_at
+    for slug, pattern in compiled_map("contract_event_cues"):
+        if slug not in _DATED_CUES or slug == event:
+            continue
+        for m in pattern.finditer(text, cue_at + 1, date.start):
+            if re.fullmatch(r"\s*(?:in|on|from)?\s*", text[m.end():date.start], re.IGNORECASE):
+                return slug, m.start()
+    return event, cue_at
 
 
 def _dated_review(text: str, cue_at: int) -> bool:

@@ -21,7 +21,7 @@ from carekg.loaders.extract.common import (
     period_values,
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
-from carekg.loaders.extract.rules import compiled
+from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
 
 _PROJECTION = re.compile(
@@ -69,6 +69,10 @@ _ESTIMATE = re.compile(r"\b(?:estimat\w*|prevalence|projected|predicted)\b", re.
 _PRESENT = re.compile(r"\b(?:currently|there\s+(?:are|is)|we\s+have|has|have|provides?|"
                       r"commissions?|supports?|in\s+receipt\s+of|receiving)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|shall|planned|plans?\s+to|to\s+be\s+\w+ed)\b", re.IGNORECASE)
+# Words that make an addition a need ("will need to be one new home", "require an
+# additional 500 homes") rather than a home opened or built.
+_NEEDED = re.compile(r"\b(?:need(?:s|ed)?\s+to\s+be|will\s+need|requir\w*|anticipat\w*|"
+                     r"shortfall|projected|forecast)\b", re.IGNORECASE)
 _AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
 # A flattened table: three or more bare figures in a row ("273 248 240").
 _SERIES = re.compile(r"(?<![\d,.])\d[\d,]*\s+\d[\d,]*\s+\d[\d,]*(?![\d,.])")
@@ -153,6 +157,12 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         )
         # people per year is a flow of need ("20 people a year come through transition")
         is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end))
+        # "300 people in need of support": people counted by their need, not by a service
+        is_need = is_need or bool(quantity.unit == "people" and _NEED_AFTER().match(
+            text, quantity.end + len(text[quantity.end:]) - len(text[quantity.end:].lstrip())))
+        if (is_need and quantity.unit != "people" and _is_increment(text, quantity)
+                and not _NEEDED.search(text)):
+            continue  # "one new nursing home opened to meet demand": an addition, not a need
         if _HYPOTHETICAL.search(clause):
             continue  # "we would know about 1000 more patients if ...": not a count of anything
         unit = unit_slug(quantity.unit)
@@ -171,6 +181,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     quantity.approximate,
                     quantity.start,
                     bool(projection),
+                    quantity.noun,
                 )
             )
         elif has_intention:
@@ -192,7 +203,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     value=quantity.value,
                     unit=unit,
                     approximate=quantity.approximate,
-                    service=classify_service(text) or view.context_service(),
+                    # the count's own clause names its service before the sentence does
+                    service=classify_service(text[start:end]) or classify_service(text)
+                    or view.context_service(),
                     **values,
                 )
             )
@@ -217,23 +230,36 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
     a plan ("will be redeveloped into 9 places"), a timetable item dated to a month, or
     the word "one" in a phrase ("from one place", "one to one")."""
     text = view.text
-    q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
-    if _INCREMENT.search(text[max(0, q_start - 12):q_start]):
+    q_start = quantity.start  # type: ignore[attr-defined]
+    if _is_increment(text, quantity):
         return False
     number_end = re.match(r"[\w,]+", text[q_start:]).end()
-    if _INCREMENT.match(text[q_start + number_end:q_end + 1]):
-        return False
     if text[q_start:q_start + number_end].casefold() == "one":
         return False
     clause = text[start:end]
     if _FUTURE.search(clause) and not _PRESENT.search(clause):
         return False
+    if compiled("capacity_plan_cues").search(text, 0, end):
+        return False  # "currently procuring 40 places": bought for the future, not in place
     for period in view.periods:
         if start <= period.start < end and period.kind in ("day", "month", "season",
                                                            "monthrange", "quarter"):
             if not _AS_AT.search(text[max(0, period.start - 10):period.start]):
                 return False
     return True
+
+
+def _is_increment(text: str, quantity: object) -> bool:
+    """Whether a count is an addition ("3 more units", "one new home") to what exists."""
+    q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
+    if _INCREMENT.search(text[max(0, q_start - 12):q_start]):
+        return True
+    number_end = re.match(r"[\w,]+", text[q_start:]).end()
+    return bool(_INCREMENT.match(text[q_start + number_end:q_end + 1]))
+
+
+def _NEED_AFTER() -> re.Pattern[str]:  # noqa: N802 - a compiled rule, named like one
+    return compiled("need_after_count")
 
 
 def _need_figures(
@@ -307,8 +333,14 @@ def _need(
     approximate: bool,
     anchor: int,
     projection: bool,
+    noun: str = "",
 ) -> Candidate:
     text = view.text
+    # the noun counted names the group counted ("106 rough sleepers ... explaining high
+    # mental health prevalence" counts rough sleepers), before other groups in its clause
+    noun_group = classify_population(noun) if noun else None
+    if noun_group in load_rules()["population_bands"]:
+        noun_group = None  # "people", "adults": a band; the clause names who they are
     period = period_in(view.periods, start, end, prefer=anchor) or period_in(
         view.periods, 0, len(text), prefer=anchor
     )
@@ -319,8 +351,8 @@ def _need(
         value=value,
         unit=unit,
         approximate=approximate,
-        population_group=classify_population(text[start:end])
-        or classify_population(text, view.heading),
+        population_group=(noun_group or classify_population(text[start:end])
+                          or classify_population(text, view.heading)),
         service=classify_service(text[start:end]) or classify_service(text),
         is_projection=projection,
         **period_values(period),

@@ -144,6 +144,20 @@ def _intends_here(view: SentenceView) -> bool:
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
 
 
+_PROVIDERS_HEADING = re.compile(r"\bproviders?\b|\bmarket\s+implications\b", re.IGNORECASE)
+
+
+def _addressed_to_providers(view: SentenceView) -> bool:
+    """True when an action item (no "we", no council named) sits under a heading that
+    speaks to providers ("Provider implications", "What this means for providers"): its
+    imperative is advice to the market, not the council's own course. A dated item
+    ("Review day services. June 2013") is a row of the council's activity table."""
+    if _COMMISSIONER.search(view.text) or view.periods:
+        return False  # a dated item is a row of the council's own timetable
+    headings = [h for h in (view.heading, *view.context[:2]) if h]
+    return any(_PROVIDERS_HEADING.search(h) for h in headings)
+
+
 def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     """An increase or decrease must act on provision: a provision noun or a service named
     just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
@@ -191,6 +205,10 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         term_end = term_at + len(re.match(r"[\w-]+", text[term_at:]).group(0))
         if _demand_not_action(text, term_at, term_end):
             continue
+        if compiled("intention_relation_objects").search(text, term_end, term_end + 30):
+            continue  # "develop strong relationships with": a way of working, no provision
+        if at == course and _addressed_to_providers(view):
+            continue  # an imperative under "Provider implications" is advice to providers
         if _PAST.search(text[at:term_at]) and not re.search(r"\bwill\b", text, re.IGNORECASE):
             continue
         if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
