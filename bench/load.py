@@ -1,0 +1,261 @@
+"""A bounded load test on loopback: many clients over the saved queries while one client
+sends heavy queries to /sparql, against a real ``carekg serve`` with a short timeout.
+
+Why this shape: a public endpoint must keep answering the cheap, common requests while
+someone runs a runaway query; the timeout and the worker pool are what should make that
+true, so the figures that matter are the cheap requests' latency and errors *while* heavy
+queries are in flight, and that the heavy ones end in 504 rather than holding a worker.
+
+Bounded: each level runs for ``--duration`` seconds (default 20; the documented full run
+is 60) or until ``--max-requests`` requests, whichever comes first; loopback only.
+
+    python bench/load.py --duration 60 --json bench/results/load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEAVY_QUERIES = [
+    # cross products of the whole store with itself: far beyond any timeout
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f ?i ?l",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?x ?y ?z . FILTER(STR(?a) != STR(?z)) }",
+]
+
+
+@dataclass
+class Sample:
+    started: float
+    seconds: float
+    status: int  # 0: no HTTP answer (connection error)
+
+
+@dataclass
+class Recorder:
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample) -> None:
+        with self.lock:
+            self.samples.append(sample)
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str,
+            body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def client_loop(host: str, port: int, paths: list[str], offset: int, deadline: float,
+                budget: threading.Semaphore, recorder: Recorder) -> None:
+    """One cheap client: the saved queries in turn, one keep-alive connection."""
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    i = offset
+    while time.monotonic() < deadline and budget.acquire(blocking=False):
+        path = paths[i % len(paths)]
+        i += 1
+        started = time.monotonic()
+        try:
+            status = request(conn, "GET", path,
+                             headers={"Accept": "application/sparql-results+json"})
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=120)
+        recorder.add(Sample(started, time.monotonic() - started, status))
+    conn.close()
+
+
+def heavy_loop(host: str, port: int, deadline: float, recorder: Recorder) -> None:
+    conn = http.client.HTTPConnection(host, port, timeout=300)
+    i = 0
+    while time.monotonic() < deadline:
+        body = urllib.parse.urlencode({"query": HEAVY_QUERIES[i % len(HEAVY_QUERIES)]}).encode()
+        i += 1
+        started = time.monotonic()
+        try:
+            status = request(conn, "POST", "/sparql", body, {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json"})
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=300)
+        recorder.add(Sample(started, time.monotonic() - started, status))
+    conn.close()
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 1)
+
+
+def summarise(clients: int, seconds: float, cheap: list[Sample], heavy: list[Sample]) -> dict:
+    ok = [s.seconds for s in cheap if s.status == 200]
+    intervals = [(h.started, h.started + h.seconds) for h in heavy]
+
+    def during_heavy(s: Sample) -> bool:
+        end = s.started + s.seconds
+        return any(a <= end <= b for a, b in intervals)
+
+    overlapping = [s for s in cheap if during_heavy(s)]
+    per_second = Counter(int(s.started + s.seconds - cheap[0].started)
+                         for s in cheap if s.status == 200) if cheap else Counter()
+    full_seconds = [per_second.get(i, 0) for i in range(int(seconds))]
+    return {
+        "clients": clients,
+        "seconds": round(seconds, 2),
+        "requests": len(cheap),
+        "ok": len(ok),
+        "throughput_per_s": round(len(ok) / seconds, 1),
+        "latency_ms": {"p50": ms(percentile(ok, 50)), "p95": ms(percentile(ok, 95)),
+                       "p99": ms(percentile(ok, 99)), "max": ms(max(ok) if ok else None)},
+        "status": dict(sorted(Counter(str(s.status) for s in cheap).items())),
+        "fewest_ok_in_one_second": min(full_seconds) if full_seconds else 0,
+        "during_heavy": {"requests": len(overlapping),
+                         "ok": sum(1 for s in overlapping if s.status == 200)},
+        "heavy": {"requests": len(heavy),
+                  "status": dict(sorted(Counter(str(s.status) for s in heavy).items())),
+                  "seconds": [round(h.seconds, 2) for h in heavy]},
+    }
+
+
+def run_level(host: str, port: int, paths: list[str], clients: int, duration: float,
+              max_requests: int) -> dict:
+    cheap, heavy = Recorder(), Recorder()
+    budget = threading.Semaphore(max_requests)
+    started = time.monotonic()
+    deadline = started + duration
+    threads = [threading.Thread(target=client_loop, args=(host, port, paths, i, deadline,
+                                                          budget, cheap))
+               for i in range(clients)]
+    threads.append(threading.Thread(target=heavy_loop, args=(host, port, deadline, heavy)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summarise(clients, time.monotonic() - started, cheap.samples, heavy.samples)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(host: str, port: int, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"carekg serve exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection(host, port, timeout=5)
+            if request(conn, "GET", "/queries.json") == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("carekg serve did not come up")
+
+
+def saved_paths(host: str, port: int) -> list[str]:
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", "/queries.json")
+    return [q["url"] for q in json.loads(conn.getresponse().read())]
+
+
+def commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", help="a built store (default: build the bundled corpus)")
+    parser.add_argument("--levels", default="8,32,64", help="concurrent cheap clients per level")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
+    parser.add_argument("--max-requests", type=int, default=200_000,
+                        help="cheap requests per level at most")
+    parser.add_argument("--timeout", type=float, default=2.0, help="the server's query timeout")
+    parser.add_argument("--workers", type=int, help="the server's query workers (default 4)")
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+
+    host, port = "127.0.0.1", free_port()
+    with tempfile.TemporaryDirectory(prefix="carekg-load-") as tmp:
+        store = args.store
+        if store is None:
+            store = str(Path(tmp) / "store")
+            subprocess.run([sys.executable, "-m", "carekg", "build", "--store", store, "-q"],
+                           check=True)
+        serve = [sys.executable, "-m", "carekg", "serve", "--store", store, "--host", host,
+                 "--port", str(port), "--no-rate-limit", "--timeout", str(args.timeout), "-q"]
+        if args.workers:
+            serve += ["--workers", str(args.workers)]
+        # waitress logs every queue backlog; keep that out of the report, in a file
+        log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
+        server = subprocess.Popen(serve, start_new_session=True, stdout=log, stderr=log)
+        try:
+            wait_until_up(host, port, server, 120)
+            paths = saved_paths(host, port)
+            levels = []
+            for clients in (int(n) for n in args.levels.split(",")):
+                level = run_level(host, port, paths, clients, args.duration, args.max_requests)
+                levels.append(level)
+                print(f"{clients:>3} clients: {level['throughput_per_s']:>7} ok/s  "
+                      f"p50 {level['latency_ms']['p50']} ms  p95 {level['latency_ms']['p95']} "
+                      f"ms  p99 {level['latency_ms']['p99']} ms  status {level['status']}  "
+                      f"during heavy {level['during_heavy']}  heavy {level['heavy']['status']}",
+                      flush=True)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+            log.close()
+    results = {
+        "commit": commit(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "settings": {"duration_s": args.duration, "max_requests": args.max_requests,
+                     "query_timeout_s": args.timeout, "workers": args.workers or 4,
+                     "saved_queries": len(paths), "heavy_queries": HEAVY_QUERIES},
+        "levels": levels,
+    }
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
