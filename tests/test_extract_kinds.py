@@ -526,3 +526,9 @@ def test_advice_to_providers_is_no_intention_but_a_dated_activity_is() -> None:
 def test_reducing_providers_ad_hoc_approaches_is_an_outcome() -> None:
     text = "This will reduce the ad hoc approaches made to the council by providers."
     assert facts(text, "CommissioningIntention") == []
+
+
+def test_a_conversion_is_about_its_target() -> None:
+    text = "We will redevelop the old day centre into extra care housing for older people."
+    [fact] = facts(text, "CommissioningIntention")
+    assert fact.service == "extra-care-housing"

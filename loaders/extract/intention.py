@@ -158,6 +158,29 @@ def _addressed_to_providers(view: SentenceView) -> bool:
     return any(_PROVIDERS_HEADING.search(h) for h in headings)
 
 
+# Verbs that turn one kind of provision into another: the intention is about the target.
+_CONVERSION = re.compile(
+    r"\b(?:re-?develop\w*|remodel\w*|convert\w*|reconfigur\w*|repurpos\w*|re-?provid\w*|"
+    r"transform\w*|turn\w*)\b", re.IGNORECASE)
+_TARGET = re.compile(r"\b(?:into|to\s+(?:an?\s+|\w+\s+)?(?=\w+\s+(?:units?|flats?|places?|beds?)\b)"
+                     r"|to\s+(?:an?\s+)?(?=[\w\s/-]{0,40}\b(?:service|centre|scheme|housing|"
+                     r"care|support)\b))", re.IGNORECASE)
+
+
+def _target_service(text: str, term_at: int) -> str | None:
+    """The service a conversion ends in: "redevelop a day centre into extra care" is about
+    extra care, "remodel the day service into a dementia resource centre" about dementia
+    support; a service named before the target is what is being given up."""
+    if not _CONVERSION.match(text, term_at):
+        return None
+    target = _TARGET.search(text, term_at, term_at + 120)
+    if target is None:
+        return None
+    own_end = next((m.start() for m in re.finditer(r"[.;](?:\s|$)", text[target.end():])), None)
+    tail = text[target.end(): target.end() + (own_end if own_end is not None else 100)]
+    return classify_service(tail)
+
+
 def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     """An increase or decrease must act on provision: a provision noun or a service named
     just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
@@ -215,7 +238,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue  # "reduce isolation", "increase take up": outcomes, not provision
         # Only a kind of provision named here lets the sentence speak for itself; a
         # client group ("with carers") names who, not what, so the tests below still apply.
-        service = classify_service(text, None, anchor=term_at, by_kind_only=True)
+        service = _target_service(text, term_at) or classify_service(
+            text, None, anchor=term_at, by_kind_only=True)
         if service is None:
             if not _intends_here(view):
                 continue
