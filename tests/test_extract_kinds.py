@@ -532,3 +532,17 @@ def test_a_conversion_is_about_its_target() -> None:
     text = "We will redevelop the old day centre into extra care housing for older people."
     [fact] = facts(text, "CommissioningIntention")
     assert fact.service == "extra-care-housing"
+
+
+def test_list_items_take_the_period_of_their_lead_in() -> None:
+    lines = ["In March 2021 there were:", "420 adults supported in residential care",
+             "95 adults supported in supported living in 2020"]
+    section = Section("Current provision", 2, 0, 200)
+    sentences, at = [], 0
+    for index, line in enumerate(lines):
+        sentences.append(Sentence(line, at, at + len(line), section=section,
+                                  is_list_item=index > 0))
+        at += len(line) + 1
+    found = {c.value: c.period_label for c in extract_candidates(sentences, RECORD)
+             if c.kind == "Capacity"}
+    assert found == {Decimal(420): "2021-03", Decimal(95): "2020"}

@@ -39,10 +39,14 @@ class SentenceView:
     money: list[Money] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    #: Periods of the lead-in of the list this item belongs to ("In October 2019 there
+    #: were:"), which date the items that name no period of their own.
+    lead_in_periods: list[Period] = field(default_factory=list)
 
     @classmethod
     def of(
-        cls, sentence: Sentence, record: DocumentRecord, context: tuple[str, ...] = ()
+        cls, sentence: Sentence, record: DocumentRecord, context: tuple[str, ...] = (),
+        lead_in: str = "",
     ) -> SentenceView:
         text = _MASK.sub(" ", sentence.text)
         periods = [
@@ -59,6 +63,8 @@ class SentenceView:
             money=find_money(text),
             periods=periods,
             quantities=find_quantities(text),
+            lead_in_periods=[p for p in find_periods(lead_in, record.issued)
+                             if p.kind != "relative"] if lead_in else [],
         )
 
     def context_service(self) -> str | None:
@@ -220,3 +226,17 @@ def heading_context(sentences: list[Sentence]) -> dict[int, tuple[str, ...]]:
         titles = tuple(dict.fromkeys([*enclosing, *preceding]))
         context[section.start] = titles
     return context
+
+
+def list_lead_ins(sentences: list[Sentence]) -> dict[int, str]:
+    """For each list item (by start offset), the sentence ending in a colon that opens
+    its list ("In October 2019 there were:"), when the items follow it in one section."""
+    leads: dict[int, str] = {}
+    lead: Sentence | None = None
+    for sentence in sorted(sentences, key=lambda s: s.start):
+        if sentence.is_list_item:
+            if lead is not None and lead.section is sentence.section:
+                leads[sentence.start] = lead.text
+            continue
+        lead = sentence if sentence.text.rstrip().endswith(":") else None
+    return leads

@@ -194,7 +194,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             period = period_in(view.periods, start, end)
             if period is not None and period.start_date.year > _issued(view):
                 period = None  # a later date is when something else happens to it
-            values = period_values(period) or issued_year(view.record)
+            values = (period_values(period) or period_values(_lead_in_period(view))
+                      or issued_year(view.record))
             candidates.append(
                 view.candidate(
                     "Capacity",
@@ -218,6 +219,15 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     if need_words and projection:
         candidates.extend(_percent_needs(view))
     return sorted(candidates, key=lambda c: c.start)
+
+
+def _lead_in_period(view: SentenceView) -> object:
+    """The one period of a list's lead-in ("In October 2019 there were:"), if not later
+    than the document: it dates every item that names none."""
+    periods = view.lead_in_periods
+    if len(periods) != 1 or periods[0].start_date.year > _issued(view):
+        return None
+    return periods[0]
 
 
 def _issued(view: SentenceView) -> int:
@@ -343,7 +353,7 @@ def _need(
         noun_group = None  # "people", "adults": a band; the clause names who they are
     period = period_in(view.periods, start, end, prefer=anchor) or period_in(
         view.periods, 0, len(text), prefer=anchor
-    )
+    ) or _lead_in_period(view)
     candidate = view.candidate(
         "NeedEstimate",
         start,
