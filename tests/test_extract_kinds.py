@@ -546,3 +546,12 @@ def test_list_items_take_the_period_of_their_lead_in() -> None:
     found = {c.value: c.period_label for c in extract_candidates(sentences, RECORD)
              if c.kind == "Capacity"}
     assert found == {Decimal(420): "2021-03", Decimal(95): "2020"}
+
+
+def test_a_menu_of_links_is_not_a_strategy_name() -> None:
+    menu = ("Back to Contents Council websites Northtown Southvale Eastmoor Council plans "
+            "Northtown Southvale Eastmoor Local Housing Strategies Northtown Southvale Eastmoor")
+    assert facts(menu, "StrategyReference") == []
+    prose = "The Northtown Housing Strategy sets out how we will meet demand for extra care."
+    [fact] = facts(prose, "StrategyReference")
+    assert fact.title.endswith("Northtown Housing Strategy")

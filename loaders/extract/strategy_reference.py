@@ -30,6 +30,19 @@ _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
 
 
+def _link_list(text: str) -> bool:
+    """Whether a line is a run of link or menu labels rather than prose: many words,
+    almost all capitalised, and a label repeated (the same names under each link)."""
+    words = _WORD.findall(re.sub(r"\S*(?:https?:|www\.|mailto:|@)\S*", " ", text))
+    if len(words) < 12:
+        return False
+    stop = strategy_stop_words()
+    lower = [w for w in words if w[:1].islower() and w.lower() not in stop]
+    capitalised = [w for w in words if w[:1].isupper()]
+    repeated = len(capitalised) - len(set(capitalised)) >= 3
+    return len(lower) * 7 <= len(words) and repeated
+
+
 @cache
 def _heads() -> re.Pattern[str]:
     return re.compile(phrase_pattern(load_rules()["strategy_heads"]), re.IGNORECASE)
@@ -115,6 +128,8 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
     text = view.text
     if re.search(r"\.{4,}|…{2,}", text):
         return []  # a table of contents line: the strategy's page, not a reference
+    if _link_list(text):
+        return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
     candidates: list[Candidate] = []
     taken: list[tuple[int, int]] = []
     for head in _heads().finditer(text):
