@@ -555,3 +555,13 @@ def test_a_menu_of_links_is_not_a_strategy_name() -> None:
     prose = "The Northtown Housing Strategy sets out how we will meet demand for extra care."
     [fact] = facts(prose, "StrategyReference")
     assert fact.title.endswith("Northtown Housing Strategy")
+
+
+def test_an_intention_is_not_dated_by_its_outcome_column() -> None:
+    row = ("We will consider new ways of commissioning home care. New home care service in "
+           "place from 2019 Green")
+    [fact] = facts(row, "CommissioningIntention", heading="Commissioning intentions")
+    assert fact.period_label is None
+    dated = "Review home care services in the east of the borough. June 2023"
+    [fact] = facts(dated, "CommissioningIntention", heading="Commissioning intentions")
+    assert fact.period_label == "2023-06"

@@ -156,8 +156,18 @@ def course_period(view: SentenceView, at: int) -> Period | None:
                   or next((p for p in own if _opens_course(view, start, p)), None))
         if chosen is not None or (start, end) == (0, len(view.text)):
             return chosen
-    return next((p for p in view.periods if p.is_deadline), None) or next(
-        (p for p in view.periods if p.start >= at), None)
+    # Another cell counts only when it is a date cell ("June 2013"), not an outcome or
+    # evidence column ("New service in place from 2018") dated by its own clause.
+    cells = [p for p in view.periods if _date_cell(view.text, p)]
+    return next((p for p in cells if p.is_deadline), None) or next(
+        (p for p in cells if p.start >= at), None)
+
+
+def _date_cell(text: str, period: Period) -> bool:
+    """Whether a period stands as its own cell or clause: at most a few words between
+    the sentence or cell break before it and the period."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, period.start + 1)), default=0)
+    return len(re.findall(r"[\w'’-]+", text[begin:period.start])) <= 3
 
 
 def _opens_course(view: SentenceView, start: int, period: Period) -> bool:
