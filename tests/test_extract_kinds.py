@@ -565,3 +565,15 @@ def test_an_intention_is_not_dated_by_its_outcome_column() -> None:
     dated = "Review home care services in the east of the borough. June 2023"
     [fact] = facts(dated, "CommissioningIntention", heading="Commissioning intentions")
     assert fact.period_label == "2023-06"
+
+
+def test_a_projected_growth_takes_no_service_from_its_heading() -> None:
+    text = "We expect a 25% growth in demand for older people's housing by 2035."
+    [fact] = facts(text, "NeedEstimate", heading="Housing related support")
+    assert (fact.value, fact.service) == (Decimal(25), None)
+
+
+def test_a_count_of_visually_impaired_people_is_about_sensory_services() -> None:
+    text = "We commission an accommodation based service (30 units) for people who are visually impaired."
+    [fact] = facts(text, "Capacity", heading="Day opportunities")
+    assert fact.service == "sensory-impairment-services"

@@ -326,7 +326,9 @@ def _percent_needs(view: SentenceView) -> list[Candidate]:
                 unit=unit_slug("percent"),
                 approximate=False,
                 population_group=classify_population(view.text, view.heading),
-                service=classify_service(view.text, None) or view.context_service(),
+                # a projected change is about a population; a heading's service (often
+                # pages away) would say what the text does not
+                service=classify_service(view.text, None),
                 is_projection=True,
                 **period_values(period),
             )
