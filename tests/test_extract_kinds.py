@@ -574,6 +574,7 @@ def test_a_projected_growth_takes_no_service_from_its_heading() -> None:
 
 
 def test_a_count_of_visually_impaired_people_is_about_sensory_services() -> None:
-    text = "We commission an accommodation based service (30 units) for people who are visually impaired."
+    text = ("We commission an accommodation based service (30 units) for people who are "
+            "visually impaired.")
     [fact] = facts(text, "Capacity", heading="Day opportunities")
     assert fact.service == "sensory-impairment-services"
