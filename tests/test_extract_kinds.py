@@ -578,3 +578,13 @@ def test_a_count_of_visually_impaired_people_is_about_sensory_services() -> None
             "visually impaired.")
     [fact] = facts(text, "Capacity", heading="Day opportunities")
     assert fact.service == "sensory-impairment-services"
+
+
+def test_the_second_end_of_a_range_split_over_lines_is_no_spend() -> None:
+    text = "and £20,000 and these grants are funded to deliver support for carers."
+    assert facts(text, "Spend") == []
+
+
+def test_an_age_with_a_plus_is_no_count() -> None:
+    text = "We currently support 16+ young people leaving care and 40 adults in supported living."
+    assert [c.value for c in facts(text, "Capacity")] == [Decimal(40)]

@@ -128,6 +128,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if m.group("num").isdigit() and 1980 <= int(m.group("num")) <= 2069:
             continue  # a year ("in 2013 older people ..."), not a count
+        if m.groupdict().get("plus") and int(m.group("num").replace(",", "")) <= 120:
+            continue  # "16+ young people", "65+ residents": an age band, not a count
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(

@@ -37,6 +37,11 @@ _ONGOING = re.compile(
 )
 
 
+# A sentence opening with "and" or "to" before its first amount continues a range begun
+# in the line before ("between £5,000" then "and £15,000").
+_RANGE_TAIL = re.compile(r"^\W*(?:and|to|-|–)\s*(?:c\.?\s*|around\s+|about\s+)?$", re.I)
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
@@ -70,8 +75,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
     candidates = []
     spans = clause_spans(text, [(m.start, m.end) for m in amounts])
     for money, (start, end) in zip(amounts, spans, strict=True):
-        if money.is_range:
-            continue
+        if money.is_range or _RANGE_TAIL.match(text[:money.start]):
+            continue  # "... grants of between £5,000 | and £15,000": the end of a range
         clause = text[start:end]
         if compiled("spend_exclusions").search(clause):
             continue
