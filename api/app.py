@@ -13,7 +13,8 @@ from typing import Any
 from flask import Flask, Response, current_app
 
 from carekg.config import Settings
-from carekg.graph.store import Snapshot, StoreDir
+from carekg.graph.remote import is_remote
+from carekg.graph.store import Snapshot, StoreDir, open_store
 
 
 class SnapshotHolder:
@@ -23,7 +24,7 @@ class SnapshotHolder:
     snapshot they started with, later ones see the new one, without a restart.
     """
 
-    def __init__(self, store: StoreDir) -> None:
+    def __init__(self, store: StoreDir | Any) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -44,13 +45,18 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__)
     app.config.update(CAREKG_SETTINGS=settings, **config)
-    app.extensions["carekg.snapshots"] = SnapshotHolder(StoreDir(settings.store))
+    holder = SnapshotHolder(open_store(settings))
+    app.extensions["carekg.snapshots"] = holder
     from carekg.api import blueprints, security
-    from carekg.api.limits import QueryLimits, QueryPool
+    from carekg.api.limits import HttpQueryPool, QueryLimits, QueryPool
 
-    app.extensions["carekg.pool"] = QueryPool(
-        settings.max_concurrent_queries,
-        QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait))
+    limits = QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait)
+    if is_remote(settings.store):
+        # A thin front: queries go to the remote server over HTTP, with a timeout.
+        app.extensions["carekg.pool"] = HttpQueryPool(settings.max_concurrent_queries,
+                                                      limits, holder.get)
+    else:
+        app.extensions["carekg.pool"] = QueryPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 

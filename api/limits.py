@@ -350,3 +350,83 @@ class RemoteQuery:
             self.finished = True
         self.pool.release(self.worker, healthy=self.finished)
         self.worker = None
+
+
+# -- a remote store: queries over HTTP ------------------------------------------------
+
+
+class HttpQueryPool:
+    """The pool's interface for a remote SPARQL server (``--store sparql+http://...``).
+
+    No worker processes: the remote server evaluates, and the HTTP request to it carries
+    the timeout, so a runaway query costs this process one waiting thread, not a core.
+    The same limits hold: ``size`` queries at once, ``queue_wait``, ``max_rows``."""
+
+    def __init__(self, size: int, limits: QueryLimits, snapshot: Any) -> None:
+        self.size = size
+        self.limits = limits
+        self.snapshot = snapshot
+        self._slots = threading.BoundedSemaphore(size)
+        self.killed = 0
+
+    def warm(self, count: int = 1) -> None:
+        """Nothing to start ahead."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def submit(self, _path: str, sparql: str, kwargs: dict[str, Any]) -> HttpQuery:
+        return HttpQuery(self, sparql, kwargs)
+
+
+class HttpQuery:
+    """One query sent to the remote server; the shape :class:`QueryJob` expects."""
+
+    def __init__(self, pool: HttpQueryPool, sparql: str, kwargs: dict[str, Any]) -> None:
+        self.pool = pool
+        self.sparql = sparql
+        self.kwargs = kwargs
+        self.counted: _Counted | None = None
+        self.truncated = False
+        self.rows = 0
+        self.kind: str | None = None
+        self.writing = False
+        self._held = False
+
+    def run(self) -> HttpQuery:
+        from carekg.errors import CarekgError
+
+        if not self.pool._slots.acquire(timeout=self.pool.limits.queue_wait):
+            raise LimitError(503, f"the server is busy: all {self.pool.size} query slots are "
+                                  "in use; retry shortly", {"Retry-After": "5"})
+        self._held = True
+        snapshot = self.pool.snapshot()
+        began = time.monotonic()
+        try:
+            result = snapshot.query(self.sparql, timeout=self.pool.limits.timeout, **self.kwargs)
+            self.counted = _Counted(result, self.pool.limits.max_rows)
+        except CarekgError as exc:
+            if time.monotonic() - began >= self.pool.limits.timeout:
+                self.pool.killed += 1
+                raise LimitError(504, f"the query took longer than "
+                                      f"{self.pool.limits.timeout:g} s and was stopped") from exc
+            raise LimitError(400 if "refused" in str(exc) else 502, str(exc)) from exc
+        self.kind = self.counted.kind
+        self.truncated = self.counted.truncated
+        self.rows = self.counted.rows
+        return self
+
+    @staticmethod
+    def kind_of(query: HttpQuery) -> str | None:
+        return query.kind
+
+    @staticmethod
+    def write(query: HttpQuery, fmt: Any, out: Any) -> None:
+        assert query.counted is not None
+        query.writing = True
+        query.counted.write(fmt, out)
+
+    def close(self) -> None:
+        if self._held:
+            self._held = False
+            self.pool._slots.release()

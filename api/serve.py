@@ -11,15 +11,22 @@ import logging
 from collections.abc import Callable
 
 from carekg.config import Settings
-from carekg.graph.store import StoreDir
+from carekg.graph.remote import is_remote
+from carekg.graph.store import open_store
 
 log = logging.getLogger(__name__)
 
 
 def ensure_store(settings: Settings, say: Callable[[str], None] = log.info) -> bool:
     """Build the bundled corpus into the store if none is published; True if built."""
-    if StoreDir(settings.store).exists():
+    if open_store(settings).exists():
         return False
+    if is_remote(settings.store):
+        from carekg.errors import StoreError
+
+        # The front over a remote server is read-only: building is an explicit act.
+        raise StoreError(f"no carekg store at {settings.store}: run 'carekg build --store "
+                         f"{settings.store}' first")
     from carekg.graph.build import build
     from carekg.resources import corpus_dir
 
@@ -44,9 +51,10 @@ def serve(
     from carekg.api.dumps import write_all
 
     ensure_store(settings, say)
-    snapshot = StoreDir(settings.store).open()
-    write_all(settings, snapshot)
-    del snapshot
+    if not is_remote(settings.store):  # dumps are files of a local snapshot
+        snapshot = open_store(settings).open()
+        write_all(settings, snapshot)
+        del snapshot
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     shown = f"[{host}]" if ":" in host else host

@@ -48,7 +48,10 @@ def _info(args: argparse.Namespace, message: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings().with_(store=Path(args.store) if args.store else None, base=args.base)
+    from carekg.config import store_location
+
+    return Settings().with_(store=store_location(args.store) if args.store else None,
+                            base=args.base, graph_store=getattr(args, "graph_store", None))
 
 
 # -- subcommands ---------------------------------------------------------------------
@@ -68,11 +71,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from carekg.graph.store import StoreDir
+    from carekg.graph.store import open_store
     from carekg.graph.validate import validate
     from carekg.iris import DEFAULT_IRIS
 
-    snapshot = StoreDir(_settings(args).store).open()
+    snapshot = open_store(_settings(args)).open()
     ontology_iri = str(DEFAULT_IRIS.graph("ontology"))
     names = snapshot.graph_names()
     data = snapshot.to_rdflib([n for n in names if n not in (ontology_iri,)])
@@ -84,9 +87,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from carekg.graph.results import write_results
-    from carekg.graph.store import StoreDir
+    from carekg.graph.store import open_store
 
-    snapshot = StoreDir(_settings(args).store).open()
+    snapshot = open_store(_settings(args)).open()
     if args.saved:
         from carekg.graph.saved_queries import run_saved
 
@@ -130,9 +133,9 @@ def _query_text(source: str) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from carekg.graph.results import export_dataset
-    from carekg.graph.store import StoreDir
+    from carekg.graph.store import open_store
 
-    snapshot = StoreDir(_settings(args).store).open()
+    snapshot = open_store(_settings(args)).open()
     if args.output in (None, "-"):
         export_dataset(snapshot, args.format, sys.stdout.buffer)
     else:
@@ -144,9 +147,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from carekg.graph.results import store_stats
-    from carekg.graph.store import StoreDir
+    from carekg.graph.store import open_store
 
-    snapshot = StoreDir(_settings(args).store).open()
+    snapshot = open_store(_settings(args)).open()
     stats = store_stats(snapshot)
     if args.json:
         json.dump(stats, sys.stdout, indent=2)
@@ -186,10 +189,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from carekg.graph.store import StoreDir
+    from carekg.graph.store import open_store
     from carekg.loaders.evaluate import evaluate_store
 
-    snapshot = StoreDir(_settings(args).store).open()
+    snapshot = open_store(_settings(args)).open()
     if args.sample:
         _print_audit_sample(snapshot, args.sample, args.seed, args.json)
         return 0
@@ -291,8 +294,12 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", metavar="DIR",
-                        help="store directory (default: ./var/store or $CAREKG_STORE)")
+    common.add_argument("--store", metavar="DIR|URL",
+                        help="store directory (default: ./var/store or $CAREKG_STORE), or a "
+                             "SPARQL server: sparql+http://host:port/sparql (docs/deploy.md)")
+    common.add_argument("--graph-store", metavar="URL",
+                        help="the remote server's Graph Store Protocol endpoint (default: "
+                             "/sparql-graph-crud beside the query endpoint)")
     common.add_argument("--base", metavar="IRI", help="base IRI (default https://w3id.org/carekg/)")
     common.add_argument("--quiet", "-q", action="store_true", help="no progress or status output")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")

@@ -14,8 +14,13 @@ DEFAULT_BASE = "https://w3id.org/carekg/"
 DEFAULT_STORE = Path("var/store")
 
 
-def _env_store() -> Path:
-    return Path(os.environ.get("CAREKG_STORE", str(DEFAULT_STORE)))
+def _env_store() -> Path | str:
+    return store_location(os.environ.get("CAREKG_STORE", str(DEFAULT_STORE)))
+
+
+def store_location(text: str) -> Path | str:
+    """A store directory as a Path, a remote store's URL (``sparql+http://``) as text."""
+    return text if text.startswith(("sparql+http://", "sparql+https://")) else Path(text)
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,11 @@ class Settings:
     """What a run of carekg is configured with; see docs/configuration in README."""
 
     base: str = DEFAULT_BASE
-    store: Path = field(default_factory=_env_store)
+    #: A directory (embedded pyoxigraph snapshots) or ``sparql+http://host:port/sparql``
+    #: (a remote SPARQL server, carekg.graph.remote); carekg.graph.store.open_store decides.
+    store: Path | str = field(default_factory=_env_store)
+    #: The remote server's Graph Store Protocol endpoint, when not beside its query one.
+    graph_store: str | None = field(default_factory=lambda: os.environ.get("CAREKG_GRAPH_STORE"))
 
     # -- limits of the public endpoint (docs/security.md); all safe by default ----------
     #: Seconds a SPARQL query may run before its worker process is killed (504).

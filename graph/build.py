@@ -20,7 +20,7 @@ from carekg.councils import Register, default_register
 from carekg.errors import InputError, ValidationError
 from carekg.graph.infer import infer_and_check
 from carekg.graph.register import councils_graph
-from carekg.graph.store import Snapshot, StoreDir
+from carekg.graph.store import Snapshot, open_store
 from carekg.graph.validate import validate
 from carekg.iris import DEFAULT_IRIS, rebase_graph, rebase_iri
 from carekg.loaders.manifest import read_manifest
@@ -68,7 +68,7 @@ def build(
     started = time.perf_counter()
     register = default_register()
     records = read_manifest(corpus_dir, register)
-    store = StoreDir(settings.store)
+    store = open_store(settings)
     with store.writer(from_current=False) as snapshot:
         graphs = static_graphs(register)
         warnings: list[str] = []
@@ -89,7 +89,7 @@ def build(
 def add_document(record: DocumentRecord, settings: Settings, *, replace: bool) -> BuildReport:
     """Add (or replace) one document's named graph in a new snapshot."""
     started = time.perf_counter()
-    store = StoreDir(settings.store)
+    store = open_store(settings)
     with store.writer(from_current=True) as snapshot:
         if record.id in snapshot.meta.documents and not replace:
             raise InputError(record.path, f"a document with id {record.id!r} is already in the "
@@ -108,7 +108,7 @@ def add_document(record: DocumentRecord, settings: Settings, *, replace: bool) -
 def remove_document(doc_id: str, settings: Settings) -> BuildReport:
     """Remove one document's named graph in a new snapshot."""
     started = time.perf_counter()
-    store = StoreDir(settings.store)
+    store = open_store(settings)
     with store.writer(from_current=True) as snapshot:
         if doc_id not in snapshot.meta.documents:
             known = ", ".join(sorted(snapshot.meta.documents)) or "none"
@@ -117,8 +117,7 @@ def remove_document(doc_id: str, settings: Settings) -> BuildReport:
         graph_iri = str(DEFAULT_IRIS.document_graph(doc_id))
         snapshot.remove_graph(_rebased_iri(graph_iri, settings))
         del snapshot.meta.documents[doc_id]
-        text = snapshot.texts_dir / f"{doc_id}.txt"
-        text.unlink(missing_ok=True)
+        snapshot.remove_text(doc_id)
         graphs = _graphs_of(snapshot, settings, except_graph=graph_iri)
         _validate_infer_write(snapshot, graphs, settings, no_progress, only=[])
         snapshot_id = store.publish(snapshot)

@@ -95,6 +95,9 @@ class Snapshot:
         self.texts_dir.mkdir(exist_ok=True)
         (self.texts_dir / f"{doc_id}.txt").write_text(text, encoding="utf-8", newline="")
 
+    def remove_text(self, doc_id: str) -> None:
+        (self.texts_dir / f"{doc_id}.txt").unlink(missing_ok=True)
+
     # -- reading ---------------------------------------------------------------------
 
     def query(self, sparql: str, **kwargs: Any) -> Any:
@@ -253,6 +256,19 @@ class StoreDir:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_store(settings: Any) -> Any:
+    """The store ``settings.store`` names: a directory (:class:`StoreDir`) or the URL of a
+    SPARQL server (``sparql+http://...``, :class:`carekg.graph.remote.RemoteStore`).
+
+    The one place that decides, so the builder, the CLI and the application agree."""
+    from carekg.graph.remote import RemoteStore, is_remote
+
+    if is_remote(settings.store):
+        return RemoteStore(str(settings.store), getattr(settings, "graph_store", None),
+                           timeout=max(getattr(settings, "query_timeout", 300.0), 300.0))
+    return StoreDir(Path(settings.store))
 
 
 def _now() -> str:
