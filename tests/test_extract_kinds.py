@@ -583,6 +583,11 @@ def test_a_count_of_visually_impaired_people_is_about_sensory_services() -> None
 def test_the_second_end_of_a_range_split_over_lines_is_no_spend() -> None:
     text = "and £20,000 and these grants are funded to deliver support for carers."
     assert facts(text, "Spend") == []
+    assert facts(text, "Spend", table=True) == []
+    pair = "£5,000 and £20,000 and these grants are funded to deliver support for carers."
+    assert facts(pair, "Spend", heading="Grants are made of between") == []
+    two = "£15,000 and £20,000 of carers' funding is spent on respite each year."
+    assert len(facts(two, "Spend")) == 2
 
 
 def test_an_age_with_a_plus_is_no_count() -> None:

@@ -42,6 +42,12 @@ _ONGOING = re.compile(
 _RANGE_TAIL = re.compile(r"^\W*(?:and|to|-|–)\s*(?:c\.?\s*|around\s+|about\s+)?$", re.I)
 
 
+# A line opening with two amounts joined by "and"/"to", under a line read as a heading
+# that ends in "between", is the rest of that range, wrapped.
+_PAIR_OPENING = re.compile(r"^\W*£\s?[\d,.]+\s*(?:[km]|million|bn)?\s*(?:and|to|-|–)\s*£",
+                           re.I)
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
@@ -54,6 +60,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
     if view.sentence.is_table_row:
         if len(amounts) < 1 or compiled("spend_exclusions").search(text):
             return []
+        if _RANGE_TAIL.match(text[:amounts[0].start]):
+            return []  # a row read from a wrapped line that ends a range ("and £15,000 ...")
         money = amounts[-1]
         period = (period_in(view.periods, 0, len(text)) or _header_period(view)
                   or _heading_period(view))
@@ -72,6 +80,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
         ]
     if not compiled("spend_cues").search(text):
         return []
+    if _PAIR_OPENING.match(text) and re.search(r"\b(?:between|from)\s*$", view.heading or ""):
+        return []  # "... grants of between" / "£5,000 and £15,000 and these ...": a range
     candidates = []
     spans = clause_spans(text, [(m.start, m.end) for m in amounts])
     for money, (start, end) in zip(amounts, spans, strict=True):
