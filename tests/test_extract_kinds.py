@@ -593,3 +593,14 @@ def test_the_second_end_of_a_range_split_over_lines_is_no_spend() -> None:
 def test_an_age_with_a_plus_is_no_count() -> None:
     text = "We currently support 16+ young people leaving care and 40 adults in supported living."
     assert [c.value for c in facts(text, "Capacity")] == [Decimal(40)]
+
+
+def test_placements_to_be_remodelled_are_no_capacity() -> None:
+    text = "In 2024 we will remodel 12 residential care placements into supported living places."
+    assert facts(text, "Capacity") == []
+
+
+def test_the_year_of_amended_regulations_is_no_contract_event() -> None:
+    text = ("The Public Contracts (Amendment) (EU Exit) Regulations) (EU Exit) 2020 amended the "
+            "procurement rules for contracts.")
+    assert facts(text, "ContractEvent") == []

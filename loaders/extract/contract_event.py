@@ -35,7 +35,8 @@ _WORK_STARTS = re.compile(
     re.IGNORECASE,
 )
 # A year that is part of a name: "Procurement Strategy 2020-27", "Regulations (EU Exit) 2020".
-_NAMED_YEAR = re.compile(r"\b(?:Strategy|Plan|Policy|Regulations|Act)(?:\s*\([^)]{0,30}\))?\s*$")
+_NAMED_YEAR = re.compile(
+    r"\b(?:Strategy|Plan|Policy|Regulations|Act)\)?(?:\s*\([^)]{0,30}\))?\s*$")
 
 _WORDS = {
     "one": "1",
