@@ -604,3 +604,9 @@ def test_the_year_of_amended_regulations_is_no_contract_event() -> None:
     text = ("The Public Contracts (Amendment) (EU Exit) Regulations) (EU Exit) 2020 amended the "
             "procurement rules for contracts.")
     assert facts(text, "ContractEvent") == []
+
+
+def test_a_tender_that_commences_stays_a_tender() -> None:
+    text = "We anticipate further opportunities for providers to bid would commence in May 2025."
+    [fact] = facts(text, "ContractEvent")
+    assert fact.event_type == "tender"

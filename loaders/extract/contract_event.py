@@ -118,16 +118,20 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
     ]
 
 
+# The contract or service named before the first cue is what the later verb acts on.
+_CONTRACT_FIRST = re.compile(r"\b(?:contracts?|services?|agreements?|frameworks?)\b",
+                             re.IGNORECASE)
 # Events whose cue names the day they happen ("start 1 July", "expires in March").
 _DATED_CUES = ("start", "expiry", "award")
 
 
 def _governing_cue(text: str, periods: list, event: str, cue_at: int) -> tuple[str, int]:
     """The cue that governs the event's date: another cue standing between the first cue
-    and its date, right before the date, names what happens then ("contracts of the
-    tender commence June 2013" is a start, not a tender)."""
+    and its date, right before the date, names what happens then to the contract named
+    first ("contracts of the tender commence June 2013" is a start, not a tender)."""
     date = next((p for p in periods if p.start >= cue_at), None)
-    if date is None:
+    if date is None or not _CONTRACT_FIRST.search(text, 0, cue_at):
+        # "opportunities to bid would commence in October": the tender is what starts
         return event, cue_at
     for slug, pattern in compiled_map("contract_event_cues"):
         if slug not in _DATED_CUES or slug == event:
