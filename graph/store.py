@@ -171,7 +171,7 @@ class StoreDir:
         try:
             store = ox.Store.read_only(str(path / "oxigraph"))
             meta = SnapshotMeta.from_file(path / "meta.json")
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:  # RocksDB corruption
             raise StoreError(
                 f"the store at {self.root} cannot be opened ({exc}): "
                 "run 'carekg build' to rebuild it"

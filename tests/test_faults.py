@@ -192,11 +192,7 @@ def _dangling_link(store: Path) -> None:
 
 
 DAMAGE = {
-    "database files (.sst) deleted": pytest.param(_delete_database_files, marks=pytest.mark.xfail(
-        strict=True, reason="pyoxigraph raises RuntimeError('Corruption: ...') for missing .sst "
-        "files, which StoreDir.open (graph/store.py) does not catch (it catches OSError, "
-        "ValueError, TypeError): 'carekg stats' prints a traceback. Reproducer: carekg build "
-        "--store S; rm S/current/oxigraph/*.sst; carekg stats --store S")),
+    "database files (.sst) deleted": _delete_database_files,
     "every database file deleted": _delete_all_database_files,
     "garbage meta.json": _garbage_meta,
     "current points nowhere": _dangling_link,
