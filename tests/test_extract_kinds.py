@@ -610,3 +610,19 @@ def test_a_tender_that_commences_stays_a_tender() -> None:
     text = "We anticipate further opportunities for providers to bid would commence in May 2025."
     [fact] = facts(text, "ContractEvent")
     assert fact.event_type == "tender"
+
+
+def test_a_section_named_after_a_council_takes_the_service_of_the_text_before_it() -> None:
+    lines = [("Home care", "Home care", 1),
+             ("Telecare is a growing part of our offer.", "Home care", 1),
+             ("The handyperson service helps older people with small repairs.", "Home care", 1),
+             ("Westminster", "Westminster", 2),
+             ("We currently fund 3 providers with £40,000 per annum.", "Westminster", 2)]
+    sections, sentences, at = {}, [], 0
+    for text, title, level in lines:
+        sections.setdefault(title, Section(title, level, at, at + 400))
+        sentences.append(Sentence(text, at, at + len(text), section=sections[title],
+                                  is_heading=text == title))
+        at += len(text) + 1
+    spend = [c for c in extract_candidates(sentences, RECORD) if c.kind == "Spend"]
+    assert [c.service for c in spend] == ["home-improvement-agency"]

@@ -15,7 +15,7 @@ __all__ = ["extract_candidates", "extract_sentence"]
 
 def extract_sentence(
     sentence: Sentence, record: DocumentRecord, context: tuple[str, ...] = (),
-    lead_in: str = "",
+    lead_in: str = "", lead: tuple[str, ...] = (),
 ) -> list[Candidate]:
     """Every candidate fact of one sentence (a sentence may hold several)."""
     # Imported here: carekg.loaders.classify reads this package's rules module, so the
@@ -28,6 +28,7 @@ def extract_sentence(
     from carekg.loaders.extract.strategy_reference import extract_strategy_references
 
     view = SentenceView.of(sentence, record, context, lead_in)
+    view.lead = lead
     intentions = extract_intentions(view)
     candidates = [
         *extract_spend(view),
@@ -43,16 +44,22 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> lis
     """Candidate facts of a document's sentences, in document order, without duplicates.
 
     The same fact stated twice at different places stays twice: each is evidence."""
-    from carekg.loaders.extract.common import heading_context, list_lead_ins
+    from carekg.loaders.extract.common import (
+        heading_context,
+        lead_sentences,
+        list_lead_ins,
+    )
 
     contexts = heading_context(sentences)
     lead_ins = list_lead_ins(sentences)
+    leads = lead_sentences(sentences)
     out: list[Candidate] = []
     for sentence in sentences:
         seen: set[tuple[object, ...]] = set()
         context = contexts.get(sentence.section.start, ()) if sentence.section else ()
         lead_in = lead_ins.get(sentence.start, "")
-        for candidate in extract_sentence(sentence, record, context, lead_in):
+        lead = leads.get(sentence.section.start, ()) if sentence.section else ()
+        for candidate in extract_sentence(sentence, record, context, lead_in, lead):
             key = (
                 candidate.kind,
                 candidate.start,

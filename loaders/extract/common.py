@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from carekg.loaders.extract.money import Money, find_money
 from carekg.loaders.extract.periods import Period, find_periods
@@ -39,6 +40,9 @@ class SentenceView:
     money: list[Money] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    #: Sentences just before the section's heading, nearest first: when the heading is a
+    #: bare label ("Westminster") they say what the section goes on about.
+    lead: tuple[str, ...] = ()
     #: Periods of the lead-in of the list this item belongs to ("In October 2019 there
     #: were:"), which date the items that name no period of their own.
     lead_in_periods: list[Period] = field(default_factory=list)
@@ -75,7 +79,8 @@ class SentenceView:
         often not enough."""
         from carekg.loaders.classify import classify_service
 
-        for heading in (self.heading or "", *self.context, self.record.title):
+        lead = self.lead if _council_label(self.heading) else ()
+        for heading in (self.heading or "", *lead, *self.context, self.record.title):
             found = classify_service(heading)
             if found:
                 return found
@@ -249,4 +254,35 @@ def list_lead_ins(sentences: list[Sentence]) -> dict[int, str]:
                 leads[sentence.start] = lead.text
             continue
         lead = sentence if sentence.text.rstrip().endswith(":") else None
+    return leads
+
+
+@cache
+def _council_label(heading: str | None) -> bool:
+    """Whether a heading is only a council's name: a per-council part of a topic the
+    text before it introduces ("Westminster" after a paragraph on handyperson services)."""
+    from carekg.councils import default_register
+    from carekg.errors import CarekgError
+
+    if not heading or len(heading.split()) > 5:
+        return False
+    try:
+        default_register().resolve(heading.strip(" :"))
+    except (CarekgError, KeyError, ValueError):
+        return False
+    return True
+
+
+def lead_sentences(sentences: list[Sentence], reach: int = 600) -> dict[int, tuple[str, ...]]:
+    """For each section start, the sentences of other sections ending within ``reach``
+    characters before it, nearest first."""
+    ordered = sorted(sentences, key=lambda s: s.start)
+    leads: dict[int, tuple[str, ...]] = {}
+    for index, sentence in enumerate(ordered):
+        section = sentence.section
+        if section is None or section.start in leads:
+            continue
+        before = [s.text for s in reversed(ordered[:index])
+                  if s.section is not section and 0 <= section.start - s.end <= reach]
+        leads[section.start] = tuple(before[:4])
     return leads
