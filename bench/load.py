@@ -207,6 +207,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=2.0, help="the server's query timeout")
     parser.add_argument("--workers", type=int, help="the server's query workers (default 4)")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless every cheap request got 200, cheap requests kept "
+                        "being answered while heavy ones ran, and every heavy one timed out")
     args = parser.parse_args()
 
     host, port = "127.0.0.1", free_port()
@@ -254,7 +257,24 @@ def main() -> int:
     }
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0
+    problems = held(levels) if args.check else []
+    for problem in problems:
+        print(f"load not held: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def held(levels: list[dict]) -> list[str]:
+    """What the load test requires of each level, as a list of failures."""
+    problems = []
+    for level in levels:
+        n = level["clients"]
+        if set(level["status"]) - {"200"}:
+            problems.append(f"{n} clients: cheap requests answered {level['status']}")
+        if level["during_heavy"]["ok"] < level["during_heavy"]["requests"]:
+            problems.append(f"{n} clients: cheap requests failed while heavy ones ran")
+        if level["heavy"]["requests"] and set(level["heavy"]["status"]) - {"504", "503"}:
+            problems.append(f"{n} clients: heavy queries answered {level['heavy']['status']}")
+    return problems
 
 
 if __name__ == "__main__":
