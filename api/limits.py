@@ -379,6 +379,17 @@ class HttpQueryPool:
         return HttpQuery(self, sparql, kwargs)
 
 
+def _plain(counted: _Counted) -> bytes:
+    """An answer as bytes: SPARQL JSON for solutions and booleans, N-Triples for graphs."""
+    import pyoxigraph as ox
+
+    if isinstance(counted.result, ox.QueryBoolean):
+        return json.dumps({"head": {}, "boolean": bool(counted.result)}).encode("utf-8")
+    if counted.kind == "graph":
+        return ox.serialize(counted.taken, format=ox.RdfFormat.N_TRIPLES) or b""
+    return _solutions_json(counted.variables, counted.taken)
+
+
 class HttpQuery:
     """One query sent to the remote server; the shape :class:`QueryJob` expects."""
 
@@ -386,7 +397,7 @@ class HttpQuery:
         self.pool = pool
         self.sparql = sparql
         self.kwargs = kwargs
-        self.counted: _Counted | None = None
+        self.answer = b""
         self.truncated = False
         self.rows = 0
         self.kind: str | None = None
@@ -404,16 +415,18 @@ class HttpQuery:
         began = time.monotonic()
         try:
             result = snapshot.query(self.sparql, timeout=self.pool.limits.timeout, **self.kwargs)
-            self.counted = _Counted(result, self.pool.limits.max_rows)
+            counted = _Counted(result, self.pool.limits.max_rows)
+            self.kind, self.truncated, self.rows = counted.kind, counted.truncated, counted.rows
+            self.answer = _plain(counted)
+            # pyoxigraph's results are bound to the thread that made them: only plain
+            # bytes leave this one, and write() parses them again in its own.
+            del result, counted
         except CarekgError as exc:
             if time.monotonic() - began >= self.pool.limits.timeout:
                 self.pool.killed += 1
                 raise LimitError(504, f"the query took longer than "
                                       f"{self.pool.limits.timeout:g} s and was stopped") from exc
             raise LimitError(400 if "refused" in str(exc) else 502, str(exc)) from exc
-        self.kind = self.counted.kind
-        self.truncated = self.counted.truncated
-        self.rows = self.counted.rows
         return self
 
     @staticmethod
@@ -422,9 +435,15 @@ class HttpQuery:
 
     @staticmethod
     def write(query: HttpQuery, fmt: Any, out: Any) -> None:
-        assert query.counted is not None
+        import pyoxigraph as ox
+
         query.writing = True
-        query.counted.write(fmt, out)
+        if query.kind == "graph":
+            triples = list(ox.parse(query.answer, format=ox.RdfFormat.N_TRIPLES))
+            out.write(ox.serialize(triples, format=fmt.writer) or b"")
+        else:
+            parsed = ox.parse_query_results(query.answer, ox.QueryResultsFormat.JSON)
+            parsed.serialize(out, fmt.writer)
 
     def close(self) -> None:
         if self._held:
