@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 
@@ -65,15 +66,17 @@ def to_decimal(number: str, scale: str | None = None) -> Decimal:
     return integral if value == integral else value.normalize()
 
 
+@cache
 def _approximate_before() -> re.Pattern[str]:
     return re.compile(phrase_pattern(load_rules()["approximate_markers"]) + r"\s*$", re.IGNORECASE)
 
 
-def _rates() -> list[tuple[str, re.Pattern[str]]]:
-    return [
+@cache
+def _rates() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
         (rate, re.compile(r"\s*" + phrase_pattern(words), re.IGNORECASE))
         for rate, words in load_rules()["money_rates"].items()
-    ]
+    )
 
 
 def is_approximate_before(text: str, start: int) -> bool:
@@ -133,7 +136,7 @@ def _build(text: str, match: re.Match[str], ranged: bool) -> Money:
             break
     if rate is None:
         before = text[max(0, match.start() - 40) : match.start()]
-        if re.search(phrase_pattern(load_rules()["money_yearly_before"]), before, re.IGNORECASE):
+        if compiled("money_yearly_before").search(before):
             rate = "year"
     approximate = is_approximate_before(text, match.start()) or bool(
         compiled("approximate_suffixes").match(text, end)
