@@ -141,7 +141,9 @@ def test_export_round_trips(built_settings: Settings, tmp_path: Path, fmt: str) 
         assert any("/graph/document/" in n for n in names)
 
 
-def test_piped_output_has_no_progress_bar(tmp_path: Path) -> None:
+@pytest.fixture()
+def tiny_corpus(tmp_path: Path) -> Path:
+    """A one-document corpus in the genre (our own sentence), quick to build."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "note.txt").write_text(
@@ -149,6 +151,11 @@ def test_piped_output_has_no_progress_bar(tmp_path: Path) -> None:
     (corpus / "manifest.yaml").write_text(
         "documents:\n  - file: note.txt\n    title: A note\n    councils: [Islington]\n"
         "    kind: other\n    issued: '2024'\n", encoding="utf-8")
+    return corpus
+
+
+def test_piped_output_has_no_progress_bar(tmp_path: Path, tiny_corpus: Path) -> None:
+    corpus = tiny_corpus
     result = run("build", "--corpus", str(corpus), store=tmp_path / "store")
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stderr and "it/s" not in result.stderr
@@ -174,15 +181,9 @@ def test_a_failed_build_leaves_the_previous_store(tmp_path: Path) -> None:
     assert not list((store / "snapshots").glob(".tmp-*"))
 
 
-def test_build_under_another_base(tmp_path: Path) -> None:
+def test_build_under_another_base(tmp_path: Path, tiny_corpus: Path) -> None:
     """A deployment under its own base IRI gets every carekg IRI moved to it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "note.txt").write_text(
-        "Home care\n\nThe Council spends £2.5m a year on home care.\n", encoding="utf-8")
-    (corpus / "manifest.yaml").write_text(
-        "documents:\n  - file: note.txt\n    title: A note\n    councils: [Islington]\n"
-        "    kind: other\n    issued: '2024'\n", encoding="utf-8")
+    corpus = tiny_corpus
     base = "http://data.example.gov.uk/carekg/"
     store = tmp_path / "store"
     built = run("build", "--corpus", str(corpus), "--base", base, store=store)
