@@ -324,9 +324,9 @@ def test_pipeline_on_a_one_megabyte_line(shapes_context: tuple[Graph, Graph]) ->
 @pytest.mark.slow
 @pytest.mark.xfail(run=False, reason=(
     "a 1 MB line dense with amounts takes ~65 s in the extract stage (62.5k chars 1.2 s, "
-    "250k 5.2 s, 1M 65 s: superlinear); cProfile at 250k: 583k calls of "
-    "loaders/extract/rules.py phrase_pattern from loaders/extract/money.py _build, each "
-    "re-escaping phrases (re.escape 5.4M calls). Reproducer: python -c \"from pathlib import "
+    "250k 5.2 s, 1M 65 s: superlinear); compiling money's patterns once did not cure it, "
+    "so the superlinear part is elsewhere in extracting one huge sentence (profile again). "
+    "Reproducer: python -c \"from pathlib import "
     "Path; from carekg.loaders.model import DocumentRecord as R; "
     "from carekg.loaders.pipeline import load_document as L; p=Path('/tmp/x.txt'); "
     "p.write_text('£1 '*333334); print(L(R('x',p,'x',('E09000019',),'other','2024')).timings)\""))
