@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Protocol, TypeVar
 
 from carekg import vocabularies
 from carekg.errors import InputError
@@ -28,6 +29,30 @@ class LabelHit:
 
 
 @cache
+class _Span(Protocol):
+    start: int
+    end: int
+
+
+S = TypeVar("S", bound=_Span)
+
+
+def outermost(hits: list[S]) -> list[S]:
+    """The hits not lying inside a longer hit ("care homes" inside "dementia nursing care
+    homes", "increase" inside "no significant increase")."""
+    return [
+        h
+        for h in hits
+        if not any(
+            o is not h
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            for o in hits
+        )
+    ]
+
+
 def _ancestry(scheme: str) -> dict[str, frozenset[str]]:
     """slug -> slugs of every broader concept, transitively."""
     try:
@@ -109,17 +134,7 @@ def label_hits(scheme: str, text: str) -> list[LabelHit]:
                                  len(ancestry.get(slug, ()))))
     # Drop a hit inside a longer hit ("care homes" inside "dementia nursing care homes")
     # and a concept whose narrower concept was also found.
-    kept = [
-        h
-        for h in hits
-        if not any(
-            o is not h
-            and o.start <= h.start
-            and h.end <= o.end
-            and (o.end - o.start) > (h.end - h.start)
-            for o in hits
-        )
-    ]
+    kept = outermost(hits)
     found = {h.slug for h in kept}
     kept = [h for h in kept if not any(h.slug in ancestry.get(o, ()) for o in found)]
     kept.sort(key=lambda h: (h.start, -(h.end - h.start)))
@@ -258,17 +273,7 @@ def direction_hits(text: str, start: int = 0) -> list[DirectionHit]:
             hits.append(DirectionHit(direction, m.start(), m.end()))
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     # A shorter term inside a longer one ("increase" in "no significant increase") goes.
-    return [
-        h
-        for h in hits
-        if not any(
-            o is not h
-            and o.start <= h.start
-            and h.end <= o.end
-            and (o.end - o.start) > (h.end - h.start)
-            for o in hits
-        )
-    ]
+    return outermost(hits)
 
 
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
