@@ -28,7 +28,6 @@ class LabelHit:
     depth: int
 
 
-@cache
 class _Span(Protocol):
     start: int
     end: int
@@ -53,6 +52,7 @@ def outermost(hits: list[S]) -> list[S]:
     ]
 
 
+@cache
 def _ancestry(scheme: str) -> dict[str, frozenset[str]]:
     """slug -> slugs of every broader concept, transitively."""
     try:
