@@ -36,6 +36,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +148,11 @@ def time_queries(settings: Any, snapshot: Any, repeat: int) -> list[dict[str, ob
     return rows
 
 
-def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None) -> dict[str, Any]:
-    """Generate, build, evaluate and query one corpus (in this process)."""
+def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None,
+             keep: Path | None = None) -> dict[str, Any]:
+    """Generate, build, evaluate and query one corpus (in this process); with ``keep``,
+    the corpus and store are written under that directory and left there (``carekg
+    bench`` queries the store afterwards from other engines)."""
     sys.path.insert(0, str(HERE))
     import generate  # bench/generate.py
 
@@ -157,7 +161,11 @@ def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None) 
     from carekg.graph.store import StoreDir
     from carekg.loaders.evaluate import evaluate_store
 
-    with tempfile.TemporaryDirectory(prefix="carekg-scale-") as tmp:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    place = (nullcontext(str(keep)) if keep is not None
+             else tempfile.TemporaryDirectory(prefix="carekg-scale-"))
+    with place as tmp:
         corpus = Path(tmp) / "corpus"
         began = time.perf_counter()
         docs = generate.generate(councils, seed)
@@ -229,13 +237,16 @@ def profile_summary(profiler: cProfile.Profile, top: int = 30) -> dict[str, Any]
 
 # -- the parent: sizes side by side -------------------------------------------------------
 
-def child(councils: int, seed: int, query_repeat: int, profile: Path | None) -> dict[str, Any]:
+def child(councils: int, seed: int, query_repeat: int, profile: Path | None,
+          keep: Path | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         target = Path(out.name)
     command = [sys.executable, str(Path(__file__).resolve()), "--one", str(councils),
                "--seed", str(seed), "--query-repeat", str(query_repeat), "--out", str(target)]
     if profile:
         command += ["--profile", str(profile)]
+    if keep:
+        command += ["--keep", str(keep)]
     try:
         subprocess.run(command, check=True)
         return json.loads(target.read_text(encoding="utf-8"))
@@ -253,6 +264,21 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         names = {n for r in runs for n in r[key]}
         result[key] = {n: statistics.median(r[key].get(n, 0.0) for r in runs) for n in names}
     return result
+
+
+def growth_of(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ratios between consecutive sizes: councils, characters, build time and each phase."""
+    growth = []
+    for small, large in zip(results, results[1:], strict=False):
+        row = {"from": small["councils"], "to": large["councils"],
+               "size_ratio": large["councils"] / small["councils"],
+               "chars_ratio": large["chars"] / small["chars"],
+               "build_ratio": large["build_s"] / small["build_s"]}
+        for phase in PHASES:
+            a, b = small["phases_s"].get(phase), large["phases_s"].get(phase)
+            row[f"{phase}_ratio"] = b / a if a and b else None
+        growth.append(row)
+    return growth
 
 
 def print_report(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -274,16 +300,8 @@ def print_report(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             line += (f"{spent:>10.2f}{r['chars'] / spent / 1000 if spent else 0:>9.0f}"
                      f"{r['facts'] / spent if spent else 0:>9.0f}")
         print(line)
-    growth = []
-    for small, large in zip(results, results[1:], strict=False):
-        row = {"from": small["councils"], "to": large["councils"],
-               "size_ratio": large["councils"] / small["councils"],
-               "chars_ratio": large["chars"] / small["chars"],
-               "build_ratio": large["build_s"] / small["build_s"]}
-        for phase in PHASES:
-            a, b = small["phases_s"].get(phase), large["phases_s"].get(phase)
-            row[f"{phase}_ratio"] = b / a if a and b else None
-        growth.append(row)
+    growth = growth_of(results)
+    for small, large, row in zip(results, results[1:], growth, strict=False):
         print(f"\n{large['councils']} vs {small['councils']} councils: build time x"
               f"{row['build_ratio']:.2f} for x{row['size_ratio']:.0f} councils "
               f"(x{row['chars_ratio']:.2f} characters); "
@@ -311,10 +329,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="profile the largest size's build; write the top costs here")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.one is not None:
-        result = run_size(args.one, args.seed, args.query_repeat, args.profile)
+        result = run_size(args.one, args.seed, args.query_repeat, args.profile, args.keep)
         args.out.write_text(json.dumps(result, default=str), encoding="utf-8")
         return 0
 

@@ -1,0 +1,133 @@
+"""A real ``carekg serve`` in a child process, for benchmarks that must see what users see.
+
+Why a child process rather than the app on a thread: the endpoint's memory is part of
+what is measured (issue 5: the 1,000-council store served in under 1 GB), and ``carekg
+serve`` evaluates queries in worker processes of its own, so its footprint is the whole
+process tree. :func:`tree_rss_mb` reads that tree's high-water marks from ``/proc``.
+
+Only this module's own child is ever stopped: by its pid, with SIGINT first (what Ctrl-C
+sends, so waitress and the worker pool shut down as they would for a person), then SIGTERM
+on its process group, which holds only the server and its workers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants still running."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += _children(current)
+    return tree
+
+
+def tree_rss_mb(pid: int) -> dict[str, float]:
+    """Peak RSS (``VmHWM``) of the process and of its whole tree, and the current RSS of the
+    tree. The tree's peak is a sum of per-process peaks: an upper bound, since the
+    processes need not have peaked at the same moment."""
+    tree = process_tree(pid)
+    return {"main_peak_mb": _status_kb(pid, "VmHWM") / 1024,
+            "tree_peak_mb": sum(_status_kb(p, "VmHWM") for p in tree) / 1024,
+            "tree_current_mb": sum(_status_kb(p, "VmRSS") for p in tree) / 1024,
+            "processes": len(tree)}
+
+
+class Served:
+    """``carekg serve`` over a built store on a free loopback port, with limits opened up
+    (no rate limit, no row cap, a long timeout) so the benchmark times queries, not limits."""
+
+    def __init__(self, store: Path, log: Path, timeout_s: float, workers: int = 4) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.command = [sys.executable, "-m", "carekg", "serve", "--store", str(store),
+                        "--port", str(self.port), "--no-rate-limit",
+                        "--max-rows", str(10**9), "--timeout", str(timeout_s),
+                        "--workers", str(workers)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait_s: float = 300) -> float:
+        """Start and wait until a query answers; seconds it took."""
+        began = time.perf_counter()
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        probe = f"{self.url}/sparql?query=ASK%7B%7D"
+        while time.perf_counter() - began < wait_s:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"carekg serve exited ({self.process.returncode}): "
+                                   + self.log.read_text(errors="replace")[-2000:])
+            try:
+                urllib.request.urlopen(probe, timeout=10).read()
+                return time.perf_counter() - began
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"carekg serve did not answer within {wait_s:.0f} s")
+
+    def rss(self) -> dict[str, float]:
+        assert self.process is not None
+        return tree_rss_mb(self.process.pid)
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        workers = process_tree(process.pid)[1:]
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)  # its own session: server and workers only
+            process.wait(timeout=20)
+        for pid in workers:  # query workers the server did not take down with it
+            try:
+                if os.getpgid(pid) == process.pid:  # still ours, not a reused pid
+                    os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def __enter__(self) -> Served:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
