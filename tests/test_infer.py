@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
-from carekg.graph.infer import check_consistency, infer, infer_and_check
+from carekg.graph.infer import ENGINES, Inference, check_consistency, infer, infer_and_check
 from carekg.namespaces import CC
-from carekg.vocabularies import load_all
+from carekg.vocabularies import load_all, load_graph
 
 DATA = Path(__file__).parent / "data" / "infer"
 FACT = "https://w3id.org/carekg/id/fact/example-mps-2030/"
@@ -95,7 +95,61 @@ def test_infer_alone_matches_combined(ontology: Graph, sample: Graph, sample_res
         ("two-directions.ttl", "AllDifferent"),
     ],
 )
-def test_contradictions_are_detected(ontology: Graph, sample_file: str, expected: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_contradictions_are_detected(
+    ontology: Graph, sample_file: str, expected: str, engine: str
+) -> None:
     data = Graph().parse(DATA / sample_file)
-    problems = check_consistency(ontology, data)
+    problems = check_consistency(ontology, data, engine=engine)
     assert any(expected in p.message for p in problems), problems
+
+
+def test_engines_entail_the_same(ontology: Graph, sample: Graph, sample_result) -> None:
+    """The fast Rust engine is held to owlrl, the reference implementation."""
+    fast, fast_problems = sample_result
+    reference, reference_problems = infer_and_check(ontology, sample, engine="owlrl")
+    assert set(fast) == set(reference)
+    assert fast_problems == reference_problems == []
+
+
+def _moved(graph: Graph, old: str, new: str) -> Graph:
+    """A second document: the sample with its document id changed."""
+    def move(term):
+        return URIRef(str(term).replace(old, new)) if isinstance(term, URIRef) else term
+    moved = Graph()
+    for s, p, o in graph:
+        moved.add((move(s), p, move(o)))
+    return moved
+
+
+def test_documents_closed_one_by_one_entail_what_all_at_once_do(
+    ontology: Graph, sample: Graph
+) -> None:
+    """Per-document inference (what builds and additions use) loses nothing against one
+    closure of everything, and adds nothing."""
+    second = _moved(sample, "example-mps-2030", "example-mps-2031")
+    inference = Inference(load_graph("carekg.ttl"), _static_data())
+    union = set(inference.static_graph())
+    for document in (sample, second):
+        inferred, problems = inference.documents([document])
+        assert problems == []
+        union |= set(inferred)
+    together = Graph()
+    for graph in (_static_data(), sample, second):
+        together += graph
+    whole = infer(load_graph("carekg.ttl"), together)
+    assert union == set(whole)
+    second_facts = FACT.replace("example-mps-2030", "example-mps-2031")
+    assert any(str(s).startswith(second_facts) for s, _, _ in union)
+
+
+def test_a_document_contradiction_is_reported_once(ontology: Graph) -> None:
+    inference = Inference(load_graph("carekg.ttl"), _static_data())
+    _, problems = inference.documents([Graph().parse(DATA / "contradictory.ttl")])
+    assert len(problems) == 1 and "Disjoint classes" in problems[0].message
+
+
+def _static_data() -> Graph:
+    static = load_all()
+    static -= load_graph("carekg.ttl")
+    return static
