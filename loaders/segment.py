@@ -280,14 +280,22 @@ def _classify(lines: list[_Line], double: bool) -> None:
     _mark_headers(lines, double)
 
 
+#: No table cell is longer than this; looking for one only this far back from where the
+#: cells so far begin keeps a line of many thousand cells linear (a search of the whole
+#: line per cell, and a copy of it per cell, made a 1 MB line take minutes).
+MAX_CELL_CHARS = 64
+
+
 def _trailing_cells(text: str, cell: re.Pattern[str]) -> tuple[str, int]:
     """The text before the run of cells that ends the line, and how many cells there are."""
-    rest, count = text.rstrip(), 0
+    end, count = len(text.rstrip()), 0
     while True:
-        match = cell.search(rest)
+        match = cell.search(text, max(0, end - MAX_CELL_CHARS), end)
         if match is None:
-            return rest, count
-        rest, count = rest[:match.start()].rstrip(), count + 1
+            return text[:end], count
+        end, count = match.start(), count + 1
+        while end and text[end - 1].isspace():
+            end -= 1
 
 
 def _table_row(text: str) -> str | None:

@@ -67,6 +67,22 @@ def test_bullets_and_table_rows() -> None:
     assert [r.text for r in rows] == ["Service\tBudget\tYear", "Day care\t£2m\t2021/22"]
 
 
+def test_rows_without_tabs_counted_from_the_end() -> None:
+    """A row's cells are found backwards from the line's end, one cell at a time (each
+    search looks only a cell's width back, so a line of thousands of cells stays linear):
+    the row with many cells, the "1, 234" cell broken after its comma and a row of
+    column years are still told from a sentence that ends in figures."""
+    many = "Home care " + " ".join(str(n) for n in range(1, 400)) + "\n\n"
+    text = (many + "Day care 1, 234 £2.5m 17%\n\n2019/20 2020/21 Jan 2022\n\n"
+            "We spent more on care in 2019 than 2020.\n")
+    sentences = _segment(text)
+    rows = [s.plain for s in sentences if s.is_table_row]
+    assert rows[0].startswith("Home care 1 2 3") and rows[0].endswith(" 399")
+    assert rows[1:] == ["Day care 1, 234 £2.5m 17%", "2019/20 2020/21 Jan 2022"]
+    assert "We spent more on care in 2019 than 2020." in [
+        s.plain for s in sentences if not s.is_table_row]
+
+
 def test_short_title_lines_and_lead_ins_name_sections() -> None:
     text = ("Current provision\n\nThere are 12 homes in the area. Most are small.\n\n"
             "Key commissioning aspirations\n\nWe will build two more homes.\n\n"

@@ -8,6 +8,7 @@ amount because a unit price is not a council's spend.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -108,10 +109,12 @@ def find_money(text: str) -> list[Money]:
             position = match.end()
         found.append(money)
         spans.append((money.start, position))
+    starts = [start for start, _ in spans]  # in order and not overlapping
     for match in _BARE.finditer(text):
-        if any(s <= match.start() < e for s, e in spans):
-            continue
         if not _BARE_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+            continue
+        inside = bisect_right(starts, match.start()) - 1  # the last span starting before
+        if inside >= 0 and match.start() < spans[inside][1]:
             continue
         found.append(_build(text, match, ranged=False))
     found.sort(key=lambda money: money.start)
