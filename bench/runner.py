@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     say = _sayer(bool(getattr(args, "quiet", False)))
     began = time.perf_counter()
     machine = scale.machine()
+    machine["uncommitted"] = _uncommitted()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     sizes = []
     with tempfile.TemporaryDirectory(prefix="carekg-bench-") as tmp:
@@ -151,6 +152,19 @@ def run(args: argparse.Namespace) -> int:
     target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nwall {result['wall_s']:.0f} s; results: {target}")
     return 0
+
+
+def _uncommitted() -> list[str] | None:
+    """Tracked files changed since the commit ``machine()`` names: the figures belong to
+    the working tree, and this says when that is not the commit."""
+    try:
+        done = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain",
+                               "--untracked-files=no"], capture_output=True, text=True,
+                              check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [line[3:] for line in done.stdout.splitlines()
+            if "bench/results/" not in line]
 
 
 def _load_average() -> tuple[float, float, float]:
@@ -504,7 +518,9 @@ def print_tables(result: dict[str, Any]) -> None:
     memory = machine.get("memory_bytes") or 0
     print(f"# machine: {machine['cpus']} cpus, {memory / 2**30:.1f} GB, load "
           f"{' '.join(f'{x:.2f}' for x in machine['load_average'])} at start, commit "
-          f"{(machine.get('commit') or '?')[:10]}")
+          f"{(machine.get('commit') or '?')[:10]}"
+          + (f" + {len(machine['uncommitted'])} uncommitted files" if machine.get("uncommitted")
+             else ""))
     engines = result["engines"]
     print("# a = carekg serve over HTTP; b = pyoxigraph in process; c = rdflib in memory; "
           f"d = {engines['d'] or 'Virtuoso: not run (virtuoso-t not installed or --no-virtuoso)'}")
