@@ -1,0 +1,404 @@
+"""HTTP caching of read-only answers, keyed by the published snapshot: ETags, 304, an
+in-process LRU of serialised bodies, and gzip.
+
+Why here and like this: every answer of the read-only areas (SPARQL queries, saved
+queries, linked-data pages) is a pure function of the published snapshot and of the
+request (path, parameters, negotiated format). So
+
+* the **ETag** is a hash of the snapshot id, the request's effective query (path, the
+  parameters other than ``format``, the body of a POSTed query) and the negotiated
+  Content-Type: stable while a snapshot is served, different as soon as a new one is
+  published, different per format;
+* the **cache** maps (snapshot id, request) to the body the view produced. The snapshot
+  id is read from the ``current`` symlink with one ``readlink`` (see
+  :meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
+  nor the query worker pool; the whole cache is dropped the first time a request sees a
+  new snapshot. The key holds the raw Accept header (the format is only known once the
+  view has run); two Accept headers that negotiate the same format are two entries with
+  the same ETag;
+* the lookup is a ``before_request`` hook registered *after* the rate limiter's, so a hit
+  is still rate-limited, logged and given the security headers by the usual hooks;
+* **gzip** applies to compressible bodies of at least :data:`GZIP_MIN_BYTES` when the
+  client accepts it; the gzipped body is kept in the cache entry beside the plain one.
+  Streamed answers (large SPARQL results) are compressed chunk by chunk with a sync flush,
+  so gzip never buffers a whole answer; a streamed answer is cached only if it ends
+  within :meth:`ResponseCache.max_entry` bytes.
+
+POST queries are cached in-process (keyed by their body) but get no ETag or 304: a
+conditional POST is a different protocol (412), and no client revalidates a POST.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Request, Response, current_app, g, request
+
+#: Views whose 200 answers depend only on the snapshot and the request.
+CACHEABLE_ENDPOINTS = frozenset({
+    "sparql.endpoint", "pages.thing", "pages.named_graph", "pages.ontology",
+    "saved.run", "saved.index",
+})
+#: Bytes of bodies the in-process cache holds by default (``CAREKG_CACHE_BYTES``).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+#: Smaller bodies are sent as they are: gzip's header and a round trip cost more.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+#: Public data, replaced when a snapshot is published (rarely): caches may keep an answer
+#: a minute, then revalidate it with If-None-Match, which costs the server one lookup.
+CACHE_CONTROL = "public, max-age=60"
+#: Content types worth compressing (the RDF, results, HTML and JSON the API writes).
+COMPRESSIBLE = ("text/", "application/sparql-results", "application/ld+json",
+                "application/json", "application/rdf+xml", "application/n-triples",
+                "application/n-quads", "application/trig", "application/xml",
+                "application/javascript", "application/yaml")
+#: Headers of a view's answer that are not part of the stored representation.
+_NOT_STORED = frozenset({"content-length", "content-encoding", "etag", "cache-control",
+                         "set-cookie", "date"})
+#: Per-entry bookkeeping, counted against the byte bound with the bodies.
+_ENTRY_OVERHEAD = 512
+
+
+@dataclass
+class Entry:
+    """One cached answer: what the view produced, ready to be sent again."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str  # the quoted strong ETag of the plain body
+    log: dict[str, Any] = field(default_factory=dict)  # what the access log records
+    gzipped: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"") + _ENTRY_OVERHEAD + sum(
+            len(k) + len(v) for k, v in self.headers)
+
+
+class ResponseCache:
+    """A byte-bounded LRU of answers for one snapshot at a time (thread-safe)."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._snapshot: str | None = None
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def max_entry(self) -> int:
+        """The largest answer worth keeping: one eighth of the cache, so that one huge
+        answer cannot evict everything else."""
+        return self.max_bytes // 8
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _follow(self, snapshot_id: str | None) -> None:
+        """Drop everything when the snapshot changed (called under the lock)."""
+        if snapshot_id != self._snapshot:
+            self._entries.clear()
+            self.bytes = 0
+            self._snapshot = snapshot_id
+
+    def get(self, snapshot_id: str | None, key: tuple[Any, ...]) -> Entry | None:
+        with self._lock:
+            self._follow(snapshot_id)
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, snapshot_id: str | None, key: tuple[Any, ...], entry: Entry) -> None:
+        if self.max_bytes <= 0 or entry.size > self.max_entry:
+            return
+        with self._lock:
+            if snapshot_id != self._snapshot:
+                # Made from a snapshot that is no longer (or not yet seen as) current.
+                return
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            self._entries[key] = entry
+            self.bytes += entry.size
+            while self.bytes > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self.bytes -= evicted.size
+
+    def add_gzip(self, entry: Entry, gzipped: bytes) -> None:
+        """Keep the gzipped body beside the plain one (computed on first demand)."""
+        with self._lock:
+            if entry.gzipped is None:
+                entry.gzipped = gzipped
+                if any(e is entry for e in self._entries.values()):
+                    self.bytes += len(gzipped)
+
+
+# -- requests ------------------------------------------------------------------------
+
+
+def accepts_gzip(req: Request) -> bool:
+    """Whether Accept-Encoding allows gzip (a q=0 refuses it)."""
+    header = req.headers.get("Accept-Encoding", "")
+    for item in header.split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _zero(q[2:]))
+    return False
+
+
+def _zero(value: str) -> bool:
+    try:
+        return float(value) == 0.0
+    except ValueError:
+        return True
+
+
+def _body(req: Request) -> bytes:
+    """A POSTed query's body, read once and kept, so that the view can still parse its
+    form (Werkzeug parses cached data) or read it as a direct query."""
+    return req.get_data(cache=True)
+
+
+def request_key(req: Request) -> tuple[Any, ...]:
+    """What distinguishes one cacheable request from another, cheaply (raw strings)."""
+    method = "GET" if req.method in ("GET", "HEAD") else req.method
+    body = _body(req) if method == "POST" else b""
+    return (method, req.scheme, req.host, req.path, req.query_string,
+            req.mimetype if body else "", body, req.headers.get("Accept", ""))
+
+
+def effective_query(req: Request) -> bytes:
+    """The request's query as the answer depends on it: the URL without its query string
+    (the SPARQL endpoint resolves relative IRIs against it), the parameters without
+    ``format`` (which the negotiated Content-Type stands for), in a canonical order."""
+    params = [(k, v) for k, v in req.args.items(multi=True) if k != "format"]
+    if req.method == "POST":
+        if req.mimetype == "application/x-www-form-urlencoded":
+            params += [(k, v) for k, v in req.form.items(multi=True) if k != "format"]
+        else:
+            params.append(("", _body(req).decode("utf-8", "replace")))
+    text = req.base_url + "\x00" + "\x00".join(f"{k}={v}" for k, v in sorted(params))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def make_etag(snapshot_id: str | None, req: Request, content_type: str) -> str:
+    """The strong ETag of an answer (quoted)."""
+    digest = hashlib.sha256()
+    for part in ((snapshot_id or "").encode(), effective_query(req),
+                 content_type.encode()):
+        digest.update(part)
+        digest.update(b"\x00")
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def _gzip_etag(etag: str) -> str:
+    """The gzipped body is another representation: a strong ETag of its own."""
+    return etag[:-1] + '-gz"'
+
+
+def matches(req: Request, etag: str) -> bool:
+    """Whether If-None-Match names this answer (weak comparison, as RFC 9110 says)."""
+    header = req.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in wanted or _gzip_etag(etag) in wanted
+
+
+def compressible(response: Response) -> bool:
+    mimetype = response.mimetype or ""
+    return (response.status_code == 200 and "Content-Encoding" not in response.headers
+            and not response.direct_passthrough and mimetype.startswith(COMPRESSIBLE))
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container
+    return compressor.compress(data) + compressor.flush()
+
+
+def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Compress a streamed body chunk by chunk; each chunk is flushed (Z_SYNC_FLUSH), so
+    the client gets data as it comes and nothing is buffered beyond one chunk."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    try:
+        for chunk in chunks:
+            out = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            if out:
+                yield out
+        yield compressor.flush()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+class _Tee:
+    """A streamed body that is also kept, and cached when it ends complete and small."""
+
+    def __init__(self, body: Iterable[bytes], limit: int, done: Any) -> None:
+        self._body = body
+        self._limit = limit
+        self._done = done
+        self._kept: list[bytes] | None = []
+        self._size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._body:
+            if self._kept is not None:
+                self._size += len(chunk)
+                if self._size > self._limit:
+                    self._kept = None
+                else:
+                    self._kept.append(chunk)
+            yield chunk
+        if self._kept is not None:
+            self._done(b"".join(self._kept))
+            self._kept = None
+
+    def close(self) -> None:
+        self._kept = None
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+
+
+# -- hooks ---------------------------------------------------------------------------
+
+
+def cache() -> ResponseCache:
+    return current_app.extensions["carekg.cache"]
+
+
+def _vary(response: Response) -> None:
+    response.vary.add("Accept")
+    response.vary.add("Accept-Encoding")
+
+
+def _validators(response: Response, etag: str, gzipped: bool) -> None:
+    response.headers["ETag"] = _gzip_etag(etag) if gzipped else etag
+    response.headers["Cache-Control"] = CACHE_CONTROL
+
+
+def _not_modified(etag: str, headers: Iterable[tuple[str, str]], size: int) -> Response:
+    """304 with the validators of the representation the client would have got."""
+    response = Response(status=304)
+    for name, value in headers:
+        if name.lower() in ("vary", "access-control-allow-origin"):
+            response.headers[name] = value
+    _vary(response)
+    _validators(response, etag, gzipped=accepts_gzip(request) and size >= GZIP_MIN_BYTES)
+    return response
+
+
+def lookup() -> Response | None:
+    """``before_request``: answer from the cache, or remember how to store the answer."""
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        return None
+    if request.method not in ("GET", "HEAD") and not (
+            request.method == "POST" and request.endpoint == "sparql.endpoint"):
+        return None
+    holder = current_app.extensions["carekg.snapshots"]
+    snapshot_id = holder.current_id()
+    key = request_key(request)
+    g.carekg_cache = (snapshot_id, key)
+    if "no-cache" in request.headers.get("Cache-Control", ""):
+        return None  # the client asks for a fresh answer; it is still stored
+    entry = cache().get(snapshot_id, key)
+    if entry is None:
+        return None
+    g.carekg_cache_hit = True
+    for name, value in entry.log.items():
+        setattr(g, name, value)
+    get = request.method != "POST"
+    if get and matches(request, entry.etag):
+        return _not_modified(entry.etag, entry.headers, len(entry.body))
+    zipped = accepts_gzip(request) and len(entry.body) >= GZIP_MIN_BYTES
+    if zipped and entry.gzipped is None:
+        cache().add_gzip(entry, gzip_bytes(entry.body))
+    response = Response(entry.gzipped if zipped else entry.body, status=entry.status)
+    response.headers.clear()
+    response.headers.extend(entry.headers)
+    if zipped:
+        response.headers["Content-Encoding"] = "gzip"
+    _vary(response)
+    if get:
+        _validators(response, entry.etag, zipped)
+    return response
+
+
+def finish(response: Response) -> Response:
+    """``after_request``: give a fresh answer its ETag, store it, gzip it."""
+    if g.get("carekg_cache_hit"):
+        return response
+    state = g.get("carekg_cache")
+    if state is None or response.status_code != 200 or "Set-Cookie" in response.headers:
+        return _compress(response)
+    snapshot_id = g.get("carekg_snapshot_id", state[0])
+    etag = make_etag(snapshot_id, request, response.content_type or "")
+    get = request.method != "POST"
+    _vary(response)
+    if get and matches(request, etag) and not response.is_streamed:
+        response.close()
+        return _not_modified(etag, response.headers.items(), len(response.get_data()))
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
+    log = {name: g.get(name) for name in ("carekg_query_hash", "carekg_rows")}
+    store = cache()
+    key = state[1]
+
+    def keep(body: bytes) -> None:
+        if snapshot_id == state[0]:
+            store.put(snapshot_id, key, Entry(200, headers, body, etag, log))
+
+    if response.is_streamed:
+        if not response.direct_passthrough:
+            response.response = _Tee(response.response, store.max_entry, keep)
+    else:
+        keep(response.get_data())
+    zipped = _compress(response)
+    if get:
+        _validators(response, etag, zipped.headers.get("Content-Encoding") == "gzip")
+    return zipped
+
+
+def _compress(response: Response) -> Response:
+    if not compressible(response):
+        return response
+    response.vary.add("Accept-Encoding")
+    if not accepts_gzip(request):
+        return response
+    if response.is_streamed:
+        response.response = gzip_stream(response.response)
+        response.headers.pop("Content-Length", None)
+    else:
+        data = response.get_data()
+        if len(data) < GZIP_MIN_BYTES:
+            return response
+        response.set_data(gzip_bytes(data))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def install(app: Flask) -> None:
+    """Wire the cache into ``app``; call after :func:`carekg.api.security.install`, so
+    that the rate limiter runs before a hit, and the access log and security headers
+    after it."""
+    app.extensions["carekg.cache"] = ResponseCache(
+        int(app.config.get("CAREKG_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    app.before_request(lookup)
+    app.after_request(finish)
