@@ -79,6 +79,15 @@ def test_capacity_counts_with_units() -> None:
     assert {c.service for c in found} == {"extra-care-housing"}
 
 
+def test_a_count_takes_the_service_its_own_noun_phrase_names() -> None:
+    """The sentence's other figure (and a service named before it) does not decide what
+    a count counts when its own noun phrase names the service."""
+    found = facts("We currently have 45 autism and physical disability specific supported "
+                  "living tenancies locally and 18 nursing \n\ncare beds.", "Capacity")
+    by_value = {c.value: c.service for c in found}
+    assert by_value[Decimal(18)] == "nursing-care"
+
+
 def test_hours_per_week() -> None:
     [fact] = facts(
         "We commission around 9,800 hours of home care per week from 14 providers.", "Capacity"
@@ -225,6 +234,15 @@ def test_hours_and_years_are_not_headcounts() -> None:
                  "rise.", "NeedEstimate") == []
     assert facts("Around 3,000 carers are estimated to care for 50 or more hours a week.",
                  "NeedEstimate")[0].value == Decimal(3000)
+
+
+def test_house_numbers_are_not_counts() -> None:
+    """A number before a street name is an address, whatever the sentence says of people."""
+    text = ("The memory clinic now shares the resource centre at 17 Lower Mill Road with the "
+            "dementia team, a one stop shop for people with dementia and their carers.")
+    assert facts(text, "NeedEstimate") == [] and facts(text, "Capacity") == []
+    [fact] = facts("We currently support 35 people with dementia at 9 Station Street.", "Capacity")
+    assert fact.value == Decimal(35)
 
 
 def test_projected_percentage_changes_are_needs() -> None:

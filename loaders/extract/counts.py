@@ -21,6 +21,7 @@ from carekg.loaders.extract.common import (
     period_values,
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
+from carekg.loaders.extract.quantities import is_house_number
 from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
 
@@ -117,6 +118,8 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue
         if _AGE_OF.search(text[max(0, m.start() - 12) : m.start()]):
             continue
+        if is_house_number(text, m.end()):
+            continue  # "the centre at 42 Park Road": an address, not a count
         token = re.search(r"\S*$", text[: m.start()]).group(0)
         if "/" in token or "http" in token:
             continue  # part of an address or a code
@@ -204,8 +207,11 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     value=quantity.value,
                     unit=unit,
                     approximate=quantity.approximate,
-                    # the count's own clause names its service before the sentence does
-                    service=classify_service(text[start:end]) or classify_service(text)
+                    # the count's own noun phrase ("21 residential care places") names
+                    # its service before its clause does, and the clause before the
+                    # sentence (whose other figure may count another service)
+                    service=classify_service(text[quantity.start:quantity.end])
+                    or classify_service(text[start:end]) or classify_service(text)
                     or view.context_service(),
                     **values,
                 )

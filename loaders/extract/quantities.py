@@ -80,6 +80,19 @@ _ELIDED = re.compile(
 )
 
 
+@cache
+def _street() -> re.Pattern[str]:
+    """After a house number: up to three capitalised words and a street type ("42 Park
+    Road", "7 Upper St"), or the street type alone ("1 Mews")."""
+    kinds = phrase_pattern(load_rules()["street_types"])
+    return re.compile(r"[ \t]+(?:(?:[A-Z][\w'’-]*|of|the)\s+){0,3}" + kinds + r"(?![\w-])")
+
+
+def is_house_number(text: str, end: int) -> bool:
+    """Whether the number ending at ``end`` is part of a street address."""
+    return bool(_street().match(text, end))
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A count and the unit it counts; offsets are relative to the searched text."""
@@ -130,6 +143,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue  # a year ("in 2013 older people ..."), not a count
         if m.groupdict().get("plus") and int(m.group("num").replace(",", "")) <= 120:
             continue  # "16+ young people", "65+ residents": an age band, not a count
+        if is_house_number(text, m.end()):
+            continue  # "at 42 Park Road": an address
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(
