@@ -245,6 +245,16 @@ def test_house_numbers_are_not_counts() -> None:
     assert fact.value == Decimal(35)
 
 
+def test_a_current_figure_keeps_its_own_period() -> None:
+    """A figure said to be current is dated when the document speaks, not by the year of
+    the sentence's other clause (which dates the projection)."""
+    found = facts("Our housing needs study finds the borough is currently short of 96 units "
+                  "and by 2035, if nothing is built, it will be short of 210 units.",
+                  "NeedEstimate")
+    periods = {c.value: c.period_label for c in found}
+    assert periods == {Decimal(96): "2022", Decimal(210): "2035"}
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -342,6 +342,25 @@ def _percent_needs(view: SentenceView) -> list[Candidate]:
     return out
 
 
+_CURRENT = re.compile(r"\b(?:currently|at\s+present|presently|now|today|at\s+the\s+moment)\b",
+                      re.IGNORECASE)
+_SUB_CLAUSE_BREAK = re.compile(r"[;,–—(]|\s(?:and|but|while|whilst|whereas)\s")
+
+
+def _sub_clause(text: str, start: int, end: int, anchor: int) -> tuple[int, int]:
+    """The part of [start, end) between the clause breaks around ``anchor``."""
+    before = [m.end() for m in _SUB_CLAUSE_BREAK.finditer(text, start, anchor)]
+    after = _SUB_CLAUSE_BREAK.search(text, anchor, end)
+    return (before[-1] if before else start), (after.start() if after else end)
+
+
+def _said_current(text: str, start: int, anchor: int) -> bool:
+    """Whether the figure at ``anchor`` is said to be current ("is currently underserved
+    by"), in its own part of the clause."""
+    low, _ = _sub_clause(text, start, anchor, anchor)
+    return bool(_CURRENT.search(text, low, anchor))
+
+
 def _need(
     view: SentenceView,
     start: int,
@@ -359,9 +378,16 @@ def _need(
     noun_group = classify_population(noun) if noun else None
     if noun_group in load_rules()["population_bands"]:
         noun_group = None  # "people", "adults": a band; the clause names who they are
-    period = period_in(view.periods, start, end, prefer=anchor) or period_in(
-        view.periods, 0, len(text), prefer=anchor
-    ) or _lead_in_period(view)
+    if _said_current(text, start, anchor):
+        # "is currently underserved by 153 units and by 2030 ... by 283": the year of
+        # another clause is not that of a figure said to be current
+        period = period_in(view.periods, *_sub_clause(text, start, end, anchor))
+        values = period_values(period) or issued_year(view.record)
+    else:
+        period = period_in(view.periods, start, end, prefer=anchor) or period_in(
+            view.periods, 0, len(text), prefer=anchor
+        ) or _lead_in_period(view)
+        values = period_values(period)
     candidate = view.candidate(
         "NeedEstimate",
         start,
@@ -373,7 +399,7 @@ def _need(
                           or classify_population(text, view.heading)),
         service=classify_service(text[start:end]) or classify_service(text),
         is_projection=projection,
-        **period_values(period),
+        **values,
     )
     source = need_source(text)
     if source:

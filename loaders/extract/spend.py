@@ -48,6 +48,11 @@ _PAIR_OPENING = re.compile(r"^\W*£\s?[\d,.]+\s*(?:[km]|million|bn)?\s*(?:and|to
                            re.I)
 
 
+# A budget row's label: a word before its first amount (a row of bare figures is the
+# wrapped tail of a row, or a table whose labels were lost in extraction).
+_ROW_LABEL = re.compile(r"[^\W\d_]{2,}")
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
@@ -62,6 +67,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
             return []
         if _RANGE_TAIL.match(text[:amounts[0].start]):
             return []  # a row read from a wrapped line that ends a range ("and £15,000 ...")
+        if not _ROW_LABEL.search(text[:amounts[0].start]):
+            return []  # figures without a row label: nothing says what the money is for
         money = amounts[-1]
         period = (period_in(view.periods, 0, len(text)) or _header_period(view)
                   or _heading_period(view))
