@@ -71,6 +71,15 @@ def test_budget_table_row_takes_the_last_column() -> None:
     assert fact.period_label == "2022/23"
 
 
+def test_budget_row_without_a_label_is_not_spend() -> None:
+    """Figures alone (a wrapped row's tail, or a table whose labels were lost) do not say
+    what the money is for."""
+    assert facts("£2,400,000 £310,000 £2,090,000", "Spend",
+                 heading="Adult social care budget 2022/23", table=True) == []
+    assert facts("2021/22 £2,400,000 £2,090,000", "Spend",
+                 heading="Adult social care budget 2022/23", table=True) == []
+
+
 def test_capacity_counts_with_units() -> None:
     found = facts(
         "There are currently 6 extra care schemes in the borough providing 312 flats.", "Capacity"
