@@ -62,27 +62,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     from carekg.resources import corpus_dir
 
     corpus = Path(args.corpus) if args.corpus else corpus_dir()
-    report = build(corpus, _settings(args), progress=_progress_for(args.quiet))
+    report = build(corpus, _settings(args), progress=_progress_for(args.quiet),
+                   changed=args.changed)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _info(args, f"built {report.snapshot}: {report.documents} documents, {report.facts} facts, "
-                f"{report.triples} triples in {report.seconds:.1f}s -> {_settings(args).store}")
+    kept = (f" ({report.unchanged} unchanged, {report.removed} removed)"
+            if report.unchanged or report.removed else "")
+    _info(args, f"built {report.snapshot}: {report.documents} documents loaded{kept}, "
+                f"{report.facts} facts, {report.triples} triples in {report.seconds:.1f}s "
+                f"-> {_settings(args).store}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from carekg.graph.check import check_documents, check_full
     from carekg.graph.store import open_store
-    from carekg.graph.validate import validate
-    from carekg.iris import DEFAULT_IRIS
 
-    snapshot = open_store(_settings(args)).open()
-    ontology_iri = str(DEFAULT_IRIS.graph("ontology"))
-    names = snapshot.graph_names()
-    data = snapshot.to_rdflib([n for n in names if n not in (ontology_iri,)])
-    ontology = snapshot.to_rdflib([ontology_iri])
-    result = validate(data, ontology=ontology, inference=args.inference)
-    print(result.format_report())
-    return 0 if result.conforms else 1
+    if args.inference != "none" and not args.full:
+        raise UsageError("--inference applies to the whole store at once: add --full")
+    settings = _settings(args)
+    snapshot = open_store(settings).open()
+    if args.full:
+        check = check_full(snapshot, settings, args.inference)
+    else:
+        check = check_documents(snapshot, settings, _progress_for(args.quiet))
+    print(check.shapes.format_report())
+    for problem in check.contradictions:
+        print(f"contradiction: {problem.message}")
+    if args.full:
+        print(f"inferred graph: {check.missing_inferred} entailments missing, "
+              f"{check.stale_inferred} no longer entailed")
+    return 0 if check.ok else 1
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -268,9 +278,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "build": (cmd_build, "build the store from a corpus directory",
               "carekg build                      # the bundled corpus\n"
-              "carekg build --corpus my-corpus/  # a directory with manifest.yaml"),
+              "carekg build --corpus my-corpus/  # a directory with manifest.yaml\n"
+              "carekg build --changed            # only documents whose content changed"),
     "validate": (cmd_validate, "validate the store against the SHACL shapes",
-                 "carekg validate --inference rdfs"),
+                 "carekg validate          # each document with the ontology and taxonomies\n"
+                 "carekg validate --full   # everything at once, and the OWL RL closure"),
     "query": (cmd_query, "run a SPARQL query (text or .rq file) against the store",
               "carekg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
               "carekg query --saved spend-by-council-and-service --param council=E09000019"),
@@ -317,8 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter)
     parsers["build"].add_argument("--corpus", metavar="DIR",
                                   help="corpus directory with manifest.yaml (default: bundled)")
+    parsers["build"].add_argument("--changed", action="store_true",
+                                  help="reload only documents whose file, manifest entry or "
+                                  "loaders changed since the last build; drop those gone")
+    parsers["validate"].add_argument("--full", action="store_true",
+                                     help="validate the union of every graph at once, close "
+                                     "the whole store under OWL RL and compare graph/inferred")
     parsers["validate"].add_argument("--inference", choices=["none", "rdfs", "owlrl"],
-                                     default="none", help="inference before validating")
+                                     default="none",
+                                     help="pySHACL inference before validating (with --full)")
     parsers["query"].add_argument("query", metavar="QUERY_OR_FILE", nargs="?")
     parsers["query"].add_argument("--saved", metavar="NAME",
                                   help="run a saved query of queries/ (see /queries)")

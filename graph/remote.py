@@ -37,12 +37,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
@@ -94,6 +94,32 @@ class RemoteSnapshot:
         self.written.add(graph_iri)
         if graph_iri not in self._graphs:
             self._graphs.append(graph_iri)
+
+    def put_graphs(self, graphs: dict[str, Graph]) -> None:
+        """One PUT per graph: the protocol replaces one graph per request."""
+        for graph_iri, graph in graphs.items():
+            self.put_graph(graph_iri, graph)
+
+    def add_to_graph(self, graph_iri: str, graph: Graph) -> None:
+        """A Graph Store Protocol POST, which merges into the graph."""
+        if len(graph):
+            self.remote.gsp("POST", graph_iri, graph.serialize(format="nt", encoding="utf-8"))
+            self.written.add(graph_iri)
+            if graph_iri not in self._graphs:
+                self._graphs.append(graph_iri)
+
+    def remove_about(self, graph_iri: str, nodes: Iterable[str]) -> None:
+        """GET, filter and PUT back: the Graph Store Protocol has no partial delete, and a
+        read-only front must not need SPARQL Update. The cost grows with the graph (the
+        inferred graph), unlike the embedded store's (docs/deploy.md)."""
+        doomed = {URIRef(n) for n in nodes}
+        graph = self.to_rdflib([graph_iri])
+        kept = Graph()
+        for s, p, o in graph:
+            if s not in doomed and o not in doomed:
+                kept.add((s, p, o))
+        if len(kept) != len(graph):
+            self.put_graph(graph_iri, kept)
 
     def remove_graph(self, graph_iri: str) -> None:
         self.remote.gsp("DELETE", graph_iri)

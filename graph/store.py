@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +48,9 @@ class SnapshotMeta:
     built_at: str
     carekg_version: str = __version__
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Fingerprint of the ontology, taxonomies, register, shapes and base the documents were
+    #: validated and inferred against (``carekg build --changed`` rebuilds all when it moves).
+    static_key: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -86,14 +89,49 @@ class Snapshot:
         else:
             self.store.add_graph(name)
 
+    def put_graphs(self, graphs: dict[str, Graph]) -> None:
+        """Replace several named graphs in one bulk load: each ``bulk_load`` call has a
+        fixed cost (about 0.1 s), which one call per document graph paid thousands of times."""
+        lines: list[str] = []
+        for graph_iri, graph in graphs.items():
+            self.remove_graph(graph_iri)
+            self.store.add_graph(ox.NamedNode(graph_iri))
+            lines.extend(_quads(graph, graph_iri))
+        if lines:
+            self.store.bulk_load(input="".join(lines).encode("utf-8"),
+                                 format=ox.RdfFormat.N_QUADS)
+
+    def add_to_graph(self, graph_iri: str, graph: Graph) -> None:
+        """Add triples to a named graph, keeping what it holds."""
+        if len(graph):
+            self.store.bulk_load(input="".join(_quads(graph, graph_iri)).encode("utf-8"),
+                                 format=ox.RdfFormat.N_QUADS)
+
+    def remove_about(self, graph_iri: str, nodes: Iterable[str]) -> None:
+        """Remove from a named graph every triple whose subject or object is one of
+        ``nodes`` (IRIs): a document's entailments, when the document goes."""
+        name = ox.NamedNode(graph_iri)
+        doomed: list[ox.Quad] = []
+        for iri in nodes:
+            node = ox.NamedNode(iri)
+            doomed.extend(self.store.quads_for_pattern(node, None, None, name))
+            doomed.extend(self.store.quads_for_pattern(None, None, node, name))
+        for quad in doomed:
+            self.store.remove(quad)
+
     def remove_graph(self, graph_iri: str) -> None:
         name = ox.NamedNode(graph_iri)
         if self.store.contains_named_graph(name):
             self.store.remove_graph(name)
 
     def put_text(self, doc_id: str, text: str) -> None:
+        # Written beside and renamed over: texts of a snapshot copied from the current one
+        # are hard links to the current snapshot's files, which must not change.
         self.texts_dir.mkdir(exist_ok=True)
-        (self.texts_dir / f"{doc_id}.txt").write_text(text, encoding="utf-8", newline="")
+        path = self.texts_dir / f"{doc_id}.txt"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
 
     def remove_text(self, doc_id: str) -> None:
         (self.texts_dir / f"{doc_id}.txt").unlink(missing_ok=True)
@@ -199,7 +237,9 @@ class StoreDir:
                     source.backup(str(path / "oxigraph"))
                     del source
                     if (current / "texts").is_dir():
-                        shutil.copytree(current / "texts", path / "texts")
+                        # hard links: an addition must not cost a copy of every text
+                        shutil.copytree(current / "texts", path / "texts",
+                                        copy_function=os.link)
                     meta = SnapshotMeta.from_file(current / "meta.json")
                     meta.built_at = _now()
                 else:
@@ -269,6 +309,15 @@ def open_store(settings: Any) -> Any:
         return RemoteStore(str(settings.store), getattr(settings, "graph_store", None),
                            timeout=max(getattr(settings, "query_timeout", 300.0), 300.0))
     return StoreDir(Path(settings.store))
+
+
+def _quads(graph: Graph, graph_iri: str) -> Iterator[str]:
+    """N-Quads lines of ``graph`` in ``graph_iri``: N-Triples escape newlines in literals,
+    so every line ends with " ." and the graph name goes in before it."""
+    suffix = f" <{graph_iri}> .\n"
+    for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n"):
+        if line.endswith(" ."):
+            yield line[:-2] + suffix
 
 
 def _now() -> str:
