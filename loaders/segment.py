@@ -593,6 +593,7 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     cuts = {match.end() for match in _SENTENCE_END.finditer(logical)
             if _is_boundary(logical, match.start(), match.end())}
     cuts.update(_run_on_cuts(text, logical, where))
+    cuts.update(_date_row_cuts(text, logical, where))
     spans: list[tuple[int, int]] = []
     start = 0
     for cut in sorted(cuts):
@@ -638,6 +639,32 @@ def _run_on_cuts(text: str, logical: str, where: list[int]) -> list[int]:
         if last and last.group(1).casefold() in _CONNECTORS:
             continue
         cuts.append(gap_end)
+    return cuts
+
+
+_PREPOSITIONS = frozenset("by in from until till before after since to during of on at "
+                          "between within around circa c".split())
+
+
+def _date_row_cuts(text: str, logical: str, where: list[int]) -> list[int]:
+    """Row ends of a timetable that PDF extraction flattened into running lines ("Review
+    day services  June 2013 / Commence the tender  Summer 2013 / ..."): where a line ends
+    with a date that closes a phrase of two or more words (not "by June 2013", whose date
+    belongs to what follows) and the next line opens with a capital, a new row starts,
+    so that each activity keeps its own date and evidence."""
+    cuts = []
+    for i in range(1, len(logical) - 1):
+        if logical[i] != " " or "\n" not in text[where[i - 1]:where[i + 1]]:
+            continue  # not the space standing for a line break
+        if not logical[i + 1].isupper():
+            continue
+        tail = _DATE_TAIL.search(logical, max(0, i - 60), i)
+        if tail is None:
+            continue
+        label = logical[max(0, i - 400):tail.start()].split()
+        if len(label) < 2 or label[-1].casefold().strip(",") in _PREPOSITIONS | _CONNECTORS:
+            continue
+        cuts.append(i + 1)
     return cuts
 
 

@@ -83,6 +83,26 @@ def test_rows_without_tabs_counted_from_the_end() -> None:
         s.plain for s in sentences if not s.is_table_row]
 
 
+def test_a_flattened_timetable_is_split_into_its_rows() -> None:
+    """Rows of an activity/date table that lost their layout, a date wrapped onto its own
+    line, become one sentence each; a date that a preposition ties to the next line ("by
+    June 2023") does not end a row."""
+    text = ("We will set out the timetable of the review below, as agreed with partners\n"
+            "Meet the current providers of respite care to discuss how the service could change\n"
+            "October - \nDecember 2023\n"
+            "Publish the draft plan for comment by the people who use services  May 2024\n"
+            "Start the re-tendering of meals on wheels and of the laundry service for older\n"
+            "Autumn \n2024\nThe panel of residents and officers will decide by\nJune 2023\n"
+            "Which options to keep.\n")
+    plains = [s.plain for s in _segment(text)]
+    assert plains[0].endswith("how the service could change October - December 2023")
+    assert plains[1:] == [
+        "Publish the draft plan for comment by the people who use services May 2024",
+        "Start the re-tendering of meals on wheels and of the laundry service for older "
+        "Autumn 2024",
+        "The panel of residents and officers will decide by June 2023 Which options to keep."]
+
+
 def test_short_title_lines_and_lead_ins_name_sections() -> None:
     text = ("Current provision\n\nThere are 12 homes in the area. Most are small.\n\n"
             "Key commissioning aspirations\n\nWe will build two more homes.\n\n"
