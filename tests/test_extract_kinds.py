@@ -206,6 +206,21 @@ def test_person_level_plans_are_not_strategies() -> None:
     )
 
 
+def test_bodies_grant_schemes_and_bare_heads_are_not_strategies() -> None:
+    """A body named after a strategy, a grants scheme, a cabinet's forward plan and a
+    head with only generic words ("Local Strategy") name no strategy; a market position
+    statement is a document of its own however it is introduced."""
+    for text in ("The Dementia Strategy Board meets every month to agree the priorities.",
+                 "This was agreed at the Home Care Strategy Meeting in June.",
+                 "The Community Chest Small Grants programme opens again in the spring.",
+                 "Included in Forward Plan: Yes",
+                 "Local Strategy"):
+        assert facts(text, "StrategyReference") == [], text
+    [fact] = facts("The Market Position Statement describes the services we want.",
+                   "StrategyReference")
+    assert fact.title == "The Market Position Statement"
+
+
 def test_evidence_stays_inside_the_text() -> None:
     text = "Intro.\nThe Council spends £3m a year on advocacy.\n"
     sentence = Sentence(text[7:49], 7, 49)
@@ -369,8 +384,6 @@ def test_the_commissioners_own_courses_are_intentions(
          "Route to Independence Strategy", None, None),
         ("The Joint Carers Strategy 2018-2021 sets out our aims.", "The Joint Carers Strategy",
          "carers-support", "2018-2021"),
-        ("This was agreed at the Home Care Strategy Meeting in June.", "Home Care Strategy",
-         "home-care", None),
     ],
 )
 def test_strategy_names_and_their_service(

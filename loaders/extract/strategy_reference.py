@@ -72,6 +72,17 @@ def _service(name: str, text: str, end: int) -> str | None:
     return None
 
 
+def _generic(name: str) -> bool:
+    """Whether a name is only a one-word strategy head ("Strategy", "Plan"; a "Market
+    Position Statement" is a kind of document in itself) and words that name nothing in
+    particular."""
+    words = {w.lower() for w in load_rules()["strategy_generic_words"]}
+    if any(" " in head.group(0).strip() for head in _heads().finditer(name)):
+        return False
+    rest = _heads().sub(" ", name)
+    return all(word.lower() in words for word in re.findall(r"[\w'’-]+", rest))
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit()
 
@@ -142,6 +153,9 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         name = text[start:end].strip()
         if compiled("strategy_exclusions").search(name) or "\n\n" in name:
             continue
+        if compiled("strategy_bodies").match(text, head.end() + 1) and re.match(
+                r" \w", text[head.end():]):
+            continue  # "the Housing First Strategy Meeting": a body, not a document
         if len(name.split()) > 14 or "http" in name:
             continue
         if re.match(r"\s*(?:webpages?|websites?|web\s+pages?|pages?)\b", text[end:], re.I):
@@ -184,6 +198,8 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             )
         ):
             continue
+        if not quoted and not period and _generic(name):
+            continue  # "Local Strategy": no particular strategy is named
         full_end = period.end if period and period.start >= end else end
         taken.append((start, full_end))
         candidate = view.candidate(
