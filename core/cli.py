@@ -265,6 +265,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from carekg.bench.runner import run
+
+    return run(args)
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from carekg.graph.ontology_docs import write_ontology_docs
 
@@ -299,6 +305,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
                  "carekg evaluate --sample 50 --seed 7   # facts to audit by hand"),
     "serve": (cmd_serve, "serve the SPARQL endpoint, linked-data pages and query UI",
               "carekg serve --port 8080   # builds the bundled corpus first if no store"),
+    "bench": (cmd_bench, "benchmark builds, queries (against rdflib and Virtuoso), "
+              "throughput, memory and validation; ratio table and JSON",
+              "carekg bench --quick                 # 10 councils, a few minutes\n"
+              "carekg bench --sizes 10,100,1000     # the full run (bench/README.md)"),
     "docs": (cmd_docs, "generate the ontology's HTML documentation with pyLODE",
              "carekg docs -o docs   # writes docs/ontology.html"),
 }
@@ -391,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--rate-limit-exempt-loopback", action="store_true",
                         help="do not rate-limit clients on 127.0.0.1/::1")
     parsers["stats"].add_argument("--json", action="store_true", help="machine-readable output")
+    from carekg.bench.runner import add_arguments as bench_arguments
+
+    bench_arguments(parsers["bench"])
     parsers["docs"].add_argument("-o", "--output", default="docs", metavar="DIR",
                                  help="directory to write ontology.html into (default: docs)")
     return parser
