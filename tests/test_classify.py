@@ -19,6 +19,10 @@ from carekg.loaders.classify import (
         ("the TEC offer", "assistive-technology"),  # acronym, case-sensitive
         ("a tec-heavy approach", None),
         ("Extra-Care Housing", "extra-care-housing"),
+        # dementia support is its own service; a dementia care home stays a care home
+        ("a new dementia resource centre for the borough", "dementia-support"),
+        ("support services for people affected by dementia", "dementia-support"),
+        ("specialist dementia residential care", "dementia-residential-care"),
     ],
 )
 def test_service_labels(text: str, slug: str | None) -> None:
