@@ -1,0 +1,218 @@
+"""HTTP caching keyed by the published snapshot (api/caching.py), over real HTTP: strong
+ETags stable within a snapshot and new after a publication, 304 on If-None-Match, gzip
+when asked, Vary, one format's body never served for another, and a cache hit that
+needs no query worker."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pyoxigraph as ox
+import pytest
+
+from carekg.config import Settings
+
+SPARQL_DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
+
+JSON = "application/sparql-results+json"
+COUNCILS = ("SELECT ?c WHERE { ?c a <https://w3id.org/carekg/def#Council> } ORDER BY ?c")
+HEAVY = ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . "
+         "?p ?q ?r . ?s ?t ?u }")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None,
+          data: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (names lower-cased) and raw body, whatever the status."""
+    request = Request(url, data=data, headers=headers or {})
+    try:
+        with urlopen(request, timeout=60) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
+                response.read()
+    except HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+def sparql_url(base: str, query: str, **params: str) -> str:
+    return f"{base}/sparql?{urllib.parse.urlencode({'query': query, **params})}"
+
+
+@pytest.fixture(scope="module")
+def council_path(live_url: str) -> str:
+    """The page of some council of the bundled corpus (found, not assumed)."""
+    _, _, body = fetch(sparql_url(live_url, COUNCILS + " LIMIT 1"), {"Accept": JSON})
+    iri = json.loads(body)["results"]["bindings"][0]["c"]["value"]
+    return "/id/" + iri.split("/id/", 1)[1]
+
+
+def test_etag_is_strong_stable_and_answers_304(live_url: str, council_path: str) -> None:
+    for path, accept in ((council_path, "text/turtle"),
+                         ("/queries/documents", JSON),
+                         ("/sparql?" + urllib.parse.urlencode({"query": COUNCILS}), JSON)):
+        url = live_url + path
+        status, first, body = fetch(url, {"Accept": accept})
+        assert status == 200 and body
+        etag = first["etag"]
+        assert etag.startswith('"') and not etag.startswith("W/")
+        assert "max-age" in first["cache-control"] and "public" in first["cache-control"]
+        status, again, body_again = fetch(url, {"Accept": accept})
+        assert again["etag"] == etag and body_again == body
+        status, headers, empty = fetch(url, {"Accept": accept, "If-None-Match": etag})
+        assert status == 304 and empty == b""
+        assert headers["etag"] == etag
+        status, _, _ = fetch(url, {"Accept": accept, "If-None-Match": '"something-else"'})
+        assert status == 200
+
+
+def test_vary_names_accept_and_accept_encoding(live_url: str, council_path: str) -> None:
+    for path in (council_path, "/queries/documents", "/sparql?query=ASK%7B%7D"):
+        _, headers, _ = fetch(live_url + path)
+        vary = {v.strip() for v in headers["vary"].split(",")}
+        assert {"Accept", "Accept-Encoding"} <= vary
+
+
+def test_cache_never_serves_another_formats_body(live_url: str) -> None:
+    url = sparql_url(live_url, COUNCILS)
+    answers = {}
+    for accept in (JSON, "text/csv", JSON, "application/sparql-results+xml", "text/csv"):
+        status, headers, body = fetch(url, {"Accept": accept})
+        assert status == 200 and headers["content-type"].startswith(accept)
+        answers.setdefault(accept, set()).add((headers["etag"], body))
+    assert all(len(seen) == 1 for seen in answers.values())  # stable per format
+    etags = {etag for seen in answers.values() for etag, _ in seen}
+    assert len(etags) == 3  # one per format
+    assert json.loads(next(iter(answers[JSON]))[1])["results"]["bindings"]
+    assert next(iter(answers["text/csv"]))[1].startswith(b"c\r\n")
+    # format= names the format too; it is part of the answer, not of another's entry
+    status, headers, body = fetch(sparql_url(live_url, COUNCILS, format="csv"),
+                                  {"Accept": JSON})
+    assert headers["content-type"].startswith("text/csv") and body.startswith(b"c\r\n")
+    # the same resource as HTML and as Turtle
+    _, html, page = fetch(live_url + "/queries/documents", {"Accept": "text/html"})
+    _, data, results = fetch(live_url + "/queries/documents", {"Accept": JSON})
+    assert html["content-type"].startswith("text/html") and page.lstrip().startswith(b"<")
+    assert data["content-type"].startswith(JSON) and json.loads(results)["results"]
+    assert html["etag"] != data["etag"]
+
+
+def test_gzip_when_the_client_accepts_it(live_url: str, council_path: str) -> None:
+    for path, accept in ((council_path, "text/html"), ("/queries/documents", JSON)):
+        _, plain_headers, plain = fetch(live_url + path, {"Accept": accept})
+        assert "content-encoding" not in plain_headers
+        for _ in range(2):  # computed, then from the cache
+            _, headers, zipped = fetch(live_url + path,
+                                       {"Accept": accept, "Accept-Encoding": "gzip"})
+            assert headers["content-encoding"] == "gzip"
+            assert gzip.decompress(zipped) == plain
+            assert headers["etag"] != plain_headers["etag"]  # another representation
+            assert int(headers["content-length"]) == len(zipped) < len(plain)
+        refused = {"Accept": accept, "Accept-Encoding": "gzip;q=0, identity"}
+        _, headers, body = fetch(live_url + path, refused)
+        assert "content-encoding" not in headers and body == plain
+        # If-None-Match with the gzip variant's tag is a 304 too
+        status, _, _ = fetch(live_url + path, {"Accept": accept, "Accept-Encoding": "gzip",
+                                               "If-None-Match": headers["etag"]})
+        assert status == 304
+    # a tiny answer is not worth compressing
+    _, headers, _ = fetch(live_url + "/sparql?query=ASK%7B%7D", {"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in headers
+
+
+def test_a_streamed_answer_is_gzipped_chunk_by_chunk(live_url: str) -> None:
+    url = sparql_url(live_url, "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 3000")
+    _, plain_headers, plain = fetch(url, {"Accept": "text/tab-separated-values"})
+    assert len(plain) > 64 * 1024  # more than one chunk: streamed
+    _, headers, zipped = fetch(url, {"Accept": "text/tab-separated-values",
+                                     "Accept-Encoding": "gzip"})
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(zipped) == plain
+
+
+def test_post_queries_are_answered_from_their_body(live_url: str) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON}
+    answers = []
+    for query in (COUNCILS, "ASK {}", COUNCILS):
+        status, headers, body = fetch(f"{live_url}/sparql", form,
+                                      urllib.parse.urlencode({"query": query}).encode())
+        assert status == 200 and "etag" not in headers  # no conditional POST
+        answers.append(body)
+    assert answers[0] == answers[2] != answers[1]
+    direct = {"Content-Type": "application/sparql-query", "Accept": JSON}
+    assert fetch(f"{live_url}/sparql", direct, b"ASK {}")[2] == answers[1]
+
+
+# -- a store of its own: publication, and the pool -----------------------------------
+
+
+def _publish(settings: Settings, council: str | None = None) -> str:
+    """Publish a new snapshot (a copy of the current one, plus a council if given)."""
+    from carekg.graph.store import StoreDir
+
+    store = StoreDir(settings.store)
+    with store.writer(from_current=store.exists()) as snapshot:
+        if not store.exists():
+            snapshot.store.bulk_load(path=str(SPARQL_DATA), format=ox.RdfFormat.TRIG)
+        if council:
+            snapshot.store.add(ox.Quad(
+                ox.NamedNode(f"https://w3id.org/carekg/id/council/{council}"),
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://w3id.org/carekg/def#Council"),
+                ox.NamedNode("https://w3id.org/carekg/graph/councils")))
+        return store.publish(snapshot)
+
+
+@pytest.fixture()
+def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
+    """A small store served by its own app (one query worker, short waits)."""
+    from carekg.api.app import create_app
+
+    settings = Settings(store=tmp_path / "store", query_timeout=3.0,
+                        max_concurrent_queries=1, queue_wait=0.2)
+    _publish(settings)
+    app = create_app(settings, TESTING=True)
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    host, port = server.socket.getsockname()[:2]
+    yield f"http://{host}:{port}", settings, app
+    server.close()
+    app.extensions["carekg.pool"].close()
+
+
+def test_a_new_snapshot_changes_the_etag_and_the_answer(own) -> None:  # type: ignore[no-untyped-def]
+    url, settings, _ = own
+    target = sparql_url(url, COUNCILS)
+    _, before, body = fetch(target, {"Accept": JSON})
+    assert len(json.loads(body)["results"]["bindings"]) == 2
+    assert fetch(target, {"Accept": JSON, "If-None-Match": before["etag"]})[0] == 304
+    _publish(settings, council="E06000001")
+    status, after, body = fetch(target, {"Accept": JSON, "If-None-Match": before["etag"]})
+    assert status == 200 and after["etag"] != before["etag"]
+    assert len(json.loads(body)["results"]["bindings"]) == 3
+    page = "/id/council/E06000001"
+    assert fetch(url + page, {"Accept": "text/turtle"})[0] == 200
+    assert fetch(target, {"Accept": JSON, "If-None-Match": after["etag"]})[0] == 304
+
+
+def test_a_cache_hit_needs_no_query_worker(own) -> None:  # type: ignore[no-untyped-def]
+    url, _, app = own
+    cheap = sparql_url(url, COUNCILS)
+    assert fetch(cheap, {"Accept": JSON})[0] == 200  # now cached
+    heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
+    heavy.start()
+    time.sleep(0.5)  # the only worker is busy with the heavy query
+    status, _, body = fetch(cheap, {"Accept": JSON})
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 2
+    assert fetch(sparql_url(url, "ASK { ?s ?p ?o }"))[0] == 503  # not cached: needs one
+    # a client may ask for a fresh evaluation; it then needs a worker like any other
+    assert fetch(cheap, {"Accept": JSON, "Cache-Control": "no-cache"})[0] == 503
+    heavy.join(10)
+    assert app.extensions["carekg.pool"].killed == 1
