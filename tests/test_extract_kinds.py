@@ -279,6 +279,14 @@ def test_a_current_figure_keeps_its_own_period() -> None:
     assert periods == {Decimal(96): "2022", Decimal(210): "2035"}
 
 
+def test_a_people_noun_describing_another_noun_is_not_counted() -> None:
+    """ "Four carers respite grant schemes" counts schemes, not carers."""
+    assert facts("We currently fund four carers respite grant schemes in the borough.",
+                 "Capacity") == []
+    [fact] = facts("We currently support 40 carers through the respite scheme.", "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(40), "people")
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -151,7 +151,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 text, position + len(text[position:]) - len(text[position:].lstrip())
             )
             if noun and re.match(r"\s", text[position : position + 1] or "x"):
-                found.append(_quantity(text, m, _unit_of(noun), noun.group(0), noun.end()))
+                if not _describes_another(text, noun):
+                    found.append(_quantity(text, m, _unit_of(noun), noun.group(0), noun.end()))
                 taken.append((m.start(), noun.end()))
                 break
             word = re.match(r"\s+([\w'’-]+)", text[position:])
@@ -176,6 +177,26 @@ def find_quantities(text: str) -> list[Quantity]:
             position = elided.end("num")
     found.sort(key=lambda q: q.start)
     return found
+
+
+def _describes_another(text: str, noun: re.Match[str]) -> bool:
+    """Whether a people noun only describes a later count noun ("the three carers personal
+    budget schemes" counts schemes, not carers): a count noun of another unit within the
+    next four words (a word broken at a line end counts twice), before any word that ends
+    a noun phrase. Such a count is left out: what it counts ("schemes" of a kind of
+    payment) is seldom a measure of provision."""
+    if _unit_of(noun) != "people":
+        return False
+    position = noun.end()
+    for _ in range(4):
+        word = re.match(r"\s+([\w'’-]+)", text[position:])
+        if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
+            return False
+        later = _noun_pattern().match(text, position + word.start(1))
+        if later and _unit_of(later) != "people":
+            return True
+        position += word.end()
+    return False
 
 
 def _quantity(text: str, m: re.Match[str], unit: str, noun: str, end: int) -> Quantity:
