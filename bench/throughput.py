@@ -200,11 +200,12 @@ def _tree(pid: int | None) -> list[int]:
 
 def measure(url: str, quick: bool = False, levels: tuple[int, ...] = LEVELS,
             seconds: float | None = None, server_pid: int | None = None,
-            say: Any = None) -> dict[str, Any]:
+            say: Any = None, client: str | None = None) -> dict[str, Any]:
     """Drive ``url`` (a running ``carekg serve`` without rate limits) and return the
     levels; the interface ``bench/runner.py`` calls."""
     seconds = seconds or (2.0 if quick else 5.0)
-    driver = run_wrk if tool() == "wrk" else run_python
+    client = client or tool()
+    driver = run_wrk if client == "wrk" else run_python
     found = targets(url)
     rows = []
     for name, target in found.items():
@@ -224,7 +225,7 @@ def measure(url: str, quick: bool = False, levels: tuple[int, ...] = LEVELS,
                 if say:
                     say(row)
                 drain(url)
-    return {"tool": tool(), "seconds_per_run": seconds, "targets": found, "levels": rows}
+    return {"tool": client, "seconds_per_run": seconds, "targets": found, "levels": rows}
 
 
 def drain(url: str) -> None:
@@ -280,13 +281,15 @@ def main() -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per run")
     parser.add_argument("--duration", type=float, help="seconds per run (default 5)")
     parser.add_argument("--quick", action="store_true", help="2 s per run")
-    parser.add_argument("--threads", type=int, help="waitress threads of the server")
+    parser.add_argument("--client", choices=("wrk", "python"),
+                        help="the load generator (default: wrk when installed)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     levels = tuple(int(n) for n in args.levels.split(","))
 
     if args.url:
-        result = measure(args.url.rstrip("/"), args.quick, levels, args.duration, say=show)
+        result = measure(args.url.rstrip("/"), args.quick, levels, args.duration, say=show,
+                         client=args.client)
         return _write(args, result, None)
     host, port = "127.0.0.1", free_port()
     url = f"http://{host}:{port}"
@@ -298,13 +301,12 @@ def main() -> int:
                            check=True)
         serve = [sys.executable, "-m", "carekg", "serve", "--store", store, "--host", host,
                  "--port", str(port), "--no-rate-limit", "-q"]
-        if args.threads:
-            serve += ["--threads", str(args.threads)]
         with open(Path(tmp) / "serve.log", "wb") as log:
             server = subprocess.Popen(serve, start_new_session=True, stdout=log, stderr=log)
             try:
                 wait_until_up(url, server, 120)
-                result = measure(url, args.quick, levels, args.duration, server.pid, say=show)
+                result = measure(url, args.quick, levels, args.duration, server.pid, say=show,
+                                 client=args.client)
             finally:
                 os.killpg(server.pid, signal.SIGTERM)
                 try:
@@ -312,7 +314,7 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     os.killpg(server.pid, signal.SIGKILL)
                     server.wait()
-    return _write(args, result, args.threads)
+    return _write(args, result, 8)
 
 
 def _write(args: argparse.Namespace, result: dict[str, Any], threads: int | None) -> int:
@@ -322,7 +324,7 @@ def _write(args: argparse.Namespace, result: dict[str, Any], threads: int | None
         "commit": commit(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
-        "server_threads": threads,
+        "server_threads": threads,  # carekg serve's waitress threads (api/serve.py default)
         **result,
         "goal": {"lookup_requests_per_s": 500,
                  "met": bool(lookups) and min(lookups) >= 500,
