@@ -287,6 +287,23 @@ def test_a_people_noun_describing_another_noun_is_not_counted() -> None:
     assert (fact.value, fact.unit) == (Decimal(40), "people")
 
 
+def test_a_far_enclosing_heading_comes_after_the_nearer_ones() -> None:
+    """A numbered heading pages back that seems to enclose a section (its next sibling
+    was never numbered) names its service only after the headings just before it."""
+    from carekg.loaders.extract.common import NEAR_ENCLOSING_CHARS, heading_context
+
+    far = NEAR_ENCLOSING_CHARS + 1000
+    top = Section("2. Home care", 1, 0, far + 500)
+    day = Section("Day opportunities", 2, far - 300, far, parent=top)
+    timetable = Section("Activity Date", 2, far, far + 500, parent=top)
+    sentences = [Sentence(s.title, s.start, s.start + len(s.title), section=s, is_heading=True)
+                 for s in (top, day, timetable)]
+    assert heading_context(sentences)[far] == ("Day opportunities", "2. Home care")
+    near = Section("Activity Date", 2, 400, 900, parent=top)
+    sentences[2] = Sentence(near.title, 400, 413, section=near, is_heading=True)
+    assert heading_context(sentences[:1] + sentences[2:])[400][0] == "2. Home care"
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -226,19 +226,28 @@ def issued_year(record: DocumentRecord) -> dict[str, object]:
     }
 
 
+#: An enclosing heading further back than this (about two pages of PDF text) is read
+#: after the headings just before the section: in a flattened PDF a numbered heading's
+#: section can seem to run on for pages past where its topic ended.
+NEAR_ENCLOSING_CHARS = 5000
+
+
 def heading_context(sentences: list[Sentence]) -> dict[int, tuple[str, ...]]:
     """For each section start, the titles of the sections around it, nearest first:
-    those that enclose it (by span and level), then up to four that precede it."""
+    those that enclose it (by span and level) within ``NEAR_ENCLOSING_CHARS``, then up to
+    four that precede it, then enclosing ones further back."""
     sections = sorted({s.section for s in sentences if s.section}, key=lambda x: x.start)
     context: dict[int, tuple[str, ...]] = {}
     for index, section in enumerate(sections):
         enclosing = [
-            other.title
+            other
             for other in reversed(sections[:index])
             if other.level < section.level and other.start <= section.start < other.end
         ]
+        near = [o.title for o in enclosing if section.start - o.start <= NEAR_ENCLOSING_CHARS]
+        far = [o.title for o in enclosing if section.start - o.start > NEAR_ENCLOSING_CHARS]
         preceding = [other.title for other in reversed(sections[max(0, index - 4) : index])]
-        titles = tuple(dict.fromkeys([*enclosing, *preceding]))
+        titles = tuple(dict.fromkeys([*near, *preceding, *far]))
         context[section.start] = titles
     return context
 
