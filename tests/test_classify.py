@@ -23,6 +23,9 @@ from carekg.loaders.classify import (
         ("a new dementia resource centre for the borough", "dementia-support"),
         ("support services for people affected by dementia", "dementia-support"),
         ("specialist dementia residential care", "dementia-residential-care"),
+        # the Care Act's words for prevention, before the care they prevent
+        ("spend on preventing and delaying the need for residential care",
+         "prevention-and-early-intervention"),
     ],
 )
 def test_service_labels(text: str, slug: str | None) -> None:
