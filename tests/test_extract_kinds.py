@@ -304,6 +304,13 @@ def test_a_far_enclosing_heading_comes_after_the_nearer_ones() -> None:
     assert heading_context(sentences[:1] + sentences[2:])[400][0] == "2. Home care"
 
 
+def test_the_workforce_is_not_people_supported() -> None:
+    found = facts("Home care is currently delivered by 12 providers to about 900 clients, "
+                  "through around 1,100 carers.", "Capacity")
+    assert [(c.value, c.unit) for c in found] == [(Decimal(12), "providers"),
+                                                  (Decimal(900), "people")]
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -74,6 +74,12 @@ _FUTURE = re.compile(r"\b(?:will|shall|planned|plans?\s+to|to\s+be\s+\w+ed)\b", 
 # additional 500 homes") rather than a home opened or built.
 _NEEDED = re.compile(r"\b(?:need(?:s|ed)?\s+to\s+be|will\s+need|requir\w*|anticipat\w*|"
                      r"shortfall|projected|forecast)\b", re.IGNORECASE)
+# People a service works through or employs are its workforce, not people it supports.
+_WORKFORCE_BEFORE = re.compile(
+    r"\b(?:through|employ(?:s|ing|ed)?|workforce\s+of|staff\s+of|staffed\s+by)\s+"
+    r"(?:(?:around|about|approximately|some|over|almost|nearly|c\.?|circa)\s*)?$",
+    re.IGNORECASE,
+)
 _AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
 # A flattened table: three or more bare figures in a row ("273 248 240").
 _SERIES = re.compile(r"(?<![\d,.])\d[\d,]*\s+\d[\d,]*\s+\d[\d,]*(?![\d,.])")
@@ -192,6 +198,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         elif provision or compiled("capacity_cues").search(text, 0, end):
             if quantity.unit == "items" and not provision:
                 continue
+            if quantity.unit == "people" and _WORKFORCE_BEFORE.search(
+                    text, max(0, quantity.start - 40), quantity.start):
+                continue  # "... to 2,500 clients through around 3,000 carers": staff
             if not _current_stock(view, quantity, start, end):
                 continue
             period = period_in(view.periods, start, end)
