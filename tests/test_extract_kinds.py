@@ -311,6 +311,20 @@ def test_the_workforce_is_not_people_supported() -> None:
                                                   (Decimal(900), "people")]
 
 
+def test_a_population_is_not_capacity() -> None:
+    """A count of residents that names no care, support or service is a population."""
+    assert facts("In 2021, there were approximately 310,000 residents living in the city.",
+                 "Capacity") == []
+    [fact] = facts("Currently, 2,870 residents access long-term adult social care services.",
+                   "Capacity")
+    assert fact.value == Decimal(2870)
+
+
+def test_a_possessive_people_noun_is_not_counted() -> None:
+    assert facts("The council currently runs three older people's lunch clubs directly.",
+                 "Capacity") == []
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -80,6 +80,8 @@ _WORKFORCE_BEFORE = re.compile(
     r"(?:(?:around|about|approximately|some|over|almost|nearly|c\.?|circa)\s*)?$",
     re.IGNORECASE,
 )
+# A count that names no service must at least be of care or support of some kind.
+_ANY_PROVISION = re.compile(r"\b(?:care|support|services?|provision)\b", re.IGNORECASE)
 _AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
 # A flattened table: three or more bare figures in a row ("273 248 240").
 _SERIES = re.compile(r"(?<![\d,.])\d[\d,]*\s+\d[\d,]*\s+\d[\d,]*(?![\d,.])")
@@ -208,6 +210,14 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                 period = None  # a later date is when something else happens to it
             values = (period_values(period) or period_values(_lead_in_period(view))
                       or issued_year(view.record))
+            # the count's own noun phrase ("21 residential care places") names its
+            # service before its clause does, and the clause before the sentence (whose
+            # other figure may count another service)
+            service = (classify_service(text[quantity.start:quantity.end])
+                       or classify_service(text[start:end]) or classify_service(text)
+                       or view.context_service())
+            if service is None and not _ANY_PROVISION.search(text, start, end):
+                continue  # "243,000 residents living in the borough": a population
             candidates.append(
                 view.candidate(
                     "Capacity",
@@ -216,12 +226,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     value=quantity.value,
                     unit=unit,
                     approximate=quantity.approximate,
-                    # the count's own noun phrase ("21 residential care places") names
-                    # its service before its clause does, and the clause before the
-                    # sentence (whose other figure may count another service)
-                    service=classify_service(text[quantity.start:quantity.end])
-                    or classify_service(text[start:end]) or classify_service(text)
-                    or view.context_service(),
+                    service=service,
                     **values,
                 )
             )
