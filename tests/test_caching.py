@@ -183,6 +183,8 @@ def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
     threading.Thread(target=server.run, daemon=True).start()
     host, port = server.socket.getsockname()[:2]
     yield f"http://{host}:{port}", settings, app
+    # Let the request threads end before their trigger is closed under them.
+    server.task_dispatcher.shutdown(timeout=10)
     server.close()
     app.extensions["carekg.pool"].close()
 
