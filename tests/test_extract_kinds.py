@@ -325,6 +325,18 @@ def test_a_possessive_people_noun_is_not_counted() -> None:
                  "Capacity") == []
 
 
+def test_a_service_named_only_as_the_means_is_not_the_object() -> None:
+    """ "..., utilising assistive technology" says how, not what the course acts on: the
+    heading's service is the one moved away from."""
+    [fact] = facts("We will move away from large group homes, using assistive technology "
+                   "to promote independence.", "CommissioningIntention",
+                   heading="Supported living")
+    assert (fact.direction, fact.service) == ("Decrease", "supported-living")
+    [fact] = facts("We will reduce our use of residential care, using assistive technology "
+                   "to promote independence.", "CommissioningIntention")
+    assert fact.service == "residential-care"
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -181,6 +181,30 @@ def _target_service(text: str, term_at: int) -> str | None:
     return classify_service(tail)
 
 
+# A clause that names the means of a course ("..., and utilising assistive technology to
+# promote independence"), not what the course acts on.
+_MEANS = re.compile(r"[,;]\s*(?:and\s+)?(?:by\s+)?(?:utilising|utilizing|using|through|via|"
+                    r"making\s+use\s+of|with\s+the\s+help\s+of)\b", re.IGNORECASE)
+
+
+def _means_aside(text: str, term_at: int, service: str | None, view: SentenceView) -> str | None:
+    """The service found after the course's verb, unless it is named only in a later
+    clause giving the means ("move away from shared housing models ..., utilising
+    assistive technologies"): then the heading's service, which the course is about."""
+    if service is None:
+        return service
+    means = _MEANS.search(text, term_at)
+    if means is None:
+        return service
+    own = classify_service(text[:means.start()], None, anchor=term_at, by_kind_only=True)
+    if own is not None:
+        return own
+    hits = [h for h in label_hits("services", text) if h.start >= term_at]
+    if hits and hits[0].start >= means.start():
+        return view.context_service() or service
+    return service
+
+
 def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     """An increase or decrease must act on provision: a provision noun or a service named
     just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
@@ -238,8 +262,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue  # "reduce isolation", "increase take up": outcomes, not provision
         # Only a kind of provision named here lets the sentence speak for itself; a
         # client group ("with carers") names who, not what, so the tests below still apply.
-        service = _target_service(text, term_at) or classify_service(
-            text, None, anchor=term_at, by_kind_only=True)
+        named = classify_service(text, None, anchor=term_at, by_kind_only=True)
+        service = _target_service(text, term_at) or _means_aside(text, term_at, named, view)
         if service is None:
             if not _intends_here(view):
                 continue
