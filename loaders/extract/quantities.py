@@ -183,8 +183,9 @@ def _describes_another(text: str, noun: re.Match[str]) -> bool:
     """Whether a people noun only describes a later count noun ("the three carers personal
     budget schemes" counts schemes, not carers): a count noun of another unit within the
     next four words (a word broken at a line end counts twice), before any word that ends
-    a noun phrase, or a possessive ("two older people's day centres"). Such a count is left out: what it counts ("schemes" of a kind of
-    payment) is seldom a measure of provision."""
+    a noun phrase, or a possessive ("two older people's day centres"). Such a count is
+    left out: what it counts ("schemes" of a kind of payment) is seldom a measure of
+    provision."""
     if _unit_of(noun) != "people":
         return False
     if re.match(r"['’]s?\s", text[noun.end():noun.end() + 3]):
