@@ -12,26 +12,27 @@ import pytest
 from carekg.loaders.evaluate import EvaluationReport, Score, evaluate_corpus
 from carekg.resources import corpus_dir
 
-# Reached (loaders round 4): recall 0.86, value 0.98, service 0.86, direction 0.96.
+# Reached (loaders round 5, precision): recall 0.87, value 0.98, service 0.88,
+# direction 0.96.
 OVERALL_FLOORS = {
-    "recall": 0.84,
+    "recall": 0.85,
     "value_accuracy": 0.96,
-    "service_accuracy": 0.84,
+    "service_accuracy": 0.86,
     "direction_accuracy": 0.94,
 }
 # Recall per kind, reached: Spend 0.96, Capacity 0.79, ContractEvent 0.97,
-# NeedEstimate 0.76, CommissioningIntention 0.87, StrategyReference 0.88.
+# NeedEstimate 0.76, CommissioningIntention 0.89, StrategyReference 0.88.
 RECALL_FLOORS = {
     "Spend": 0.94,
     "Capacity": 0.77,
     "ContractEvent": 0.95,
     "NeedEstimate": 0.74,
-    "CommissioningIntention": 0.85,
+    "CommissioningIntention": 0.87,
     "StrategyReference": 0.86,
 }
 # Extracted facts beyond this many per gold fact mean the loaders have started emitting
-# noise again (reached: 644 facts for 198 gold facts).
-MAX_FACTS_PER_GOLD = 3.4
+# noise again (reached: 629 facts for 198 gold facts).
+MAX_FACTS_PER_GOLD = 3.3
 
 
 @pytest.fixture(scope="module")
