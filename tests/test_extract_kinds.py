@@ -60,6 +60,14 @@ def test_rates_and_savings_are_not_spend() -> None:
     assert facts("The programme must deliver savings of £2m in 2023.", "Spend") == []
 
 
+def test_the_most_one_grant_may_be_is_not_spend() -> None:
+    assert facts("Our community chest funds local groups and awards up to £2,500 for new "
+                 "projects.", "Spend") == []
+    found = facts("The fund is worth £80,000 a year, with £3,000 available per organisation.",
+                  "Spend")
+    assert [f.value for f in found] == [Decimal(80000)]
+
+
 def test_budget_table_row_takes_the_last_column() -> None:
     [fact] = facts(
         "Mental Health £5,100,000 £120,000 £5,220,000",
