@@ -14,7 +14,10 @@ rules, in order of strength:
 4. a sentence before any council is named takes the council of the first one that is
    named; in a joint document (one whose text keeps using joint phrases) a new section
    that names no council is joint again, so a borough's aside does not leak into the
-   next section.
+   next section;
+5. within a section, a line that is only one council's name (a page's or panel's label)
+   holds across joint asides ("we need more housing in each borough"): the sentences
+   after the aside are still that council's.
 
 Only listed councils are attributed: a document about Leicester that mentions
 Leicestershire is still Leicester's document, and that mention is logged, not followed.
@@ -154,6 +157,8 @@ def attribute(sentences: list[Sentence], record: DocumentRecord,
     result: list[tuple[str, ...] | None] = []
     current: tuple[str, ...] | None = None
     section_key: tuple[int, str] | None = None
+    label_key: tuple[int, str] | None = None
+    named_by_label: tuple[str, ...] | None = None
     for sentence, codes, is_joint, label in zip(sentences, named, joint, labels, strict=True):
         if label:
             # column or map labels whose layout the text lost: they name no one's text
@@ -170,11 +175,17 @@ def attribute(sentences: list[Sentence], record: DocumentRecord,
                 current = heading_codes
             elif joint_document and current is not None:
                 current = listed
+        if key != label_key:
+            label_key, named_by_label = key, None
         if is_joint:
             councils: tuple[str, ...] | None = codes if len(codes) > 1 else listed
-            current = councils
+            # a joint aside ("... in each borough") under one council's label does not
+            # end that council's part: the sentences after it are the labelled council's
+            current = named_by_label or councils
         elif codes:
             councils = current = codes
+            if len(codes) == 1 and _only_names(sentence.plain, matcher):
+                named_by_label = codes
         else:
             councils = current
         result.append(councils)

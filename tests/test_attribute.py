@@ -185,6 +185,23 @@ def test_a_lone_council_name_still_switches_council() -> None:
     assert result["Day care budgets fell by a tenth."] == {_code("Liverpool")}
 
 
+def test_a_council_label_holds_across_a_joint_aside() -> None:
+    """Under a page labelled with one council, a joint aside ("in each borough") speaks
+    for all, and the sentences after it are the labelled council's again; where no label
+    set the council, a joint sentence carries on as before."""
+    record = _record("Knowsley", "Liverpool", "Sefton")
+    text = ("Housing plans\n\nMost day centres are old. They will be replaced.\n\nLiverpool\n\n"
+            "We need more supported housing in each borough. We will convert the Mill Lane "
+            "centre into six flats.\n")
+    result = _councils(text, record)
+    assert result["We need more supported housing in each borough."] == set(record.councils)
+    assert result["We will convert the Mill Lane centre into six flats."] == {
+        _code("Liverpool")}
+    text = ("Housing plans\n\nThe scheme in Sefton began first. Across the three councils we "
+            "fund respite. We also fund 20 places.\n")
+    assert _councils(text, record)["We also fund 20 places."] == set(record.councils)
+
+
 def test_an_organisation_named_after_a_council_does_not_switch_council() -> None:
     record = _record("Knowsley", "Liverpool", "Sefton")
     text = ("Knowsley Council funds day care. Places are full.\n\n"
