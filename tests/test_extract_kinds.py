@@ -220,6 +220,7 @@ def test_bodies_grant_schemes_and_bare_heads_are_not_strategies() -> None:
     statement is a document of its own however it is introduced."""
     for text in ("The Dementia Strategy Board meets every month to agree the priorities.",
                  "This was agreed at the Home Care Strategy Meeting in June.",
+                 "The service is paid for by Homeless Accommodation Programme (HAP) funding.",
                  "The Community Chest Small Grants programme opens again in the spring.",
                  "Included in Forward Plan: Yes",
                  "Local Strategy"):

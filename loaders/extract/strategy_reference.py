@@ -72,6 +72,11 @@ def _service(name: str, text: str, end: int) -> str | None:
     return None
 
 
+# What may stand between a strategy's head and a following word: a space, and the
+# name's acronym in brackets ("Accommodation Programme (RSAP) funding").
+_ACRONYM_AFTER = re.compile(r" +(?:\([A-Z][A-Za-z&]{1,9}\) +)?(?=\w)")
+
+
 def _generic(name: str) -> bool:
     """Whether a name is only a one-word strategy head ("Strategy", "Plan"; a "Market
     Position Statement" is a kind of document in itself) and words that name nothing in
@@ -153,9 +158,9 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         name = text[start:end].strip()
         if compiled("strategy_exclusions").search(name) or "\n\n" in name:
             continue
-        if compiled("strategy_bodies").match(text, head.end() + 1) and re.match(
-                r" \w", text[head.end():]):
-            continue  # "the Housing First Strategy Meeting": a body, not a document
+        after = _ACRONYM_AFTER.match(text, head.end())
+        if after and compiled("strategy_bodies").match(text, after.end()):
+            continue  # "the Housing First Strategy Meeting", "Programme (RSAP) funding"
         if len(name.split()) > 14 or "http" in name:
             continue
         if re.match(r"\s*(?:webpages?|websites?|web\s+pages?|pages?)\b", text[end:], re.I):
