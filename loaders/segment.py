@@ -68,6 +68,9 @@ _DATE_TAIL = re.compile(
     + r"(?:\s*[-–]\s*(?:(?:" + _MONTHS + r")\s+)?(?:19|20)?\d{2}(?:\d{2})?)?"
     r"(?:\s+onwards)?$"
 )
+#: A date alone ("February 2013", "Spring 2014") opens a range ("February 2013 - March
+#: 2013"), never a "Topic – text" lead-in.
+_DATE_ONLY = re.compile(r"(?:(?:" + _MONTHS + r")\s+)?" + _YEAR)
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
 _INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 _MODALS = frozenset("will should must would can could may shall".split())
@@ -510,7 +513,7 @@ def _sections(lines: list[_Line], text_end: int) -> list[Section]:
                                                                    line.start:]))
         elif line.kind in ("body", "bullet"):
             lead = _LEAD_IN.match(line.text[line.title_start - line.start:])
-            if lead:
+            if lead and not _DATE_ONLY.fullmatch(lead.group(1).strip()):
                 marks.append((line.title_start, LEAD_IN_LEVEL, lead.group(1).strip()))
     sections: list[Section] = []
     stack: list[Section] = []

@@ -119,6 +119,15 @@ def test_short_title_lines_and_lead_ins_name_sections() -> None:
     assert sentences["Garden Services: We fund a scheme."].section.title == "Garden Services"
 
 
+
+def test_a_date_range_does_not_open_a_lead_in_section() -> None:
+    """ "June 2023 - August 2023" is a range, not a "Topic – text" lead-in."""
+    text = ("Timetable\n\nWe will consult on the new model with providers and people.\n\n"
+            "June 2023 - August 2023 and then the decision.\n")
+    for sentence in _segment(text):
+        assert sentence.section is not None and sentence.section.title == "Timetable"
+
+
 def test_unbulleted_run_of_short_lines_is_a_list_not_headings() -> None:
     text = "Our aims include:\nKeeping people well\nSupporting carers\nWorking together\n"
     sentences = _segment(text)
