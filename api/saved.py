@@ -1,14 +1,14 @@
 """The saved-query catalogue over HTTP: ``/queries`` and ``/queries/{name}``.
 
 Query-string parameters other than ``format`` bind the query's declared parameters as
-RDF terms (through :func:`carekg.graph.saved_queries.run_saved`, the same path the CLI
-takes). Answers come in any SPARQL results format by Accept or ``format=``; a browser
+RDF terms (through :func:`carekg.graph.saved_queries.bind`, as the CLI's ``run_saved``
+does), and the query runs in the worker pool of :mod:`carekg.api.limits` as ``/sparql``
+queries do. Answers come in any SPARQL results format by Accept or ``format=``; a browser
 gets a page with a form and the result table.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from typing import Any
 
@@ -16,9 +16,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from carekg.api import negotiation as neg
+from carekg.api import sparql
 from carekg.api.app import settings, snapshot
+from carekg.api.limits import LimitError, plain_terms
 from carekg.errors import CarekgError, QueryError, UsageError
-from carekg.graph.saved_queries import catalogue, run_saved, saved_query
+from carekg.graph.saved_queries import bind, catalogue, saved_query
 
 bp = Blueprint("saved", __name__)
 
@@ -45,32 +47,37 @@ def index() -> Response:
 
 @bp.route("/queries/<name>")
 def run(name: str) -> Response:
+    """Run a saved query in the worker pool, like any query of ``/sparql``: under the
+    same timeout (504), queue wait (503) and row cap, never in this request's thread.
+    (A cached answer is sent by :mod:`carekg.api.caching` before this view is called.)"""
     try:
         query = saved_query(name)
     except UsageError as exc:
         return Response(f"{exc}\n", status=404, content_type="text/plain; charset=utf-8")
     params = params_of(request.args)
-    started = time.perf_counter()
     try:
-        result = run_saved(snapshot(), name, params, base=settings().base)
+        bound = bind(query, params, base=settings().base)
     except (UsageError, QueryError) as exc:
         return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
-    kind = neg.RESULTS if isinstance(result, ox.QuerySolutions | ox.QueryBoolean) else neg.GRAPH
-    if wants_html(kind) and kind == neg.RESULTS:
-        return html_result(query, params, result, time.perf_counter() - started)
+    started = time.perf_counter()
+    # The arguments run_saved gives Snapshot.query, as data a worker process can be sent.
+    kwargs = {"use_default_graph_as_union": True, "substitutions": plain_terms(bound)}
     try:
-        fmt = neg.choose(kind, request.headers.get("Accept"), request.args.get("format"))
-    except neg.NotAcceptableError as exc:
-        return Response(f"{exc}\n", status=406, content_type="text/plain; charset=utf-8")
-    out = io.BytesIO()
-    if kind == neg.RESULTS:
-        result.serialize(out, fmt.writer)
-    else:
-        out.write(ox.serialize(list(result), format=fmt.writer) or b"")
-    response = Response(out.getvalue(), content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept"
+        job, remote, kind = sparql.start(snapshot(), query.text, kwargs)
+        if wants_html(kind) and kind == neg.RESULTS:
+            body = job.body(neg.RESULT_FORMATS[0])  # SPARQL JSON, read back for the page
+            data = body if isinstance(body, bytes) else b"".join(body)
+            result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+            page = html_result(query, params, result, time.perf_counter() - started)
+            return sparql.mark_truncated(page, remote)
+        op = sparql.Operation(query=None, format=request.args.get("format"))
+        response = sparql.answer(job, kind, op, request.headers.get("Accept"))
+    except LimitError as exc:
+        return sparql.error_response(sparql.ProtocolError(exc.status, exc.message, exc.headers))
+    except sparql.ProtocolError as error:
+        return sparql.error_response(error)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return sparql.mark_truncated(response, remote)
 
 
 def html_result(query: Any, params: dict[str, str], result: Any, seconds: float) -> Response:

@@ -150,23 +150,36 @@ def pool() -> QueryPool:
     return current_app.extensions["carekg.pool"]
 
 
-def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Response:
-    """Run the query in a worker process, and answer (streamed when it is large)."""
-    assert op.query is not None
-    check(op.query)
-    g.carekg_query_hash = query_hash(op.query)
-    remote = pool().submit(str(snap.path), op.query, query_kwargs(op, base_iri))
+def start(snap: Snapshot, sparql: str, kwargs: dict[str, Any]) -> tuple[QueryJob, Any, str]:
+    """Start ``sparql`` in the worker pool (under its timeout, queue wait and row cap):
+    the job to take the answer from, the pool's query (rows, truncation) and the kind of
+    answer. A limit that stops it is a :class:`ProtocolError` with the limit's status.
+    The saved queries go through here too, so that no query runs in a request thread."""
+    remote = pool().submit(str(snap.path), sparql, kwargs)
     job = QueryJob(remote.run, remote.kind_of, remote.write, remote.close)
     try:
         kind = job.start()
     except LimitError as exc:
         raise ProtocolError(exc.status, exc.message, exc.headers) from exc
     g.carekg_rows = remote.rows
-    response = answer(job, kind, op, accept)
+    return job, remote, kind
+
+
+def mark_truncated(response: Response, remote: Any) -> Response:
+    """Say in a header that rows were cut off at ``max_result_rows``."""
     if remote.truncated:
         response.headers["X-Carekg-Truncated"] = (
             f"true; rows={remote.rows}; limit={pool().limits.max_rows}")
     return response
+
+
+def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Response:
+    """Run the query in a worker process, and answer (streamed when it is large)."""
+    assert op.query is not None
+    check(op.query)
+    g.carekg_query_hash = query_hash(op.query)
+    job, remote, kind = start(snap, op.query, query_kwargs(op, base_iri))
+    return mark_truncated(answer(job, kind, op, accept), remote)
 
 
 # -- negotiate and answer ------------------------------------------------------------

@@ -4,6 +4,7 @@ patterns and the SKOS files), never against numbers copied from elsewhere."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -326,3 +327,54 @@ def test_catalogue_over_http(client) -> None:  # type: ignore[no-untyped-def]
     assert page.status_code == 200 and b"Spend by council and service" in page.data
     assert client.get("/queries/spend-by-council-and-service?council=Nowhere").status_code == 400
     assert client.get("/queries/no-such-query").status_code == 404
+
+
+# -- in the worker pool ----------------------------------------------------------------
+
+
+def _serialized(result, fmt: ox.QueryResultsFormat) -> bytes:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    result.serialize(out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "fmt", "writer"), [
+    ("json", "json", ox.QueryResultsFormat.JSON), ("csv", "csv", ox.QueryResultsFormat.CSV),
+])
+def test_http_answers_are_run_saveds_byte_for_byte(snap, client, name, fmt, writer) -> None:  # type: ignore[no-untyped-def]
+    """The worker pool gives the same bytes as running the query in process (the CLI's
+    path), for every saved query with its defaults and one with a parameter."""
+    cases = [(n, {}) for n in catalogue()] + [
+        ("spend-by-council-and-service", {"council": "Islington"})]
+    for query, params in cases:
+        response = client.get(f"/queries/{query}", query_string={**params, "format": fmt},
+                              headers={"Cache-Control": "no-cache"})
+        assert response.status_code == 200, (query, response.data[:200])
+        assert response.data == _serialized(run_saved(snap, query, params), writer), query
+
+
+def test_a_saved_query_is_stopped_at_the_timeout(built_settings) -> None:  # type: ignore[no-untyped-def]
+    """A saved query runs in the worker pool under the endpoint's timeout, not in the
+    request's thread: with a timeout no evaluation can meet, it is stopped with 504 and
+    its worker killed. Its cached answer is sent without a worker."""
+    from carekg.api.app import create_app
+
+    app = create_app(built_settings.with_(max_concurrent_queries=1), TESTING=True)
+    client = app.test_client()
+    pool = app.extensions["carekg.pool"]
+    url = "/queries/shared-intentions?format=json"
+    try:
+        first = client.get(url)
+        assert first.status_code == 200 and first.data  # read to its end: now cached
+        pool.limits.timeout = 1e-6  # a limit no query is answered within
+        cached = client.get(url)
+        assert cached.status_code == 200 and cached.data == first.data
+        assert pool.killed == 0
+        stopped = client.get(url, headers={"Cache-Control": "no-cache"})
+        assert stopped.status_code == 504, stopped.data
+        assert b"longer than" in stopped.data
+        assert pool.killed == 1
+        page = client.get("/queries/documents", headers={"Accept": "text/html"})
+        assert page.status_code == 504 and pool.killed == 2
+    finally:
+        pool.close()
