@@ -178,14 +178,18 @@ def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
     _publish(settings)
     app = create_app(settings, TESTING=True)
     from waitress.server import create_server
+    from waitress.wasyncore import close_all
 
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
     host, port = server.socket.getsockname()[:2]
     yield f"http://{host}:{port}", settings, app
-    # Let the request threads end before their trigger is closed under them.
+    # Let the request threads end, then close every socket from the loop's own thread
+    # (closing them from here raced its select(): EBADF); the loop ends with its map.
     server.task_dispatcher.shutdown(timeout=10)
-    server.close()
+    server.trigger.pull_trigger(lambda: close_all(server._map))
+    loop.join(10)
     app.extensions["carekg.pool"].close()
 
 
