@@ -42,6 +42,9 @@ _BARE = re.compile(
 _BARE_BEFORE = re.compile(r"(?:\bc\.?|\bcirca|\bapproximately|\baround)\s?$", re.IGNORECASE)
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 @dataclass(frozen=True)
 class Money:
     """One amount found in a text; offsets are relative to that text."""
@@ -73,15 +76,23 @@ def _approximate_before() -> re.Pattern[str]:
 
 
 @cache
-def _rates() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple(
-        (rate, re.compile(r"\s*" + phrase_pattern(words), re.IGNORECASE))
-        for rate, words in load_rules()["money_rates"].items()
-    )
+def _rates() -> re.Pattern[str]:
+    """One pattern for every rate phrase, a named group per rate in the rules' order (the
+    first rate whose phrases match wins, as when each was tried in turn)."""
+    groups = "|".join(f"(?P<{rate}>{phrase_pattern(words)})"
+                      for rate, words in load_rules()["money_rates"].items())
+    return re.compile(r"\s*(?:" + groups + ")", re.IGNORECASE)
 
 
 def is_approximate_before(text: str, start: int) -> bool:
     """True when the words just before ``start`` mark the figure as approximate."""
+    # Every marker ends in a letter or a full stop: anything else just before the figure
+    # (another figure, in a table of thousands) settles it without the pattern search.
+    before = start
+    while before > 0 and text[before - 1].isspace():
+        before -= 1
+    if before == 0 or not (text[before - 1].isalpha() or text[before - 1] == "."):
+        return False
     window = text[max(0, start - 40) : start]
     return bool(_approximate_before().search(window))
 
@@ -132,14 +143,12 @@ def _build(text: str, match: re.Match[str], ranged: bool) -> Money:
     value = to_decimal(match.group("num"), scale)
     end = match.end()
     rate = None
-    for name, pattern in _rates():
-        rate_match = pattern.match(text, end)
-        if rate_match:
-            rate, end = name, rate_match.end()
-            break
+    rate_match = _rates().match(text, end)
+    if rate_match:
+        rate, end = rate_match.lastgroup, rate_match.end()
     if rate is None:
         before = text[max(0, match.start() - 40) : match.start()]
-        if compiled("money_yearly_before").search(before):
+        if _LETTER.search(before) and compiled("money_yearly_before").search(before):
             rate = "year"
     approximate = is_approximate_before(text, match.start()) or bool(
         compiled("approximate_suffixes").match(text, end)
