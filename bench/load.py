@@ -17,12 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +26,8 @@ import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from carekg.bench.served import build_store, provenance, serving
 
 HEAVY_QUERIES = [
     # cross products of the whole store with itself: far beyond any timeout
@@ -163,38 +160,10 @@ def run_level(host: str, port: int, paths: list[str], clients: int, duration: fl
     return summarise(clients, time.monotonic() - started, cheap.samples, heavy.samples)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(host: str, port: int, process: subprocess.Popen, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"carekg serve exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection(host, port, timeout=5)
-            if request(conn, "GET", "/queries.json") == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("carekg serve did not come up")
-
-
 def saved_paths(host: str, port: int) -> list[str]:
     conn = http.client.HTTPConnection(host, port, timeout=30)
     conn.request("GET", "/queries.json")
     return [q["url"] for q in json.loads(conn.getresponse().read())]
-
-
-def commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main() -> int:
@@ -212,22 +181,14 @@ def main() -> int:
                         "being answered while heavy ones ran, and every heavy one timed out")
     args = parser.parse_args()
 
-    host, port = "127.0.0.1", free_port()
+    options = ["--no-rate-limit", "--timeout", str(args.timeout), "-q"]
+    if args.workers:
+        options += ["--workers", str(args.workers)]
     with tempfile.TemporaryDirectory(prefix="carekg-load-") as tmp:
-        store = args.store
-        if store is None:
-            store = str(Path(tmp) / "store")
-            subprocess.run([sys.executable, "-m", "carekg", "build", "--store", store, "-q"],
-                           check=True)
-        serve = [sys.executable, "-m", "carekg", "serve", "--store", store, "--host", host,
-                 "--port", str(port), "--no-rate-limit", "--timeout", str(args.timeout), "-q"]
-        if args.workers:
-            serve += ["--workers", str(args.workers)]
+        store = args.store or build_store(Path(tmp) / "store")
         # waitress logs every queue backlog; keep that out of the report, in a file
-        log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
-        server = subprocess.Popen(serve, start_new_session=True, stdout=log, stderr=log)
-        try:
-            wait_until_up(host, port, server, 120)
+        with serving(store, *options, log=Path(tmp) / "serve.log") as server:
+            host, port = server.host, server.port
             paths = saved_paths(host, port)
             levels = []
             for clients in (int(n) for n in args.levels.split(",")):
@@ -238,18 +199,8 @@ def main() -> int:
                       f"ms  p99 {level['latency_ms']['p99']} ms  status {level['status']}  "
                       f"during heavy {level['during_heavy']}  heavy {level['heavy']['status']}",
                       flush=True)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-            log.close()
     results = {
-        "commit": commit(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        **provenance(),
         "settings": {"duration_s": args.duration, "max_requests": args.max_requests,
                      "query_timeout_s": args.timeout, "workers": args.workers or 4,
                      "saved_queries": len(paths), "heavy_queries": HEAVY_QUERIES},

@@ -13,6 +13,7 @@ on its process group, which holds only the server and its workers.
 from __future__ import annotations
 
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -20,13 +21,105 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def build_store(store: Path) -> str:
+    """Build the bundled corpus into ``store`` (a fresh directory) with ``carekg build``."""
+    subprocess.run([sys.executable, "-m", "carekg", "build", "--store", str(store), "-q"],
+                   check=True)
+    return str(store)
+
+
+def provenance() -> dict[str, Any]:
+    """What a result file says it was measured on: the commit and the machine."""
+    try:
+        commit: str | None = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+            cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {"commit": commit,
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version()}}
+
+
+def serve_command(store: Path | str, port: int, *options: str,
+                  host: str = "127.0.0.1") -> list[str]:
+    """``carekg serve`` of this interpreter over ``store`` on ``host:port``."""
+    return [sys.executable, "-m", "carekg", "serve", "--store", str(store), "--host", host,
+            "--port", str(port), *options]
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[Any], seconds: float,
+                       probe: str = "/queries.json", log: Path | None = None) -> float:
+    """Poll ``url + probe`` until it answers 2xx; the seconds it took. RuntimeError (with
+    the tail of ``log``) if the server exits first or does not answer in time."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise RuntimeError(f"carekg serve exited ({process.returncode}) {tail}".rstrip())
+        try:
+            with urllib.request.urlopen(url + probe, timeout=10) as response:
+                response.read()
+            return time.monotonic() - began
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    raise RuntimeError(f"carekg serve did not answer within {seconds:.0f} s")
+
+
+def stop_group(process: subprocess.Popen[Any], grace: float = 15) -> None:
+    """Stop a server started with ``start_new_session=True``: SIGTERM to its process group
+    (the server and its query workers, nothing else), SIGKILL after ``grace`` seconds.
+    ``communicate`` rather than ``wait``, so a server writing into pipes cannot block."""
+    if process.poll() is not None:
+        process.communicate()
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+@dataclass
+class Running:
+    """A ``carekg serve`` started by :func:`serving`."""
+
+    url: str
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def serving(store: Path | str, *options: str, log: Path, wait_s: float = 120,
+            host: str = "127.0.0.1") -> Iterator[Running]:
+    """``carekg serve <options>`` over ``store`` on a free port, output into ``log``,
+    answering by the time the block starts, stopped (with its workers) when it ends."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(serve_command(store, port, *options, host=host),
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        running = Running(f"http://{host}:{port}", host, port, process)
+        wait_until_answers(running.url, process, wait_s, log=log)
+        yield running
+    finally:
+        stop_group(process)
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -90,18 +183,13 @@ class Served:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
-        probe = f"{self.url}/sparql?query=ASK%7B%7D"
-        while time.perf_counter() - began < wait_s:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"carekg serve exited ({self.process.returncode}): "
-                                   + self.log.read_text(errors="replace")[-2000:])
-            try:
-                urllib.request.urlopen(probe, timeout=10).read()
-                return time.perf_counter() - began
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"carekg serve did not answer within {wait_s:.0f} s")
+        try:
+            wait_until_answers(self.url, self.process, wait_s, "/sparql?query=ASK%7B%7D",
+                               self.log)
+        except RuntimeError:
+            self.stop()
+            raise
+        return time.perf_counter() - began
 
     def rss(self) -> dict[str, float]:
         assert self.process is not None

@@ -29,12 +29,9 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import re
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +42,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from carekg.bench.served import build_store, provenance, serving
 
 LEVELS = (1, 8, 32)
 AGGREGATE = "spend-totals-by-council-and-service"
@@ -235,28 +234,6 @@ def drain(url: str) -> None:
         response.read()
 
 
-# -- running a server ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"carekg serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/queries.json", timeout=5):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("carekg serve did not come up")
-
-
 def show(row: dict[str, Any]) -> None:
     lat = row["latency_ms"]
     server = f"  server {row['server_cpu_cores']} cores" if "server_cpu_cores" in row else ""
@@ -264,14 +241,6 @@ def show(row: dict[str, Any]) -> None:
           f"{row['requests_per_s']:>8} req/s  p50 {lat.get('p50')} ms  p99 {lat.get('p99')} ms"
           f"  errors {row['non_2xx']}  client {row['client_cpu_cores']} cores{server}",
           flush=True)
-
-
-def commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main() -> int:
@@ -291,29 +260,11 @@ def main() -> int:
         result = measure(args.url.rstrip("/"), args.quick, levels, args.duration, say=show,
                          client=args.client)
         return _write(args, result, None)
-    host, port = "127.0.0.1", free_port()
-    url = f"http://{host}:{port}"
     with tempfile.TemporaryDirectory(prefix="carekg-throughput-") as tmp:
-        store = args.store
-        if store is None:
-            store = str(Path(tmp) / "store")
-            subprocess.run([sys.executable, "-m", "carekg", "build", "--store", store, "-q"],
-                           check=True)
-        serve = [sys.executable, "-m", "carekg", "serve", "--store", store, "--host", host,
-                 "--port", str(port), "--no-rate-limit", "-q"]
-        with open(Path(tmp) / "serve.log", "wb") as log:
-            server = subprocess.Popen(serve, start_new_session=True, stdout=log, stderr=log)
-            try:
-                wait_until_up(url, server, 120)
-                result = measure(url, args.quick, levels, args.duration, server.pid, say=show,
-                                 client=args.client)
-            finally:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
+        store = args.store or build_store(Path(tmp) / "store")
+        with serving(store, "--no-rate-limit", "-q", log=Path(tmp) / "serve.log") as server:
+            result = measure(server.url, args.quick, levels, args.duration,
+                             server.process.pid, say=show, client=args.client)
     return _write(args, result, 8)
 
 
@@ -321,9 +272,7 @@ def _write(args: argparse.Namespace, result: dict[str, Any], threads: int | None
     lookups = [r["requests_per_s"] for r in result["levels"]
                if r["query"] == "lookup" and r["cache"] == "cached"]
     result = {
-        "commit": commit(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        **provenance(),
         "server_threads": threads,  # carekg serve's waitress threads (api/serve.py default)
         **result,
         "goal": {"lookup_requests_per_s": 500,

@@ -9,11 +9,9 @@ bundled one (A: one document, B: two others), so the two stores' counts differ.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from carekg.bench.served import free_port, stop_group
 from carekg.graph.store import StoreDir
 from carekg.resources import corpus_dir
 
@@ -216,12 +215,6 @@ def test_damaged_store_gives_one_clear_line_and_build_recovers(
 
 # -- a server across a rebuild ---------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture()
 def server(store: Path) -> Iterator[str]:
     port = free_port()
@@ -231,12 +224,7 @@ def server(store: Path) -> Iterator[str]:
         assert wait_for(lambda: _answers(url), timeout=60), "the server did not come up"
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+        stop_group(process)
 
 
 def _answers(url: str) -> bool:

@@ -4,7 +4,6 @@ corpus, then answers SPARQL over HTTP; a new snapshot is served without a restar
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from carekg.bench.served import free_port, wait_until_answers
+
 pytestmark = pytest.mark.slow
 
 COUNT_COUNCILS = ("PREFIX cc: <https://w3id.org/carekg/def#> "
                   "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cc:Council }")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ask(url: str, query: str) -> dict[str, object]:
@@ -36,16 +31,8 @@ def ask(url: str, query: str) -> dict[str, object]:
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"carekg serve exited with {process.returncode}")
-        try:
-            ask(url, "ASK {}")
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"carekg serve did not answer within {seconds}s")
+    """Until the endpoint answers a query (bench/served.py's poll, as the benchmarks use)."""
+    wait_until_answers(url, process, seconds, probe="/sparql?query=ASK%7B%7D")
 
 
 def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
