@@ -160,8 +160,9 @@ def attribute(sentences: list[Sentence], record: DocumentRecord,
     label_key: tuple[int, str] | None = None
     named_by_label: tuple[str, ...] | None = None
     for sentence, codes, is_joint, label in zip(sentences, named, joint, labels, strict=True):
-        if label:
-            # column or map labels whose layout the text lost: they name no one's text
+        if label or (codes and _abbreviation_row(sentence.plain)):
+            # column or map labels whose layout the text lost ("HF KC WCC" over a
+            # table's columns): they name no one's text
             current = listed
             result.append(listed)
             continue
@@ -359,6 +360,15 @@ def _label_runs(sentences: list[Sentence], named: list[tuple[str, ...]],
     return labels
 
 
+def _abbreviation_row(text: str) -> bool:
+    """A line of two or more short capitalised abbreviations and nothing else ("HF KC
+    WCC", "H&F RBKC WCC"): the column heads of a table, one per council, whether or not
+    the register knows each abbreviation."""
+    words = text.split()
+    return len(words) >= 2 and all(
+        re.fullmatch(r"[A-Z][A-Z&]{1,5}", word) for word in words)
+
+
 def _only_names(text: str, matcher: CouncilMatcher) -> bool:
     rest = text
     for mention in reversed(matcher.mentions(text)):
@@ -385,6 +395,8 @@ def _heading_councils(matcher: CouncilMatcher, sentence: Sentence, listed: tuple
     if sentence.section is None:
         return ()
     for title in sentence.section.titles:
+        if _abbreviation_row(title):
+            continue  # a table's column heads, read as a heading
         codes = _listed_mentions(matcher, normalise_space(title), listed, doc_id)
         if codes:
             return codes

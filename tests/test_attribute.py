@@ -202,6 +202,17 @@ def test_a_council_label_holds_across_a_joint_aside() -> None:
     assert _councils(text, record)["We also fund 20 places."] == set(record.councils)
 
 
+def test_a_row_of_column_abbreviations_does_not_switch_council() -> None:
+    """ "XX YY WCC" heads a table's columns; that one abbreviation is known to the
+    register does not make the text after it that council's."""
+    text = ("Sensory support\n\nAcross the three councils we fund sign language support.\n\n"
+            "XX YY WCC\n\nWe commission a charity to run ten flats for blind people.\n")
+    westminster = _record("Westminster", "Kensington and Chelsea", "Hammersmith and Fulham")
+    result = _councils(text, westminster)
+    assert result["We commission a charity to run ten flats for blind people."] == set(
+        westminster.councils)
+
+
 def test_an_organisation_named_after_a_council_does_not_switch_council() -> None:
     record = _record("Knowsley", "Liverpool", "Sefton")
     text = ("Knowsley Council funds day care. Places are full.\n\n"
