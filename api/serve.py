@@ -3,11 +3,19 @@
 With no store yet, the bundled corpus is built first, so that the README's first command
 gives a new user a working endpoint. The dumps of the current snapshot are written
 before the first request, so the first download does not wait for them.
+
+Under load waitress warns "Task queue depth is N" on *every* request that finds no idle
+thread, which floods stderr with thousands of identical lines and buries anything else;
+:class:`AtMostEvery` lets one through a minute, saying how many it held back and the
+deepest queue among them. Only the ``waitress.queue`` logger is filtered: errors of
+waitress, of the application and the access log are untouched.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from carekg.config import Settings
@@ -15,6 +23,54 @@ from carekg.graph.remote import is_remote
 from carekg.graph.store import open_store
 
 log = logging.getLogger(__name__)
+
+#: waitress's logger of "Task queue depth is N" (waitress.utilities.queue_logger).
+QUEUE_LOGGER = "waitress.queue"
+QUEUE_WARNING_INTERVAL = 60.0
+
+
+class AtMostEvery(logging.Filter):
+    """Let one record through per ``interval`` seconds; the next one let through says how
+    many were held back since, and the largest number among their arguments (for the
+    queue warnings, the deepest queue)."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self.held = 0
+        self._largest: int | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = self.clock()
+        with self._lock:
+            if self._last is not None and now - self._last < self.interval:
+                self.held += 1
+                numbers = [a for a in (record.args if isinstance(record.args, tuple) else ())
+                           if isinstance(a, int)]
+                if numbers:
+                    self._largest = max(numbers + [self._largest or 0])
+                return False
+            if self.held:
+                largest = f", largest {self._largest}" if self._largest is not None else ""
+                record.msg = (f"{record.getMessage()} ({self.held} like it held back in the "
+                              f"last {now - self._last:.0f} s{largest})")  # type: ignore[operator]
+                record.args = ()
+            self._last, self.held, self._largest = now, 0, None
+            return True
+
+
+def quiet_queue_warnings(interval: float = QUEUE_WARNING_INTERVAL) -> AtMostEvery:
+    """Put an :class:`AtMostEvery` on waitress's queue logger (once; returns it)."""
+    logger = logging.getLogger(QUEUE_LOGGER)
+    for existing in logger.filters:
+        if isinstance(existing, AtMostEvery):
+            return existing
+    limiter = AtMostEvery(interval)
+    logger.addFilter(limiter)
+    return limiter
 
 
 def ensure_store(settings: Settings, say: Callable[[str], None] = log.info) -> bool:
@@ -59,4 +115,5 @@ def serve(
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     shown = f"[{host}]" if ":" in host else host
     say(f"carekg: SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C to stop)")
+    quiet_queue_warnings()
     waitress_serve(app, host=host, port=port, threads=threads, ident="carekg")

@@ -85,3 +85,34 @@ def test_serve_flags_set_the_endpoint_limits(built_settings) -> None:  # type: i
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_queue_depth_warnings_are_let_through_once_a_minute(caplog) -> None:  # type: ignore[no-untyped-def]
+    """waitress's "Task queue depth" warning, logged on every queued request, reaches the
+    log once per interval, then with how many were held back; other loggers are not
+    filtered. (A clock of our own: the interval is exact, not timed.)"""
+    import logging
+
+    from carekg.api.serve import QUEUE_LOGGER, AtMostEvery, quiet_queue_warnings
+
+    now = [0.0]
+    limiter = AtMostEvery(60.0, clock=lambda: now[0])
+    queue = logging.getLogger(QUEUE_LOGGER + ".test")
+    queue.addFilter(limiter)
+    caplog.set_level(logging.WARNING)
+    for depth in (1, 5, 3):
+        queue.warning("Task queue depth is %d", depth)
+    now[0] = 59.0
+    queue.warning("Task queue depth is %d", 2)
+    now[0] = 61.0
+    queue.warning("Task queue depth is %d", 4)
+    logging.getLogger("waitress").error("a real error")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["Task queue depth is 1",
+                        "Task queue depth is 4 (3 like it held back in the last 61 s, "
+                        "largest 5)",
+                        "a real error"]
+    installed = quiet_queue_warnings()
+    assert quiet_queue_warnings() is installed  # once, however often serve() starts
+    assert logging.getLogger(QUEUE_LOGGER).filters.count(installed) == 1
+    logging.getLogger(QUEUE_LOGGER).removeFilter(installed)
