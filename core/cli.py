@@ -261,7 +261,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         federation_allow=tuple(args.allow_service) or None,
         rate_limit="" if args.no_rate_limit else args.rate_limit,
         rate_limit_exempt_loopback=args.rate_limit_exempt_loopback or None)
-    serve(settings, host=args.host, port=args.port, say=lambda m: _info(args, m))
+    serve(settings, host=args.host, port=args.port, threads=args.threads,
+          say=lambda m: _info(args, m))
     return 0
 
 
@@ -393,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="queries evaluated at once, one worker process each; default 4")
     limits.add_argument("--queue-wait", type=float, metavar="SECONDS",
                         help="wait for a free worker before 503; default 2")
+    limits.add_argument("--threads", type=int, metavar="N",
+                        help="HTTP request threads (waitress); default 8")
     limits.add_argument("--allow-service", action="append", default=[], metavar="IRI",
                         help="an endpoint SERVICE may federate to; repeatable; none by default")
     limits.add_argument("--rate-limit", metavar="LIMITS",
