@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 #: waitress's logger of "Task queue depth is N" (waitress.utilities.queue_logger).
 QUEUE_LOGGER = "waitress.queue"
 QUEUE_WARNING_INTERVAL = 60.0
+#: waitress's request threads unless ``carekg serve --threads`` says otherwise.
+DEFAULT_THREADS = 8
 
 
 class AtMostEvery(logging.Filter):
@@ -97,7 +99,7 @@ def serve(
     settings: Settings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    threads: int = 8,
+    threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
@@ -116,4 +118,5 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     say(f"carekg: SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C to stop)")
     quiet_queue_warnings()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="carekg")
+    waitress_serve(app, host=host, port=port, threads=threads or DEFAULT_THREADS,
+                   ident="carekg")
