@@ -346,6 +346,16 @@ def test_a_service_named_only_as_the_means_is_not_the_object() -> None:
     assert fact.service == "residential-care"
 
 
+def test_a_heading_states_no_intention() -> None:
+    text = "Increasing the range of preventative services"
+    sentence = Sentence(text, 0, len(text), section=Section(text, 2, 0, len(text)),
+                        is_heading=True)
+    assert [c for c in extract_sentence(sentence, RECORD)
+            if c.kind == "CommissioningIntention"] == []
+    assert facts("We will increase the range of preventative services.",
+                 "CommissioningIntention")
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -227,8 +227,8 @@ def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
 
 def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if text.rstrip().endswith("?"):
-        return []
+    if text.rstrip().endswith("?") or view.sentence.is_heading:
+        return []  # a question, or a heading's topic ("Increasing preventative services")
     for at, course in _commitments(text):
         if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
             continue
