@@ -78,6 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{RDFLIB_CAP_S:.0f}; --quick: {QUICK_RDFLIB_CAP_S:.0f})")
     parser.add_argument("--no-virtuoso", action="store_true",
                         help="skip Virtuoso even when virtuoso-t is installed")
+    parser.add_argument("--throughput-seconds", type=float, metavar="S",
+                        help="seconds per throughput run (default 5; --quick: 2)")
     parser.add_argument("--virtuoso-memory-mb", type=int, default=1024, metavar="MB",
                         help="Virtuoso's buffer memory (default 1024)")
 
@@ -106,7 +108,8 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
     return {"mode": mode, "sizes": sizes, "repeat": repeat, "seed": args.seed,
             "rdflib_cap_s": cap, "virtuoso": virtuoso,
             "virtuoso_memory_mb": args.virtuoso_memory_mb, "json": target,
-            "http_timeout_s": max(600.0, cap)}
+            "http_timeout_s": max(600.0, cap),
+            "throughput_seconds": args.throughput_seconds}
 
 
 def _sayer(quiet: bool) -> Say:
@@ -414,8 +417,8 @@ def measure_throughput(url: str, plan: dict[str, Any], server_pid: int | None,
                        say: Say) -> dict[str, Any]:
     """Requests per second for a cheap lookup and an aggregate saved query at 1, 8 and 32
     clients, cached and not, by bench/throughput.py's ``measure`` (bounded runs of 2 s
-    each with --quick, 5 s otherwise). Without that module the result says "not
-    measured" rather than a figure of this module's own."""
+    each with --quick, 5 s otherwise, or --throughput-seconds). Without that module the
+    result says "not measured" rather than a figure of this module's own."""
     try:
         from carekg.bench import throughput
     except ImportError:
@@ -425,6 +428,7 @@ def measure_throughput(url: str, plan: dict[str, Any], server_pid: int | None,
         return {"status": "not measured",
                 "reason": "bench/throughput.py has no measure(url, ...) function"}
     result = measure(url, quick=plan["mode"] == "quick", server_pid=server_pid,
+                     seconds=plan["throughput_seconds"],
                      say=lambda row: say(f"throughput {row['query']} {row['cache']} "
                                          f"{row['clients']} clients: "
                                          f"{row['requests_per_s']} req/s"))

@@ -27,7 +27,8 @@ def positive(value: Any) -> bool:
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     done = subprocess.run(
-        [sys.executable, "-m", "carekg.bench", "--quick", "--sizes", "2", "--json", str(out)],
+        [sys.executable, "-m", "carekg.bench", "--quick", "--sizes", "2", "--throughput-seconds",
+         "1", "--json", str(out)],
         capture_output=True, text=True, timeout=600, cwd=out.parent)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8")), done.stdout
@@ -58,7 +59,11 @@ def test_quick_run_writes_every_section(bench_run: tuple[dict[str, Any], str]) -
     assert validation["conforms"] is True
     assert positive(validation["one_document_s"]) and positive(validation["store_s"])
     assert validation["store_triples"] > validation["one_document_triples"] > 0
-    assert size["throughput"]["status"] in ("measured", "not measured")
+    throughput = size["throughput"]
+    assert throughput["status"] in ("measured", "not measured")
+    if throughput["status"] == "measured":  # bench/throughput.py is there
+        assert {level["clients"] for level in throughput["levels"]} == {1, 8, 32}
+        assert all(positive(level["requests_per_s"]) for level in throughput["levels"])
 
 
 @pytest.mark.slow
