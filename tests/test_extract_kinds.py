@@ -461,6 +461,9 @@ def test_the_commissioners_own_courses_are_intentions(
          "Route to Independence Strategy", None, None),
         ("The Joint Carers Strategy 2018-2021 sets out our aims.", "The Joint Carers Strategy",
          "carers-support", "2018-2021"),
+        # a title quoted after the head names the strategy, in any of the quote marks
+        ("In line with the 2011 national strategy, \u2017Caring for Carers\u2018, we want:",
+         "Caring for Carers", "carers-support", "2011"),
     ],
 )
 def test_strategy_names_and_their_service(

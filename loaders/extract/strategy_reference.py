@@ -28,6 +28,7 @@ _LEADING_VERB = re.compile(
 )
 _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
+_QUOTED_AFTER = re.compile(r"[\s,:–-]{0,4}" + _QUOTED.pattern)
 
 
 def _link_list(text: str) -> bool:
@@ -176,7 +177,8 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
                 (p for p in find_periods(name) if p.kind in ("range", "year", "fy")), None
             )
         head_capital = head.group(0)[:1].isupper()
-        quoted = _QUOTED.search(text, head.end(), min(len(text), head.end() + 6))
+        # a title quoted just after the head ("the national strategy, 'Living Well'")
+        quoted = _QUOTED_AFTER.match(text, head.end())
         subtitle = (
             _SUBTITLE.match(text, period.end)
             if period and head_capital and period.start >= end
