@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from carekg.bench.served import free_port, wait_until_answers
+from carekg.bench.served import free_port, stop_group, wait_until_answers
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "carekg", "serve", "--store", str(store), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT)
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url, process, 300)
@@ -52,8 +52,8 @@ def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
         assert int(facts["results"]["bindings"][0]["n"]["value"]) > 100  # type: ignore[index]
         assert (store / "current").is_symlink()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        # the whole group: a query worker still busy with the heavy query goes too
+        stop_group(process, grace=30)
         log.close()
 
 
@@ -63,7 +63,7 @@ def test_serve_flags_set_the_endpoint_limits(built_settings) -> None:  # type: i
     process = subprocess.Popen(
         [sys.executable, "-m", "carekg", "serve", "--store", str(built_settings.store),
          "--port", str(port), "--timeout", "1", "--max-rows", "3", "--no-rate-limit", "-q"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url, process, 120)
@@ -83,8 +83,8 @@ def test_serve_flags_set_the_endpoint_limits(built_settings) -> None:  # type: i
             assert error.code == 504
         assert time.monotonic() - began < 20
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        # the whole group: a query worker still busy with the heavy query goes too
+        stop_group(process, grace=30)
 
 
 def test_queue_depth_warnings_are_let_through_once_a_minute(caplog) -> None:  # type: ignore[no-untyped-def]
