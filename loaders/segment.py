@@ -40,7 +40,8 @@ _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _CONNECTORS = frozenset(
     "and or of the to for with in a an by on at from as that which & - – with our their "
-    "its is are be will".split()
+    "its is are be will between including into through than within via across towards "
+    "whether whose".split()
 )
 #: A numbered line that opens like a clause ("2. It is also vital that ...", "3. We will
 #: ...") is a numbered list item, however short: headings name topics, they do not assert.

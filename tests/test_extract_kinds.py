@@ -60,6 +60,11 @@ def test_rates_and_savings_are_not_spend() -> None:
     assert facts("The programme must deliver savings of £2m in 2023.", "Spend") == []
 
 
+def test_the_ends_of_a_between_range_are_not_spend() -> None:
+    assert facts("These are funded through small grants of between £2,000 and £8,000 a year.",
+                 "Spend") == []
+
+
 def test_the_most_one_grant_may_be_is_not_spend() -> None:
     assert facts("Our community chest funds local groups and awards up to £2,500 for new "
                  "projects.", "Spend") == []

@@ -120,6 +120,16 @@ def test_short_title_lines_and_lead_ins_name_sections() -> None:
 
 
 
+def test_a_line_ending_in_a_preposition_is_not_a_heading() -> None:
+    """ "... small grants of between" is cut off mid-sentence, not a title."""
+    text = ("Our services\n\nWe fund a programme of groups.\n"
+            "These are funded through small grants of between\n"
+            "£2,000 and £8,000 which we review each year.\n")
+    sentences = _segment(text)
+    assert not any(s.is_heading and s.plain.endswith("between") for s in sentences)
+    assert {s.section.title for s in sentences if s.section} == {"Our services"}
+
+
 def test_a_date_range_does_not_open_a_lead_in_section() -> None:
     """ "June 2023 - August 2023" is a range, not a "Topic – text" lead-in."""
     text = ("Timetable\n\nWe will consult on the new model with providers and people.\n\n"

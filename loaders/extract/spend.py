@@ -42,6 +42,12 @@ _ONGOING = re.compile(
 _RANGE_TAIL = re.compile(r"^\W*(?:and|to|-|–)\s*(?:c\.?\s*|around\s+|about\s+)?$", re.I)
 
 
+# An amount that opens or closes a "between ... and ..." range.
+_BETWEEN = re.compile(
+    r"\bbetween\s+(?:(?:c\.?|circa|around|about)\s*)?(?:£\s?[\d,.]+\s*(?:[km]|million|bn)?"
+    r"\s+and\s+)?$", re.IGNORECASE)
+
+
 # A line opening with two amounts joined by "and"/"to", under a line read as a heading
 # that ends in "between", is the rest of that range, wrapped.
 _PAIR_OPENING = re.compile(r"^\W*£\s?[\d,.]+\s*(?:[km]|million|bn)?\s*(?:and|to|-|–)\s*£",
@@ -94,6 +100,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
     for money, (start, end) in zip(amounts, spans, strict=True):
         if money.is_range or _RANGE_TAIL.match(text[:money.start]):
             continue  # "... grants of between £5,000 | and £15,000": the end of a range
+        if _BETWEEN.search(text, max(0, money.start - 40), money.start):
+            continue  # "grants of between £5,000 and £15,000": either end of a range
         clause = text[start:end]
         if compiled("spend_exclusions").search(clause):
             continue
