@@ -84,6 +84,13 @@ def test_budget_table_row_takes_the_last_column() -> None:
     assert fact.period_label == "2022/23"
 
 
+def test_a_table_cell_of_prose_may_state_a_total() -> None:
+    """A row's prose cell that says the amount covers the contract's years is a total."""
+    [fact] = facts("Current provision\tThe service is bought per hour used. The estimated "
+                   "contract value is £240,000 for the 4 year period.", "Spend", table=True)
+    assert (fact.value, fact.unit) == (Decimal(240000), "pounds-sterling")
+
+
 def test_budget_row_without_a_label_is_not_spend() -> None:
     """Figures alone (a wrapped row's tail, or a table whose labels were lost) do not say
     what the money is for."""

@@ -19,13 +19,16 @@ from carekg.loaders.extract.common import (
     issued_year,
     period_in,
     period_values,
+    sentence_bounds,
 )
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
 _TOTAL = re.compile(
     r"\b(?:over\s+(?:the\s+)?(?:next\s+|coming\s+|a\s+)?(?:\d+|two|three|four|five|six|seven|"
-    r"eight|nine|ten)\s+years?|over\s+the\s+(?:life|lifetime|term|period)|in\s+total|total\s+"
+    r"eight|nine|ten)\s+years?|over\s+the\s+(?:life|lifetime|term|period)|(?:over|for)\s+the\s+"
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten)[-\s]years?\s+(?:period|term|contract)|"
+    r"in\s+total|total\s+"
     r"(?:budget|value|cost|investment)|capital|one-off|one\s+off|contract\s+value|"
     r"whole\s+life|impact)\b",
     re.IGNORECASE,
@@ -78,13 +81,17 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
         money = amounts[-1]
         period = (period_in(view.periods, 0, len(text)) or _header_period(view)
                   or _heading_period(view))
+        # a row whose cell is prose may say the amount is a total ("£315,000 for the 5
+        # year period"); a row of figures is a year's budget
+        own = text[slice(*sentence_bounds(text, money.start))]
+        total = money.rate != "year" and _TOTAL.search(own)
         return [
             view.candidate(
                 "Spend",
                 0,
                 len(text),
                 value=money.value,
-                unit=unit_slug("GBP/year"),
+                unit=unit_slug("GBP" if total else "GBP/year"),
                 approximate=money.approximate,
                 service=classify_service(text) or view.context_service(),
                 value_start=view.sentence.start + money.start,
