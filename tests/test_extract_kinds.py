@@ -397,6 +397,11 @@ def test_a_review_starting_is_not_a_contract_event() -> None:
                  "ContractEvent") == []
     [event] = facts("The new advocacy contract will commence in May 2024.", "ContractEvent")
     assert event.event_type == "start"
+    # the verb first: the work that starts is about contracts, it is not one
+    assert facts("Commence work with current providers of respite to move from contracts to "
+                 "direct payments  June 2024", "ContractEvent") == []
+    [event] = facts("Commence the new respite contracts June 2024", "ContractEvent")
+    assert event.event_type == "start"
 
 
 def test_national_billions_are_not_council_spend() -> None:

@@ -34,6 +34,13 @@ _WORK_STARTS = re.compile(
     r"beg[aiu]n\w*|mobilis\w*|launch\w*)",
     re.IGNORECASE,
 )
+# The same with the verb first: "Commence work with current providers", "start a review".
+_STARTS_WORK = re.compile(
+    r"(?:start\w*|commenc\w*|beg[aiu]n\w*)\s+(?:(?:the|a|an|our|this|initial|further)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:work|review|consultation|analysis|engagement|discussions?|"
+    r"investigation|conversations?|scoping|planning)\b",
+    re.IGNORECASE,
+)
 # A year that is part of a name: "Procurement Strategy 2020-27", "Regulations (EU Exit) 2020".
 _NAMED_YEAR = re.compile(
     r"\b(?:Strategy|Plan|Policy|Regulations|Act)\)?(?:\s*\([^)]{0,30}\))?\s*$")
@@ -70,6 +77,8 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         return []  # "a strategic review of day services will commence": work, not a contract
     if _WORK_STARTS.search(text) and not re.search(r"\bcontracts?\b", text, re.IGNORECASE):
         return []
+    if event == "start" and _STARTS_WORK.match(text, cue_at):
+        return []  # "Commence work with providers to investigate ...": work, not a contract
     if event in ("tender", "re-procurement"):
         hedge = compiled("contract_event_hedges").search(text, 0, cue_at)
         if hedge and cue_at - hedge.end() <= 40:
