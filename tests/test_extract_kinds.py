@@ -368,6 +368,19 @@ def test_a_heading_states_no_intention() -> None:
                  "CommissioningIntention")
 
 
+def test_a_council_developments_heading_takes_its_service_from_the_text_before() -> None:
+    """ "Hartlepool developments" is a council's part of the topic the text before it
+    introduces, like a heading that is only the council's name."""
+    from carekg.loaders.extract.common import SentenceView
+
+    text = "Redevelopment procurement (various sites) April 2023-2025"
+    for heading in ("Hartlepool developments", "Hartlepool"):
+        sentence = Sentence(text, 0, len(text), section=Section(heading, 2, 0, len(text)))
+        view = SentenceView.of(sentence, RECORD, context=("Tri-borough housing support",))
+        view.lead = ("We will build new combined residential and nursing homes.",)
+        assert view.context_service() == "care-homes", heading
+
+
 def test_projected_percentage_changes_are_needs() -> None:
     found = facts("Modelling predicts a 9% rise in home care hours by 2026/27 and a 15% "
                   "rise by 2031/32.", "NeedEstimate")

@@ -273,13 +273,22 @@ def _council_label(heading: str | None) -> bool:
     from carekg.councils import default_register
     from carekg.errors import CarekgError
 
-    if not heading or len(heading.split()) > 5:
+    if not heading or len(heading.split()) > 7:
+        return False
+    # "Westminster developments", "Sefton services": a council's name and a word that
+    # names no topic is a council label too
+    name = _LABEL_TAIL.sub("", heading.strip(" :"))
+    if len(name.split()) > 5:
         return False
     try:
-        default_register().resolve(heading.strip(" :"))
+        default_register().resolve(name)
     except (CarekgError, KeyError, ValueError):
         return False
     return True
+
+
+_LABEL_TAIL = re.compile(r"\s+(?:developments?|services|update|updates|provision|supply|"
+                         r"overview|position|context|plans?)$", re.IGNORECASE)
 
 
 def lead_sentences(sentences: list[Sentence], reach: int = 600) -> dict[int, tuple[str, ...]]:
