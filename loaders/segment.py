@@ -580,7 +580,10 @@ def _continues(previous: _Line, line: _Line, double: bool) -> bool:
 
 def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     """Sentence spans [start, end) in document offsets."""
-    if kind in ("heading", "table"):
+    if kind == "table":
+        first = lines[0]
+        return _bullet_cells(text, first.title_start, first.end)
+    if kind == "heading":
         first = lines[0]
         return [(first.title_start, first.end)] if first.title_start < first.end else []
     # the logical text: line contents joined by one space, each char mapped to its offset
@@ -613,6 +616,34 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
         if begin < end and any(c.isalnum() for c in logical[begin:end]):
             result.append((where[begin], where[end - 1] + 1))
     return result
+
+
+def _bullet_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A table row as its sentences: the whole row, unless a cell holds a list written
+    inline ("Current provision <tab> • The Council commissions ... • The service ..."),
+    whose items (each at a cell's start or after a full stop) are each a sentence of the
+    row, so that a fact's evidence is its item."""
+    if start >= end:
+        return []
+    bullets = [m.start() for m in _INLINE_BULLET.finditer(text, start, end)
+               if _ITEM_BREAK.search(_TAG.sub("", text[start:m.start()]))]
+    if not bullets:
+        return [(start, end)]
+    spans = []
+    for begin, stop in zip([start, *bullets], [*bullets, end], strict=True):
+        piece = text[begin:stop]
+        lead = len(piece) - len(piece.lstrip(" \t•"))
+        trail = len(piece) - len(piece.rstrip())
+        if begin + lead < stop - trail and any(c.isalnum() for c in piece):
+            spans.append((begin + lead, stop - trail))
+    return spans
+
+
+_INLINE_BULLET = re.compile(r"•")
+#: Where an inline item may start a new sentence of a row: after a full stop or at the
+#: start of a cell (not after "which:", whose items finish the sentence).
+_ITEM_BREAK = re.compile(r"(?:[.!?)]|\t)\s*$")
+_TAG = re.compile(r"<[^<>]{0,200}>")
 
 
 def _run_on_cuts(text: str, logical: str, where: list[int]) -> list[int]:

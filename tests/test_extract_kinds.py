@@ -391,6 +391,8 @@ def test_projected_percentage_changes_are_needs() -> None:
 def test_denied_intentions_are_not_intentions() -> None:
     assert facts("While we have no plans to recommission the lunch club, we will keep it "
                  "under watch.", "CommissioningIntention") == []
+    assert facts("Whilst there are no immediate plans to procure a new day service, "
+                 "commissioners will talk to providers.", "CommissioningIntention") == []
 
 
 def test_passive_review_marker_names_the_course() -> None:

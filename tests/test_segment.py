@@ -103,6 +103,19 @@ def test_a_flattened_timetable_is_split_into_its_rows() -> None:
         "The panel of residents and officers will decide by June 2023 Which options to keep."]
 
 
+def test_a_table_cell_holding_an_inline_list_gives_a_sentence_per_item() -> None:
+    """Items after a cell's start or a full stop are sentences of the row; items that
+    finish a lead-in ("which:") stay with it."""
+    text = ("Service\tDetail\n"
+            "Current provision\t<ul>• The Council funds a day centre. • It is open daily.\n"
+            "Intentions\tWe will fund groups which: <ul><li>• meet weekly</li><li>• run "
+            "trips</li></ul>\n")
+    rows = [s.plain for s in _segment(text) if s.is_table_row]
+    assert "The Council funds a day centre." in rows
+    assert "It is open daily." in rows
+    assert any(r.startswith("Intentions") and r.endswith("run trips</li></ul>") for r in rows)
+
+
 def test_short_title_lines_and_lead_ins_name_sections() -> None:
     text = ("Current provision\n\nThere are 12 homes in the area. Most are small.\n\n"
             "Key commissioning aspirations\n\nWe will build two more homes.\n\n"
