@@ -233,6 +233,7 @@ class StoreDir:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             path = self.snapshots_dir / f".tmp-{stamp}-{uuid.uuid4().hex[:8]}"
             path.mkdir()
+            snapshot: Snapshot | None = None
             try:
                 if from_current:
                     current = self.current_path()
@@ -247,10 +248,14 @@ class StoreDir:
                     meta.built_at = _now()
                 else:
                     meta = SnapshotMeta(built_at=_now())
-                store = ox.Store(str(path / "oxigraph"))
-                snapshot = Snapshot(path, store, meta, copied=from_current)
+                snapshot = Snapshot(path, ox.Store(str(path / "oxigraph")), meta,
+                                    copied=from_current)
                 yield snapshot
             except BaseException:
+                # Close the database first: RocksDB's background threads may still be
+                # writing files into the directory rmtree is emptying.
+                if snapshot is not None:
+                    snapshot.close()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
 
