@@ -123,45 +123,16 @@ class _Counted:
             out.write(ox.serialize(self.taken, format=fmt.writer) or b"")
 
 
-def plain_terms(bound: dict[Any, Any]) -> dict[str, tuple[str, ...]]:
-    """Bound parameters (``{Variable: NamedNode | Literal}``) as plain data that can cross
-    a worker's pipe: ``("iri", value)`` or ``("literal", value, datatype, language)``."""
-    plain: dict[str, tuple[str, ...]] = {}
-    for variable, term in bound.items():
-        name = variable.value if hasattr(variable, "value") else str(variable)
-        if hasattr(term, "datatype"):
-            plain[name] = ("literal", term.value, term.datatype.value, term.language or "")
-        else:
-            plain[name] = ("iri", term.value)
-    return plain
-
-
-def _terms(plain: dict[str, tuple[str, ...]]) -> dict[Any, Any]:
-    """The inverse of :func:`plain_terms`: pyoxigraph ``substitutions``."""
-    import pyoxigraph as ox
-
-    terms: dict[Any, Any] = {}
-    for name, term in plain.items():
-        if term[0] == "iri":
-            terms[ox.Variable(name)] = ox.NamedNode(term[1])
-        elif term[3]:
-            terms[ox.Variable(name)] = ox.Literal(term[1], language=term[3])
-        else:
-            terms[ox.Variable(name)] = ox.Literal(term[1], datatype=ox.NamedNode(term[2]))
-    return terms
-
-
 def _kwargs(plain: dict[str, Any]) -> dict[str, Any]:
-    """``Store.query`` arguments from the plain data a request carries: graph IRIs and
-    the bound parameters of a saved query become pyoxigraph terms."""
+    """``Store.query`` arguments from the plain data a request carries: graph IRIs
+    become pyoxigraph terms. (Saved queries arrive with their parameters already written
+    into the text as a VALUES block: carekg.graph.saved_queries.bound_text.)"""
     import pyoxigraph as ox
 
     kwargs = dict(plain)
     for name in ("default_graph", "named_graphs"):
         if name in kwargs:
             kwargs[name] = [ox.NamedNode(iri) for iri in kwargs[name]]
-    if "substitutions" in kwargs:
-        kwargs["substitutions"] = _terms(kwargs["substitutions"])
     return kwargs
 
 

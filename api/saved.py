@@ -18,9 +18,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from carekg.api import negotiation as neg
 from carekg.api import sparql
 from carekg.api.app import settings, snapshot
-from carekg.api.limits import LimitError, plain_terms
+from carekg.api.limits import LimitError
 from carekg.errors import CarekgError, QueryError, UsageError
-from carekg.graph.saved_queries import bind, catalogue, saved_query
+from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
 
 bp = Blueprint("saved", __name__)
 
@@ -60,10 +60,10 @@ def run(name: str) -> Response:
     except (UsageError, QueryError) as exc:
         return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
     started = time.perf_counter()
-    # The arguments run_saved gives Snapshot.query, as data a worker process can be sent.
-    kwargs = {"use_default_graph_as_union": True, "substitutions": plain_terms(bound)}
+    # The query and arguments run_saved gives Snapshot.query.
+    kwargs = {"use_default_graph_as_union": True}
     try:
-        job, remote, kind = sparql.start(snapshot(), query.text, kwargs)
+        job, remote, kind = sparql.start(snapshot(), bound_text(query, bound), kwargs)
         if wants_html(kind) and kind == neg.RESULTS:
             body = job.body(neg.RESULT_FORMATS[0])  # SPARQL JSON, read back for the page
             data = body if isinstance(body, bytes) else b"".join(body)

@@ -8,10 +8,10 @@ A saved query is a plain SPARQL file that starts with a comment block::
     # param: council = <https://w3id.org/carekg/id/council/E09000019> -- GSS code, name or IRI
 
 Each ``param`` names a variable of the query and gives its default as a SPARQL/Turtle
-term. Parameters are bound as RDF terms through pyoxigraph's ``substitutions``
-(SEP-0007), never by pasting text into the query, so a value cannot change the query's
-shape. The CLI (``carekg query --saved``) and the web API (``/queries/{name}``) both go
-through :func:`run_saved`, so they give the same answers.
+term. Parameters are bound as RDF terms written into a VALUES block
+(:func:`bound_text`), never by pasting the caller's text into the query, so a value cannot
+change the query's shape. The CLI (``carekg query --saved``) and the web API
+(``/queries/{name}``) both go through :func:`bound_text`, so they give the same answers.
 """
 
 from __future__ import annotations
@@ -246,7 +246,18 @@ def run_saved(snapshot: Any, name: str, params: dict[str, str] | None = None, *,
     ``params`` maps parameter names to text as a person types it (``council=E09000019``);
     unknown names and ill-formed values raise :class:`UsageError`."""
     query = saved_query(name, directory)
-    return snapshot.query(query.text, substitutions=bind(query, params or {}, base))
+    return snapshot.query(bound_text(query, bind(query, params or {}, base)))
+
+
+def bound_text(query: SavedQuery, bound: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """The query with its parameters as a VALUES block (written from RDF terms, never from
+    the caller's text), rather than pyoxigraph ``substitutions``: pyoxigraph plans a
+    VALUES block into the join, where a substituted variable is only filtered on after
+    (council-service-evidence at 100 councils: 337 ms substituted, 3 ms with VALUES;
+    never slower on the other saved queries), and every SPARQL server reads VALUES."""
+    from carekg.graph.remote import with_values
+
+    return with_values(query.text, bound)
 
 
 def _term_text(term: ox.NamedNode | ox.Literal) -> str:
