@@ -228,7 +228,7 @@ def measure_size(councils: int, plan: dict[str, Any], root: Path, say: Say) -> d
 
 def stage_rates(build: dict[str, Any]) -> list[dict[str, Any]]:
     """Seconds, characters per second and facts per second of each stage and phase."""
-    from carekg.bench.scale import PHASES
+    from carekg.graph.build import PHASES
     from carekg.loaders.pipeline import STAGES
 
     rows = []

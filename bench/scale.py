@@ -35,14 +35,14 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from carekg.graph.build import PHASES
+
 HERE = Path(__file__).resolve().parent
-#: Build phases as carekg.graph.build reports them through its progress hook.
-PHASES = ("extracting", "validating", "inferring", "storing")
 #: A query slower than this on its first run is timed once, not repeated.
 SLOW_QUERY_S = 20.0
 
@@ -74,18 +74,6 @@ def directory_bytes(path: Path) -> int:
 
 # -- one size, in a child process ---------------------------------------------------------
 
-class PhaseClock:
-    """A build progress hook that times each phase from its first item to its last."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-
-    def __call__(self, items: Iterable[Any], label: str) -> Iterator[Any]:
-        began = time.perf_counter()
-        yield from items
-        self.seconds[label] += time.perf_counter() - began
-
-
 class StageClock:
     """Collects the pipeline's own per-stage timings of every document the build loads."""
 
@@ -102,15 +90,6 @@ class StageClock:
         self.chars += len(loaded.text.text)
         self.candidates += len(loaded.candidates)
         return loaded
-
-
-def phases_of(report: Any, clock: PhaseClock) -> dict[str, float]:
-    """Seconds per build phase: the build's own account (``BuildReport.phases``) when it
-    keeps one, else what the progress hook saw of the phases it was shown."""
-    own = getattr(report, "phases", None)
-    if own and any(own.get(p) for p in PHASES):
-        return {p: float(own.get(p, 0.0)) for p in PHASES}
-    return {p: s for p, s in clock.seconds.items() if p in PHASES}
 
 
 def timed_ms(action: Callable[[], object], repeat: int) -> tuple[float, int]:
@@ -184,14 +163,13 @@ def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None,
         del docs
 
         settings = Settings(store=Path(tmp) / "store")
-        phases = PhaseClock()
         stages = StageClock(build_module.load_document)
         build_module.load_document = stages  # instrumentation: the real loader, timed
         profiler = cProfile.Profile() if profile else None
         began = time.perf_counter()
         if profiler:
             profiler.enable()
-        report = build_module.build(corpus, settings, progress=phases)
+        report = build_module.build(corpus, settings)
         if profiler:
             profiler.disable()
         build_s = time.perf_counter() - began
@@ -216,7 +194,8 @@ def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None,
             "councils": councils, "documents": report.documents, "chars": stages.chars,
             "facts": report.facts, "candidates": stages.candidates, "triples": report.triples,
             "planted": planted, "generate_s": generate_s, "build_s": build_s,
-            "phases_s": phases_of(report, phases), "stages_s": dict(stages.seconds),
+            "phases_s": {p: float(report.phases.get(p, 0.0)) for p in PHASES},
+            "stages_s": dict(stages.seconds),
             "peak_rss_build_mb": rss_build, "peak_rss_mb": peak_rss_mb(),
             "store_bytes": store_bytes, "evaluate_s": evaluate_s,
             "recall": overall.recall, "value_accuracy": overall.value_accuracy,
