@@ -212,18 +212,29 @@ def attribute_candidates(candidates: list[Candidate], record: DocumentRecord,
     names several), or, in a table row, the council heading the value's column group.
     Where the text does not tie the value to one council, or says it is joint, the
     candidate keeps the councils of its sentence: a fact is never moved to a council the
-    text does not name beside it."""
+    text does not name beside it. When those are several, the candidate is marked
+    ``joint_attribution``: it will be stated once per council, and its council is the
+    document's joint attribution, not the text's (see ``cc:jointAttribution``)."""
     listed = tuple(record.councils)
     if len(listed) <= 1:
         return candidates
     matcher = _matcher(register, listed)
     for candidate in candidates:
-        if candidate.council is not None:
-            continue
-        council = _council_of(candidate, matcher, listed)
-        if council is not None:
-            candidate.council = council
+        if candidate.council is None:
+            council = _council_of(candidate, matcher, listed)
+            if council is not None:
+                candidate.council = council
+        candidate.joint_attribution = len(stated_councils(candidate, record)) > 1
     return candidates
+
+
+def stated_councils(candidate: Candidate, record: DocumentRecord) -> tuple[str, ...]:
+    """The councils a candidate is stated for: the one attribution found, else those of
+    its sentence, else the document's. The map stage and evaluation read it from here, so
+    the graph, the joint marker and the counts agree."""
+    if candidate.council:
+        return (candidate.council,)
+    return candidate.sentence.councils or record.councils
 
 
 def _council_of(candidate: Candidate, matcher: CouncilMatcher,
@@ -408,5 +419,5 @@ def normalise_space(text: str) -> str:
 
 
 __all__ = ["CouncilMatcher", "JOINT", "Mention", "attribute", "attribute_candidates",
-           "find_mentions", "normalise",
+           "find_mentions", "normalise", "stated_councils",
            "normalise_space"]

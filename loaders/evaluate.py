@@ -23,7 +23,10 @@ Definitions (the numbers in the issue's floors mean exactly these):
   ("carers support" for the group labelled "carers"). This is a decision about what the
   gold means, not a loosening: a need fact with the wrong group still counts as wrong;
 - **direction accuracy**: matched gold intentions whose match has the same direction;
-- **extracted**: facts extracted, counted as stated in the graph (once per council).
+- **extracted**: facts extracted, counted as stated in the graph (once per council);
+- **joint**: of those, the facts marked ``cc:jointAttribution`` (the text did not tie them
+  to one of the document's councils, so each is stated for each council). Not a metric:
+  it says how much of the extracted count is the group's figure repeated per council.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from pathlib import Path
 from carekg.councils import Register, default_register
 from carekg.errors import InputError, UnknownCouncilError
 from carekg.iris import slugify
-from carekg.loaders.attribute import JOINT
+from carekg.loaders.attribute import JOINT, stated_councils
 from carekg.loaders.model import FACT_KINDS
 from carekg.resources import ontology_dir, queries_dir
 
@@ -70,6 +73,7 @@ class FactRow:
     direction: str | None = None  # lower-case local name: "increase"
     iri: str | None = None
     population: str | None = None  # population group slug (need estimates)
+    joint: bool = False  # carries cc:jointAttribution true
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Score:
     direction_total: int = 0
     direction_right: int = 0
     extracted: int = 0
+    joint: int = 0  # extracted facts marked cc:jointAttribution
 
     def add(self, other: Score) -> None:
         for name in self.__dataclass_fields__:
@@ -174,7 +179,7 @@ class EvaluationReport:
     def table(self) -> str:
         """A plain-text table: one row per document and kind, then totals."""
         header = ("document", "kind", "gold", "found", "recall", "value", "service",
-                  "direction", "extracted")
+                  "direction", "extracted", "joint")
         rows: list[tuple[str, ...]] = []
         for document in sorted(self.scores):
             for kind in FACT_KINDS:
@@ -199,7 +204,8 @@ def _row(document: str, kind: str, score: Score) -> tuple[str, ...]:
     return (document, kind, str(score.gold), str(score.found), pct(score.recall, score.gold),
             pct(score.value_accuracy, score.value_total),
             pct(score.service_accuracy, score.service_total),
-            pct(score.direction_accuracy, score.direction_total), str(score.extracted))
+            pct(score.direction_accuracy, score.direction_total), str(score.extracted),
+            str(score.joint))
 
 
 # -- service labels ---------------------------------------------------------------------
@@ -340,7 +346,9 @@ def evaluate(facts_by_document: Mapping[str, Sequence[FactRow]], gold_dir: Path,
             continue
         facts = list(facts_by_document.get(document, ()))
         for fact in facts:
-            report.score(document, fact.kind).extracted += 1
+            score = report.score(document, fact.kind)
+            score.extracted += 1
+            score.joint += fact.joint
         for gold in read_gold(gold_dir, document, text, register):
             _judge(report, gold, facts, services, populations)
     return report
@@ -394,13 +402,13 @@ def rows_of_loaded(loaded: object) -> list[FactRow]:
     rows: list[FactRow] = []
     seen: set[tuple[object, ...]] = set()
     for candidate in loaded.candidates:  # type: ignore[attr-defined]
-        councils = ((candidate.council,) if candidate.council
-                    else candidate.sentence.councils or record.councils)
+        councils = stated_councils(candidate, record)
+        joint = candidate.joint_attribution and len(councils) > 1
         for council in councils:
             row = FactRow(record.id, candidate.kind, council, candidate.start, candidate.end,
                           _decimal(candidate.value), candidate.service,
                           candidate.direction.casefold() if candidate.direction else None,
-                          population=candidate.population_group)
+                          population=candidate.population_group, joint=joint)
             key = (row.kind, row.council, row.start, row.end, row.value, row.service,
                    row.direction)
             if key not in seen:
@@ -416,9 +424,10 @@ def evaluation_query() -> str:
     return (queries_dir() / QUERY_FILE).read_text(encoding="utf-8")
 
 
-# "population" (the need's cc:populationGroup) is read when the query selects it.
+# "population" (the need's cc:populationGroup) and "joint" (its cc:jointAttribution) are
+# read when the query selects them.
 QUERY_VARIABLES = ("fact", "kind", "council", "document", "start", "end", "value", "service",
-                   "direction", "population")
+                   "direction", "population", "joint")
 
 
 def rows_from_results(results: Iterable[Mapping[str, object] | Sequence[object]]) -> list[
@@ -443,6 +452,7 @@ def rows_from_results(results: Iterable[Mapping[str, object] | Sequence[object]]
             direction=_slug_of(value["direction"]).casefold() if value["direction"] else None,
             iri=value["fact"],
             population=_slug_of(value["population"]) if value.get("population") else None,
+            joint=(value.get("joint") or "").strip().casefold() in ("true", "1"),
         ))
     return rows
 

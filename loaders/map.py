@@ -18,6 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 import carekg
 from carekg.iris import Iris, fact_key, slugify
+from carekg.loaders.attribute import stated_councils
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord, DocumentText
 from carekg.namespaces import OA, PREFIXES
 
@@ -63,13 +64,18 @@ def to_graph(record: DocumentRecord, text: DocumentText, candidates: list[Candid
     _describe_activity(graph, activity, document, iris, cc)
     minted: set[URIRef] = set()
     for candidate in candidates:
-        for council in _councils_of(candidate, record):
+        councils = stated_councils(candidate, record)
+        # the group's figure, stated once per council: say so on each copy
+        joint = candidate.joint_attribution and len(councils) > 1
+        for council in councils:
             fact = iris.fact(record.id, fact_key(candidate.kind, candidate.start, candidate.end,
                                                  _discriminator(candidate, council)))
             if fact in minted:
                 continue
             minted.add(fact)
             _describe_fact(graph, fact, candidate, council, text, document, activity, iris, cc)
+            if joint:
+                graph.add((fact, cc.jointAttribution, Literal(True)))
     return graph
 
 
@@ -118,12 +124,6 @@ def _describe_activity(graph: Graph, activity: URIRef, document: URIRef, iris: I
     graph.add((activity, PROV.wasAssociatedWith, agent))
     graph.add((activity, cc.loaderVersion, Literal(loader_version())))
     graph.add((agent, RDF.type, PROV.SoftwareAgent))
-
-
-def _councils_of(candidate: Candidate, record: DocumentRecord) -> tuple[str, ...]:
-    if candidate.council:
-        return (candidate.council,)
-    return candidate.sentence.councils or record.councils
 
 
 def _discriminator(candidate: Candidate, council: str) -> str:

@@ -149,6 +149,11 @@ class Candidate:
     #: Document offset of the value the fact states (the figure, the date), when the
     #: extractor knows it; attribution reads the council named nearest to it.
     value_start: int | None = None
+    #: Set by attribution (``attribute_candidates``): the text does not tie the fact to one
+    #: of its document's several councils (it names none, or says the figure is joint), so
+    #: the fact is stated for each of the councils its sentence speaks for, and the map
+    #: stage marks each copy ``cc:jointAttribution true``.
+    joint_attribution: bool = False
 
 
 _WRAP = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[a-z])")

@@ -236,3 +236,44 @@ def test_organisation_nouns_are_matched_as_written() -> None:
     assert find_mentions("Liverpool Homes is a landlord.", REGISTER) == []
     assert find_mentions("Liverpool City Council and Liverpool Mind.", REGISTER)[0].gss_code \
         == liverpool
+
+
+def test_facts_the_text_does_not_tie_to_one_council_are_marked_joint() -> None:
+    record = _record("Camden", "Islington", "Hackney")
+    text = ("Respite\n\nThe partner councils buy respite care together. We commission 45 "
+            "respite beds.\n\nDay care\n\nIslington runs a day centre with 60 places. "
+            "Camden and Hackney share a lunch club for 25 people.\n")
+    sentences = {s.plain: s for s in _sentences(text, record)}
+    together = sentences["The partner councils buy respite care together."]
+    joint_phrase = Candidate("CommissioningIntention", together, together.start, together.end)
+    untied = _figure(sentences["We commission 45 respite beds."], "45")
+    named = _figure(sentences["Islington runs a day centre with 60 places."], "60")
+    pair = _figure(sentences["Camden and Hackney share a lunch club for 25 people."], "25")
+    candidates = [joint_phrase, untied, named, pair]
+    attribute_candidates(candidates, record, REGISTER)
+    # no council named: stated for all three, each copy marked
+    assert untied.council is None and len(untied.sentence.councils) == 3
+    assert untied.joint_attribution
+    # the text says it is the group's: marked too (one rule: not tied to one council)
+    assert joint_phrase.joint_attribution
+    assert pair.council is None and pair.joint_attribution  # two councils named together
+    assert named.council is None and named.sentence.councils == (_code("Islington"),)
+    assert not named.joint_attribution
+
+
+def test_a_figure_given_its_council_by_its_clause_is_not_joint() -> None:
+    record = _record("Camden", "Islington", "Hackney")
+    [sentence] = _sentences("There are 30 carers groups in Camden and 40 in Hackney.\n",
+                            record)
+    first, second = _figure(sentence, "30"), _figure(sentence, "40")
+    attribute_candidates([first, second], record, REGISTER)
+    assert (first.council, second.council) == (_code("Camden"), _code("Hackney"))
+    assert not first.joint_attribution and not second.joint_attribution
+
+
+def test_single_council_documents_never_carry_the_joint_marker() -> None:
+    record = _record("Islington")
+    [sentence] = _sentences("Across the three boroughs we fund 45 respite beds.\n", record)
+    candidate = _figure(sentence, "45")
+    attribute_candidates([candidate], record, REGISTER)
+    assert not candidate.joint_attribution

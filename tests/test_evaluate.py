@@ -77,6 +77,26 @@ def test_recall_and_accuracies_are_exact(tmp_path: Path) -> None:
     assert json.loads(json.dumps(report.to_json(), default=str))["overall"]["found"] == 3
 
 
+def test_joint_facts_are_counted_per_kind_without_changing_the_metrics(
+        tmp_path: Path) -> None:
+    gold = _gold(tmp_path, {"council": "Westminster", "type": "spend", "value": 2000000,
+                            "service": "home care", "quote": "We spend £2m on home care."})
+    spend = _span("We spend £2m on home care.")
+    beds = _span("The hostel has 40 beds.")
+    plain = [FactRow("doc", "Spend", W, *spend, Decimal("2000000"), "home-care"),
+             FactRow("doc", "Capacity", W, *beds, Decimal("40"), "hostels")]
+    joint = [FactRow("doc", "Spend", council, *spend, Decimal("2000000"), "home-care",
+                     joint=True) for council in (W, K)] + plain[1:]
+    before = evaluate({"doc": plain}, gold, {"doc": TEXT}, services=SERVICES)
+    after = evaluate({"doc": joint}, gold, {"doc": TEXT}, services=SERVICES)
+    assert before.overall().joint == 0
+    assert (after.by_kind()["Spend"].joint, after.by_kind()["Capacity"].joint) == (2, 0)
+    assert (after.overall().extracted, after.overall().joint) == (3, 2)
+    assert (after.overall().recall, after.overall().value_accuracy) == (1.0, 1.0)
+    assert after.table().splitlines()[0].split()[-2:] == ["extracted", "joint"]
+    assert after.to_json()["by_kind"]["Spend"]["joint"] == 2  # type: ignore[index]
+
+
 def test_wrong_council_or_kind_is_not_found(tmp_path: Path) -> None:
     gold = _gold(tmp_path, {"council": "Westminster", "type": "spend", "value": 2000000,
                             "quote": "We spend £2m on home care."})
@@ -118,8 +138,10 @@ def test_rows_from_store_results() -> None:
     (fact,) = rows_from_results([row])
     assert fact == FactRow("doc", "Spend", W, 3, 9, Decimal("2000000"), "home-care", None,
                            f"{base}id/fact/doc/spend-1-abc")
-    (same,) = rows_from_results([dict(zip(QUERY_VARIABLES, (*row, None), strict=True))])
+    (same,) = rows_from_results([dict(zip(QUERY_VARIABLES, (*row, None, None), strict=True))])
     assert same == fact
+    (joint,) = rows_from_results([(*row, None, "true")])
+    assert joint.joint and not fact.joint
     assert "?start" in evaluation_query()
 
 

@@ -105,3 +105,32 @@ def test_bad_span_is_refused(tmp_path: Path) -> None:
     candidate.end = len(TEXT) + 5
     with pytest.raises(ValueError, match="outside the text"):
         to_graph(record, text, [candidate], IRIS)
+
+
+def test_a_joint_fact_is_marked_on_each_council_copy(tmp_path: Path) -> None:
+    record, text, candidate = _setup(tmp_path)
+    plain = to_graph(record, text, [candidate], IRIS)
+    assert not list(plain.subject_objects(CC("jointAttribution")))
+    candidate.joint_attribution = True
+    graph = to_graph(record, text, [candidate], IRIS)
+    facts = set(graph.subjects(RDF.type, CC("Spend")))
+    assert len(facts) == 2
+    assert {graph.value(f, CC("jointAttribution")) for f in facts} == {Literal(True)}
+    assert facts == set(plain.subjects(RDF.type, CC("Spend")))  # the IRIs do not change
+
+
+def test_the_joint_marker_needs_more_than_one_stated_council(tmp_path: Path) -> None:
+    """A flag left on a candidate that ends up stated for one council (its own, or the
+    only council of its document) says nothing false: the marker is absent."""
+    record, text, candidate = _setup(tmp_path)
+    candidate.joint_attribution = True
+    candidate.council = "E09000020"
+    assert not list(to_graph(record, text, [candidate], IRIS)
+                    .subject_objects(CC("jointAttribution")))
+    single = DocumentRecord("solo", record.path, "Solo", ("E09000013",),
+                            "market-position-statement", "2021")
+    candidate.council = None
+    candidate.sentence = Sentence(candidate.sentence.text, candidate.sentence.start,
+                                  candidate.sentence.end, councils=single.councils)
+    assert not list(to_graph(single, text, [candidate], IRIS)
+                    .subject_objects(CC("jointAttribution")))

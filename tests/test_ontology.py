@@ -22,7 +22,7 @@ OBJECT_PROPERTIES = ("council", "service", "unit", "direction", "populationGroup
 DATATYPE_PROPERTIES = ("gssCode", "value", "approximate", "periodLabel", "periodStart",
                        "periodEnd", "isProjection", "sectionTitle", "strategyName",
                        "dataSource", "page", "contentHash", "councilType", "region",
-                       "loaderVersion")
+                       "loaderVersion", "jointAttribution")
 DIRECTIONS = ("Increase", "Decrease", "Maintain", "Review", "Procure", "Develop", "Decommission")
 
 
