@@ -1,7 +1,8 @@
 """Stage 6, map: candidates become RDF exactly as the shared model document says.
 
 One graph per document (the builder puts it in the document's named graph): the
-``cc:Document`` description, one fact per candidate per council, the Web Annotation
+``cc:Document`` description, one fact per candidate per council (each copy marked
+``cc:jointAttribution true`` when attribution found no one council for it), the Web Annotation
 evidence of each fact and the PROV activity that produced them. Evidence nodes are not
 blank nodes but IRIs derived from the fact IRI (``#evidence``, ``#quote``,
 ``#position``), so a rebuild gives byte-identical dumps and web pages can link a quote.

@@ -151,3 +151,10 @@ def test_bundled_corpus_against_shared_gold(gold_dir: Path) -> None:
     print(report.table())
     assert report.overall().gold > 100
     assert len(loaded) == 5
+    # the joint marker: never on a single-council document, and on a share of the facts
+    # of the several-council ones (the tri-borough statement names no borough in most)
+    by_document = report.by_document()
+    for doc in loaded:
+        if len(doc.record.councils) == 1:  # type: ignore[attr-defined]
+            assert by_document[doc.record.id].joint == 0  # type: ignore[attr-defined]
+    assert 0 < report.overall().joint < report.overall().extracted
