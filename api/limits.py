@@ -26,6 +26,7 @@ import atexit
 import io
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -193,9 +194,25 @@ def worker_main(conn: Connection) -> None:
 # -- server side ---------------------------------------------------------------------
 
 
-def worker_from_fd(fd: int) -> None:
+def worker_from_fd(fd: int, parent: int | None = None) -> None:
     """Entry point of a worker started by :class:`Worker` (``python -c``)."""
+    if parent is not None:
+        _exit_when_orphaned(parent)
     worker_main(Connection(fd))
+
+
+def _exit_when_orphaned(parent: int, interval: float = 1.0) -> None:
+    """End this worker once its server has gone (it is re-parented), even in the middle of
+    a query: a server killed with SIGTERM runs no exit handlers, and a worker left behind
+    would go on evaluating a runaway query for nobody. pyoxigraph releases the GIL while it
+    evaluates, so this thread runs during a query."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 class Worker:
@@ -207,7 +224,8 @@ class Worker:
 
     def __init__(self) -> None:
         parent, child = socket.socketpair()
-        code = f"from carekg.api.limits import worker_from_fd; worker_from_fd({child.fileno()})"
+        code = ("from carekg.api.limits import worker_from_fd; "
+                f"worker_from_fd({child.fileno()}, {os.getpid()})")
         self.process = subprocess.Popen([sys.executable, "-c", code],
                                         pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
                                         close_fds=True)

@@ -116,3 +116,49 @@ def test_queue_depth_warnings_are_let_through_once_a_minute(caplog) -> None:  # 
     assert quiet_queue_warnings() is installed  # once, however often serve() starts
     assert logging.getLogger(QUEUE_LOGGER).filters.count(installed) == 1
     logging.getLogger(QUEUE_LOGGER).removeFilter(installed)
+
+
+def test_a_busy_worker_ends_when_its_server_is_killed(built_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A server killed outright runs no exit handlers; its query worker, busy with a
+    runaway query, must not go on computing for nobody."""
+    import os
+    import signal
+    import threading
+
+    from carekg.bench.served import process_tree, serving
+
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with serving(built_settings.store, "--timeout", "600", "--workers", "1",
+                 "--no-rate-limit", "-q", log=tmp_path / "serve.log") as server:
+        asking = threading.Thread(target=lambda: _ask_quietly(server.url, heavy), daemon=True)
+        asking.start()
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and not workers:
+            workers = [p for p in process_tree(server.process.pid) if p != server.process.pid]
+            time.sleep(0.2)
+        assert workers, "no query worker was started"
+        time.sleep(1.0)  # the worker is now evaluating the heavy query
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        alive = workers
+        while time.monotonic() < deadline and alive:
+            alive = [p for p in alive if _running(p)]
+            time.sleep(0.2)
+        assert not alive, f"workers {alive} outlived their server"
+
+
+def _ask_quietly(url: str, query: str) -> None:
+    try:
+        ask(url, query)
+    except (urllib.error.URLError, OSError):
+        pass  # the server is killed while this waits
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
