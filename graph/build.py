@@ -93,12 +93,12 @@ def loader_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def document_key(record: DocumentRecord) -> str:
-    """What decides whether ``build --changed`` reloads a document: its bytes, its manifest
-    entry and the loaders."""
+def document_key(record: DocumentRecord, sha256: str | None = None) -> str:
+    """What decides whether ``build --changed`` reloads a document: its bytes (``sha256``
+    of the file, when the caller has it already), its manifest entry and the loaders."""
     entry = {k: (str(v) if isinstance(v, Path) else v) for k, v in record.__dict__.items()
              if k != "path"}
-    digest = hashlib.sha256(file_hash(record.path).encode())
+    digest = hashlib.sha256((sha256 or file_hash(record.path)).encode())
     digest.update(json.dumps(entry, sort_keys=True, default=list).encode())
     digest.update(loader_fingerprint().encode())
     return digest.hexdigest()
@@ -141,10 +141,19 @@ class Context:
     def rebased(self, iri: str) -> str:
         return rebase_iri(iri, DEFAULT_BASE, self.settings.base)
 
+    def validate(self, graphs: Iterable[Graph]) -> Any:
+        """The shapes over ``graphs`` together with the static graphs: how builds, additions
+        and ``carekg validate`` check documents."""
+        data = Graph()
+        data += self.data
+        for graph in graphs:
+            data += graph
+        return validate(data, ontology=self.ontology)
+
     def write_static(self, snapshot: Any, report: BuildReport) -> None:
         """Validate the static graphs on their own and write them with their entailments."""
         started = time.perf_counter()
-        result = validate(self.data, ontology=self.ontology)
+        result = self.validate([])
         _raise_on_violations(result, "the ontology, taxonomies and council register")
         report.phases["validating"] += time.perf_counter() - started
         started = time.perf_counter()
@@ -192,7 +201,7 @@ def build(
             todo = [r for r in records if known.get(r.id, {}).get("key") != keys[r.id]]
             gone = sorted(set(known) - set(keys))
             for doc_id in gone:
-                _forget(snapshot, doc_id, context)
+                _forget(snapshot, doc_id, context.settings)
             report.unchanged = len(records) - len(todo)
             report.removed = len(gone)
         else:
@@ -225,13 +234,12 @@ def remove_document(doc_id: str, settings: Settings) -> BuildReport:
     """Remove one document's named graph (and what was inferred from it) in a new snapshot."""
     started = time.perf_counter()
     store = open_store(settings)
-    context = Context(settings)
     with store.writer(from_current=True) as snapshot:
         if doc_id not in snapshot.meta.documents:
             known = ", ".join(sorted(snapshot.meta.documents)) or "none"
             raise InputError(settings.store, f"no document {doc_id!r} in the store "
                              f"(documents: {known})")
-        _forget(snapshot, doc_id, context)
+        _forget(snapshot, doc_id, settings)
         snapshot_id = store.publish(snapshot)
     return BuildReport(snapshot_id, 0, 0, 0, [], time.perf_counter() - started, removed=1)
 
@@ -247,15 +255,16 @@ def _static_key(store: Any) -> str | None:
         snapshot.close()
 
 
-def _batches(loaded: Iterable[LoadedDocument]) -> Iterator[list[LoadedDocument]]:
-    batch: list[LoadedDocument] = []
-    size = 0
-    for document in loaded:
-        batch.append(document)
-        size += len(document.graph)
-        if size >= BATCH_TRIPLES:
+def batched(items: Iterable[T], size: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` in lists whose sizes add up to about :data:`BATCH_TRIPLES`."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        batch.append(item)
+        total += size(item)
+        if total >= BATCH_TRIPLES:
             yield batch
-            batch, size = [], 0
+            batch, total = [], 0
     if batch:
         yield batch
 
@@ -271,7 +280,7 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
             report.phases["extracting"] += time.perf_counter() - began
             yield document
 
-    for batch in _batches(loaded()):
+    for batch in batched(loaded(), lambda document: len(document.graph)):
         _check(batch, context, report)
         began = time.perf_counter()
         inferred, problems = context.inference.documents([d.graph for d in batch])
@@ -283,7 +292,7 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
         for document in batch:
             doc_id = document.record.id
             if doc_id in snapshot.meta.documents:
-                _forget(snapshot, doc_id, context)
+                _forget(snapshot, doc_id, context.settings)
             _record(snapshot, document)
             graphs[context.rebased(str(DEFAULT_IRIS.document_graph(doc_id)))] = \
                 context.out(document.graph)
@@ -302,11 +311,7 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
 def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -> None:
     """The shapes over the batch's graphs together with the static graphs."""
     began = time.perf_counter()
-    data = Graph()
-    data += context.data
-    for document in batch:
-        data += document.graph
-    result = validate(data, ontology=context.ontology)
+    result = context.validate(d.graph for d in batch)
     if not result.conforms and len(batch) > 1:
         for document in batch:  # name the document at fault, not the batch
             _check([document], context, report)
@@ -314,12 +319,13 @@ def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -
     report.phases["validating"] += time.perf_counter() - began
 
 
-def _forget(snapshot: Any, doc_id: str, context: Context) -> None:
+def _forget(snapshot: Any, doc_id: str, settings: Settings) -> None:
     """Remove a document's graph, text, record and the triples inferred about its nodes."""
-    graph_iri = context.rebased(str(DEFAULT_IRIS.document_graph(doc_id)))
+    graph_iri = rebase_iri(str(DEFAULT_IRIS.document_graph(doc_id)), DEFAULT_BASE, settings.base)
     old = snapshot.to_rdflib([graph_iri])
     nodes = {str(s) for s in old.subjects() if isinstance(s, URIRef)}
-    snapshot.remove_about(context.rebased(str(DEFAULT_IRIS.graph("inferred"))), nodes)
+    inferred = rebase_iri(str(DEFAULT_IRIS.graph("inferred")), DEFAULT_BASE, settings.base)
+    snapshot.remove_about(inferred, nodes)
     snapshot.remove_graph(graph_iri)
     snapshot.remove_text(doc_id)
     snapshot.meta.documents.pop(doc_id, None)
@@ -330,10 +336,11 @@ def _record(snapshot: Any, document: LoadedDocument) -> None:
     # and shown in context from the snapshot alone, wherever the source file has gone.
     record = document.record
     snapshot.put_text(record.id, document.text.text)
+    sha256 = file_hash(record.path)
     snapshot.meta.documents[record.id] = {
         "file": record.path.name,
-        "sha256": file_hash(record.path),
-        "key": document_key(record),
+        "sha256": sha256,
+        "key": document_key(record, sha256),
         "media_type": document.text.media_type,
         "facts": document.fact_count,
     }

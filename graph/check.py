@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import Graph
 
 from carekg.config import DEFAULT_BASE, Settings
-from carekg.graph.build import BATCH_TRIPLES, Context, Progress, no_progress
+from carekg.graph.build import Context, Progress, batched, no_progress
 from carekg.graph.infer import Inconsistency, infer_and_check
 from carekg.graph.validate import ValidationResult, validate
 from carekg.iris import DEFAULT_IRIS, rebase_graph, rebase_iri
@@ -42,17 +42,11 @@ def _graph(snapshot: Any, settings: Settings, names: list[str]) -> Graph:
     return rebase_graph(snapshot.to_rdflib(names), settings.base, DEFAULT_BASE)
 
 
-def _document_batches(snapshot: Any, settings: Settings,
-                      progress: Progress) -> Iterator[Graph]:
-    batch = Graph()
+def _document_graphs(snapshot: Any, settings: Settings,
+                     progress: Progress) -> Iterator[Graph]:
     for doc_id in progress(sorted(snapshot.meta.documents), "documents"):
         iri = rebase_iri(str(DEFAULT_IRIS.document_graph(doc_id)), DEFAULT_BASE, settings.base)
-        batch += _graph(snapshot, settings, [iri])
-        if len(batch) >= BATCH_TRIPLES:
-            yield batch
-            batch = Graph()
-    if len(batch):
-        yield batch
+        yield _graph(snapshot, settings, [iri])
 
 
 def check_documents(snapshot: Any, settings: Settings,
@@ -60,11 +54,10 @@ def check_documents(snapshot: Any, settings: Settings,
     """The shapes over each batch of document graphs together with the static graphs."""
     context = Context(settings)
     result = ValidationResult()
-    static = validate(context.data, ontology=context.ontology)
+    static = context.validate([])
     result.results.extend(static.results)
-    for batch in _document_batches(snapshot, settings, progress):
-        batch += context.data
-        found = validate(batch, ontology=context.ontology)
+    for batch in batched(_document_graphs(snapshot, settings, progress), len):
+        found = context.validate(batch)
         result.results.extend(r for r in found.results if r not in static.results)
     return StoreCheck(result)
 

@@ -356,8 +356,8 @@ def with_values(text: str, bound: dict[Any, Any]) -> str:
 
     The terms are pyoxigraph terms (``carekg.graph.saved_queries.bind``), written in
     their own N-Triples syntax, so a caller's value cannot change the query's shape. A
-    VALUES block joined first restricts the group the same way pyoxigraph's
-    substitution does for the saved queries' shape (parameters used in the outer group)."""
+    VALUES block joined first restricts the group the way a pre-bound variable would,
+    for the saved queries' shape (parameters used in the outer group)."""
     if not bound:
         return text
     for term in bound.values():

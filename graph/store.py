@@ -83,14 +83,8 @@ class Snapshot:
     # -- writing (only before publication) -------------------------------------------
 
     def put_graph(self, graph_iri: str, graph: Graph) -> None:
-        """Replace one named graph with an rdflib graph, in bulk through N-Triples."""
-        name = ox.NamedNode(graph_iri)
-        self.remove_graph(graph_iri)
-        data = graph.serialize(format="nt", encoding="utf-8")
-        if data.strip():
-            self.store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
-        else:
-            self.store.add_graph(name)
+        """Replace one named graph."""
+        self.put_graphs({graph_iri: graph})
 
     def put_graphs(self, graphs: dict[str, Graph]) -> None:
         """Replace several named graphs in one bulk load: each ``bulk_load`` call has a
