@@ -6,7 +6,6 @@ per URL area; each test builds its own app over its own store.
 
 from __future__ import annotations
 
-import os
 import threading
 from importlib import resources
 from typing import Any
@@ -30,26 +29,12 @@ class SnapshotHolder:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
-    def current_id(self) -> str | None:
-        """The id of the published snapshot, as cheaply as it can be known.
-
-        Every request asks (the response cache is keyed by it), so for a local store it
-        is one ``readlink`` of the ``current`` symlink, whose target is
-        ``snapshots/<id>``; ``Path.resolve`` (what :meth:`StoreDir.current_id` does) walks
-        every component of the path and cost a fifth of a cheap request's time."""
-        if isinstance(self.store, StoreDir):
-            try:
-                return os.path.basename(os.readlink(self.store.current_link))
-            except OSError:
-                pass  # no store yet, or not a symlink: the store's own answer
-        return self.store.current_id()
-
     def get(self) -> Snapshot:
-        current = self.current_id()
+        current = self.store.current_id()
         snapshot = self._snapshot
         if snapshot is None or snapshot.id != current:
             with self._lock:
-                if self._snapshot is None or self._snapshot.id != self.current_id():
+                if self._snapshot is None or self._snapshot.id != self.store.current_id():
                     self._snapshot = self.store.open()
                 snapshot = self._snapshot
         return snapshot

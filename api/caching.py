@@ -11,7 +11,7 @@ request (path, parameters, negotiated format). So
   published, different per format;
 * the **cache** maps (snapshot id, request) to the body the view produced. The snapshot
   id is read from the ``current`` symlink with one ``readlink`` (see
-  :meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
+  :meth:`carekg.graph.store.StoreDir.current_id`), so a hit touches neither the store
   nor the query worker pool; the whole cache is dropped the first time a request sees a
   new snapshot. The key holds the raw Accept header (the format is only known once the
   view has run); two Accept headers that negotiate the same format are two entries with
@@ -314,7 +314,7 @@ def lookup() -> Response | None:
             request.method == "POST" and request.endpoint == "sparql.endpoint"):
         return None
     holder = current_app.extensions["carekg.snapshots"]
-    snapshot_id = holder.current_id()
+    snapshot_id = holder.store.current_id()
     key = request_key(request)
     g.carekg_cache = (snapshot_id, key)
     if "no-cache" in request.headers.get("Cache-Control", ""):
