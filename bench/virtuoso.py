@@ -26,7 +26,6 @@ import argparse
 import json
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from carekg.bench.served import free_port
 
 HERE = Path(__file__).resolve().parent
 VIRTUOSO = "virtuoso-t"
@@ -91,12 +92,6 @@ MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = 300
 DefaultGraph =
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def timed_ms(action: Callable[[], object], repeat: int) -> float:
