@@ -15,6 +15,7 @@ from functools import cache
 from carekg.loaders.extract.money import Money, find_money
 from carekg.loaders.extract.periods import Period, find_periods
 from carekg.loaders.extract.quantities import Quantity, find_quantities
+from carekg.loaders.extract.rules import load_rules, phrase_pattern
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
 _MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
@@ -277,7 +278,7 @@ def _council_label(heading: str | None) -> bool:
         return False
     # "Westminster developments", "Sefton services": a council's name and a word that
     # names no topic is a council label too
-    name = _LABEL_TAIL.sub("", heading.strip(" :"))
+    name = _label_tail().sub("", heading.strip(" :"))
     if len(name.split()) > 5:
         return False
     try:
@@ -287,8 +288,11 @@ def _council_label(heading: str | None) -> bool:
     return True
 
 
-_LABEL_TAIL = re.compile(r"\s+(?:developments?|services|update|updates|provision|supply|"
-                         r"overview|position|context|plans?)$", re.IGNORECASE)
+@cache
+def _label_tail() -> re.Pattern[str]:
+    """A trailing word that names no topic after a council's name (rules.yaml)."""
+    return re.compile(r"\s+" + phrase_pattern(load_rules()["council_label_tails"]) + "$",
+                      re.IGNORECASE)
 
 
 def lead_sentences(sentences: list[Sentence], reach: int = 600) -> dict[int, tuple[str, ...]]:
