@@ -21,10 +21,10 @@ from carekg.loaders.classify import (
         ("Extra-Care Housing", "extra-care-housing"),
         # dementia support is its own service; a dementia care home stays a care home
         ("a new dementia resource centre for the borough", "dementia-support"),
-        ("support services for people affected by dementia", "dementia-support"),
+        ("a dementia support service in every locality", "dementia-support"),
         ("specialist dementia residential care", "dementia-residential-care"),
         # the Care Act's words for prevention, before the care they prevent
-        ("spend on preventing and delaying the need for residential care",
+        ("funding aimed at preventing and delaying care needs at home",
          "prevention-and-early-intervention"),
     ],
 )

@@ -61,7 +61,7 @@ def test_rates_and_savings_are_not_spend() -> None:
 
 
 def test_the_ends_of_a_between_range_are_not_spend() -> None:
-    assert facts("These are funded through small grants of between £2,000 and £8,000 a year.",
+    assert facts("Clubs can apply for small awards of between £1,500 and £6,000 a year.",
                  "Spend") == []
 
 
@@ -359,12 +359,12 @@ def test_a_service_named_only_as_the_means_is_not_the_object() -> None:
 
 
 def test_a_heading_states_no_intention() -> None:
-    text = "Increasing the range of preventative services"
+    text = "Increasing the choice of preventative support"
     sentence = Sentence(text, 0, len(text), section=Section(text, 2, 0, len(text)),
                         is_heading=True)
     assert [c for c in extract_sentence(sentence, RECORD)
             if c.kind == "CommissioningIntention"] == []
-    assert facts("We will increase the range of preventative services.",
+    assert facts("We will increase the choice of preventative support.",
                  "CommissioningIntention")
 
 
@@ -373,7 +373,7 @@ def test_a_council_developments_heading_takes_its_service_from_the_text_before()
     introduces, like a heading that is only the council's name."""
     from carekg.loaders.extract.common import SentenceView
 
-    text = "Redevelopment procurement (various sites) April 2023-2025"
+    text = "Site redevelopment tender (two sites) March 2024-2026"
     for heading in ("Hartlepool developments", "Hartlepool"):
         sentence = Sentence(text, 0, len(text), section=Section(heading, 2, 0, len(text)))
         view = SentenceView.of(sentence, RECORD, context=("Tri-borough housing support",))
@@ -391,8 +391,8 @@ def test_projected_percentage_changes_are_needs() -> None:
 def test_denied_intentions_are_not_intentions() -> None:
     assert facts("While we have no plans to recommission the lunch club, we will keep it "
                  "under watch.", "CommissioningIntention") == []
-    assert facts("Whilst there are no immediate plans to procure a new day service, "
-                 "commissioners will talk to providers.", "CommissioningIntention") == []
+    assert facts("Whilst there are no immediate plans to tender a new lunch club, "
+                 "officers will meet providers.", "CommissioningIntention") == []
 
 
 def test_passive_review_marker_names_the_course() -> None:
@@ -413,8 +413,8 @@ def test_a_review_starting_is_not_a_contract_event() -> None:
     [event] = facts("The new advocacy contract will commence in May 2024.", "ContractEvent")
     assert event.event_type == "start"
     # the verb first: the work that starts is about contracts, it is not one
-    assert facts("Commence work with current providers of respite to move from contracts to "
-                 "direct payments  June 2024", "ContractEvent") == []
+    assert facts("Commence discussions with existing providers of day care to move from "
+                 "contracts to direct payments  May 2025", "ContractEvent") == []
     [event] = facts("Commence the new respite contracts June 2024", "ContractEvent")
     assert event.event_type == "start"
 

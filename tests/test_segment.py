@@ -134,10 +134,10 @@ def test_short_title_lines_and_lead_ins_name_sections() -> None:
 
 
 def test_a_line_ending_in_a_preposition_is_not_a_heading() -> None:
-    """ "... small grants of between" is cut off mid-sentence, not a title."""
+    """ "... small awards of between" is cut off mid-sentence, not a title."""
     text = ("Our services\n\nWe fund a programme of groups.\n"
-            "These are funded through small grants of between\n"
-            "£2,000 and £8,000 which we review each year.\n")
+            "Clubs can apply for small awards of between\n"
+            "£1,500 and £6,000 which we review each year.\n")
     sentences = _segment(text)
     assert not any(s.is_heading and s.plain.endswith("between") for s in sentences)
     assert {s.section.title for s in sentences if s.section} == {"Our services"}

@@ -34,7 +34,7 @@ _WORK_STARTS = re.compile(
     r"beg[aiu]n\w*|mobilis\w*|launch\w*)",
     re.IGNORECASE,
 )
-# The same with the verb first: "Commence work with current providers", "start a review".
+# The same with the verb first: "Commence discussions with providers", "start a review".
 _STARTS_WORK = re.compile(
     r"(?:start\w*|commenc\w*|beg[aiu]n\w*)\s+(?:(?:the|a|an|our|this|initial|further)\s+)?"
     r"(?:[\w-]+\s+){0,2}?(?:work|review|consultation|analysis|engagement|discussions?|"

@@ -393,7 +393,7 @@ def _need(
     if noun_group in load_rules()["population_bands"]:
         noun_group = None  # "people", "adults": a band; the clause names who they are
     if _said_current(text, start, anchor):
-        # "is currently underserved by 153 units and by 2030 ... by 283": the year of
+        # "currently lacks 150 units and will lack 280 by 2030": the year of
         # another clause is not that of a figure said to be current
         period = period_in(view.periods, *_sub_clause(text, start, end, anchor))
         values = period_values(period) or issued_year(view.record)

@@ -74,7 +74,7 @@ def _service(name: str, text: str, end: int) -> str | None:
 
 
 # What may stand between a strategy's head and a following word: a space, and the
-# name's acronym in brackets ("Accommodation Programme (RSAP) funding").
+# name's acronym in brackets ("Housing Delivery Programme (HDP) funding").
 _ACRONYM_AFTER = re.compile(r" +(?:\([A-Z][A-Za-z&]{1,9}\) +)?(?=\w)")
 
 
