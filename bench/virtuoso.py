@@ -34,19 +34,17 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from carekg.bench.scale import timed_ms
 from carekg.bench.served import free_port
 
 HERE = Path(__file__).resolve().parent
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
 VAD_DIR = "/usr/share/virtuoso-opensource-7/vad"
-#: A query slower than this is timed once.
-SLOW_MS = 20_000
 
 INI = """\
 [Database]
@@ -92,21 +90,6 @@ MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = 300
 DefaultGraph =
 """
-
-
-def timed_ms(action: Callable[[], object], repeat: int) -> float:
-    """Median milliseconds after a warm-up (the warm-up alone when it is slow)."""
-    began = time.perf_counter()
-    action()
-    first = (time.perf_counter() - began) * 1000
-    if first > SLOW_MS:
-        return first
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples)
 
 
 class Virtuoso:
@@ -254,15 +237,15 @@ def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, object
             try:
                 answer = json.loads(server.select(text))
                 row["virtuoso_rows"] = len(answer["results"]["bindings"])
-                row["virtuoso_ms"] = timed_ms(lambda t=text: server.select(t), repeat)
+                row["virtuoso_ms"], _ = timed_ms(lambda t=text: server.select(t), repeat)
             except (OSError, ValueError, KeyError) as exc:
                 row["virtuoso_error"] = str(exc)[:300]
-            row["in_process_ms"] = timed_ms(lambda n=name: list(run_saved(snapshot, n)),
-                                            repeat)
+            row["in_process_ms"], _ = timed_ms(
+                lambda n=name: list(run_saved(snapshot, n)), repeat)
             request = urllib.request.Request(
                 f"http://{host}:{port}/queries/{name}",
                 headers={"Accept": "application/sparql-results+json"})
-            row["http_ms"] = timed_ms(
+            row["http_ms"], _ = timed_ms(
                 lambda r=request: urllib.request.urlopen(r, timeout=600).read(), repeat)
             if isinstance(row.get("virtuoso_ms"), float):
                 row["http_over_virtuoso"] = row["http_ms"] / row["virtuoso_ms"]  # type: ignore[operator]
