@@ -200,9 +200,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from carekg.graph.store import open_store
-    from carekg.loaders.evaluate import evaluate_store
+    from carekg.loaders.evaluate import errors_text, evaluate_store
 
-    snapshot = open_store(_settings(args)).open()
+    settings = _settings(args)
+    if args.corpus:
+        settings = _evaluation_store(args, settings)
+    snapshot = open_store(settings).open()
     if args.sample:
         _print_audit_sample(snapshot, args.sample, args.seed, args.json)
         return 0
@@ -224,7 +227,67 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print()
     else:
         print(report.table())
+        if args.errors:
+            texts = {}
+            for document in report.scores:
+                try:
+                    texts[document] = text_of(document)
+                except KeyError:
+                    continue
+            print(errors_text(report, gold, texts))
     return 0
+
+
+def _evaluation_store(args: argparse.Namespace, settings: Settings) -> Settings:
+    """A store of the corpus to evaluate, beside the default one unless --store names it;
+    built when missing, rebuilt for what changed (``build --changed``) otherwise."""
+    import hashlib
+
+    from carekg.graph.build import build
+
+    corpus = Path(args.corpus)
+    if not (corpus / "manifest.yaml").is_file():
+        raise InputError(corpus, "no manifest.yaml: not a corpus directory")
+    if not args.store:
+        key = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:10]
+        store = Path(str(settings.store)).parent / f"evaluate-{corpus.resolve().name}-{key}"
+        settings = settings.with_(store=store)
+    report = build(corpus, settings, progress=_progress_for(args.quiet), changed=True)
+    _info(args, f"evaluating {report.snapshot} of {corpus} ({report.documents} documents "
+                f"loaded, {report.unchanged} unchanged) -> {settings.store}")
+    return settings
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from carekg.loaders.kind_model import model_path
+    from carekg.loaders.train import train
+
+    pairs = [(Path(c), Path(g)) for c, g in (_corpus_gold(p) for p in args.data)]
+    output = None if args.dry_run else Path(args.output) if args.output else model_path()
+    model, reports = train(pairs, output, progress=lambda group: _info(
+        args, f"leave-one-council-out: holding out {group}"))
+    result = {gold: report.to_json()["overall"] for gold, report in reports.items()}
+    if args.json:
+        json.dump({"leave_one_council_out": result,
+                   "thresholds": model.thresholds}, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        for gold, report in reports.items():
+            print(f"# leave-one-council-out on {gold}")
+            print(report.table())
+        print("# thresholds (keep, add): " + ", ".join(
+            f"{k} {v[0]:.2f}/{v[1]:.2f}" for k, v in model.thresholds.items()))
+    if output is not None:
+        _info(args, f"wrote {output} ({output.stat().st_size // 1024} KiB, "
+                    f"trained on {len(model.trained_on)} documents)")
+    return 0
+
+
+def _corpus_gold(pair: str) -> tuple[str, str]:
+    corpus, sep, gold = pair.partition(":")
+    if not sep or not corpus or not gold:
+        raise UsageError(f"--data takes CORPUS_DIR:GOLD_DIR, not {pair!r}")
+    return corpus, gold
 
 
 def _print_audit_sample(snapshot: Snapshot, size: int, seed: int, as_json: bool) -> None:
@@ -303,7 +366,12 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
                  "carekg evaluate --gold ../shared/gold --json\n"
+                 "carekg evaluate --corpus ../shared/dev/docs --gold ../shared/dev/gold --errors\n"
                  "carekg evaluate --sample 50 --seed 7   # facts to audit by hand"),
+    "train": (cmd_train, "train the loaders' fact-kind gate from gold files, measured "
+              "leave-one-council-out",
+              "carekg train --data corpus:../shared/gold "
+              "--data ../shared/dev/docs:../shared/dev/gold"),
     "serve": (cmd_serve, "serve the SPARQL endpoint, linked-data pages and query UI",
               "carekg serve --port 8080   # builds the bundled corpus first if no store"),
     "bench": (cmd_bench, "benchmark builds, queries (against rdflib and Virtuoso), "
@@ -378,6 +446,24 @@ def build_parser() -> argparse.ArgumentParser:
                                      help="instead: print N random facts for a hand audit")
     parsers["evaluate"].add_argument("--seed", type=int, default=1, help="seed of --sample")
     parsers["evaluate"].add_argument("--json", action="store_true", help="machine-readable output")
+    parsers["evaluate"].add_argument(
+        "--corpus", metavar="DIR",
+        help="evaluate this corpus (a directory with manifest.yaml): its own store is built, "
+             "or reused and updated for what changed, beside the default store")
+    parsers["evaluate"].add_argument(
+        "--errors", action="store_true",
+        help="list the missed gold facts, wrong properties and (exhaustive gold) unsupported "
+             "facts with their quotes")
+    parsers["train"].add_argument(
+        "--data", action="append", required=True, metavar="CORPUS_DIR:GOLD_DIR",
+        help="a corpus and its gold folder; repeatable")
+    parsers["train"].add_argument(
+        "-o", "--output", metavar="FILE",
+        help="where to write the model (default: the loaders' committed "
+             "models/sentence-kinds.json)")
+    parsers["train"].add_argument("--dry-run", action="store_true",
+                                  help="measure only; write no model")
+    parsers["train"].add_argument("--json", action="store_true", help="machine-readable output")
     parsers["serve"].add_argument("--host", default="127.0.0.1")
     serve_p = parsers["serve"]
     serve_p.add_argument("--port", type=int, default=8080)

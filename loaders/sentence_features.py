@@ -58,7 +58,26 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [_shape(m.group()) for m in _TOKEN.finditer(text)]
+    names = _council_words()
+    return ["<council>" if (shaped := _shape(m.group())) in names else shaped
+            for m in _TOKEN.finditer(text)]
+
+
+#: Words of councils' names that are ordinary words too, kept as themselves.
+_GENERIC_NAME_WORDS = frozenset("and of the upon on city county borough council district "
+                                "north south east west royal london metropolitan".split())
+
+
+@cache
+def _council_words() -> frozenset[str]:
+    """The words of every council's names in the register: a council's name is no feature
+    (what is learnt must carry to councils never seen), so it reads as ``<council>``."""
+    from carekg.councils import default_register
+
+    words = {word.casefold().replace("’", "'")
+             for council in default_register().councils
+             for name in council.all_names for word in re.findall(r"[A-Za-z'’-]+", name)}
+    return frozenset(words - _GENERIC_NAME_WORDS)
 
 
 def sentence_features(sentence: Sentence, record: DocumentRecord,

@@ -8,7 +8,10 @@ rule produced one, these readers build it from what the sentence holds, with the
 classifiers the rules use: each figure that is not a date, the first date, the direction
 term, the service named in the sentence or its headings. A reader that cannot fill what
 the kind's shape requires (a Spend with no service, an event with no date) builds nothing:
-a fact the graph cannot state honestly is better missed.
+a fact the graph cannot state honestly is better missed. Need estimates have no reader:
+which of a projection table's figures is the need (a year's count, the change, a rate)
+takes the rules' reading of the sentence, and a generic guess was wrong more often than
+right.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from functools import cache
 
 from carekg.loaders.classify import (
     classify_direction,
-    classify_population,
     classify_route,
     classify_service,
 )
@@ -55,21 +57,6 @@ def _capacity(view: SentenceView) -> list[Candidate]:
                            service=_service(view, start),
                            value_start=view.sentence.start + start, **period)
             for value, pct, start, _ in bare_figures(view)[:3]]
-
-
-def _need(view: SentenceView) -> list[Candidate]:
-    future = [p for p in view.periods
-              if p.kind != "relative" and p.start_date.year > _issued(view)]
-    period = period_values(future[0]) if future else issued_year(view.record)
-    group = (classify_population(view.text, view.heading)
-             or next((classify_population(t) for t in view.context
-                      if classify_population(t)), None) or "adults")
-    figures = [(q.value, q.unit == "percent", q.start) for q in view.quantities] or [
-        (value, pct, start) for value, pct, start, _ in bare_figures(view)]
-    return [view.candidate("NeedEstimate", value=value, unit="percent" if pct else "people",
-                           population_group=group, is_projection=bool(future),
-                           value_start=view.sentence.start + start, **period)
-            for value, pct, start in figures[:3]]
 
 
 def _spend(view: SentenceView) -> list[Candidate]:
@@ -158,7 +145,6 @@ def _issued(view: SentenceView) -> int:
 
 _READERS = {
     "Capacity": _capacity,
-    "NeedEstimate": _need,
     "Spend": _spend,
     "ContractEvent": _contract_event,
     "CommissioningIntention": _intention,
