@@ -53,8 +53,10 @@ def stem(word: str) -> str:
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    # "procurement" -> "procure" -> "procur", like "procured" and "procuring"
+    return word[:-1] if word.endswith("e") and len(word) > 5 else word
 
 
 def tokens(text: str) -> list[str]:

@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from carekg.loaders.evaluate import (
     QUERY_VARIABLES,
     FactRow,
@@ -158,3 +160,47 @@ def test_bundled_corpus_against_shared_gold(gold_dir: Path) -> None:
         if len(doc.record.councils) == 1:  # type: ignore[attr-defined]
             assert by_document[doc.record.id].joint == 0  # type: ignore[attr-defined]
     assert 0 < report.overall().joint < report.overall().extracted
+
+
+def test_exhaustive_gold_measures_precision_and_lists_what_it_does_not_support(
+        tmp_path: Path) -> None:
+    from carekg.loaders.evaluate import errors_text, is_exhaustive
+
+    gold = _gold(tmp_path, {"council": "Westminster", "type": "spend", "value": 2000000,
+                            "service": "home care", "quote": "We spend £2m on home care."})
+    facts = [FactRow("doc", "Spend", W, *_span("We spend £2m on home care."),
+                     Decimal("2000000"), "home-care"),
+             FactRow("doc", "Capacity", W, *_span("The hostel has 40 beds."), Decimal("40"),
+                     "hostels"),
+             # right sentence, wrong kind: no support
+             FactRow("doc", "CommissioningIntention", W,
+                     *_span("We spend £2m on home care."), None, "home-care", "increase")]
+    assert not is_exhaustive(gold)
+    partial = evaluate({"doc": facts}, gold, {"doc": TEXT}, services=SERVICES)
+    assert partial.overall().precision is None and partial.unsupported == {}
+    (gold / "exhaustive").write_text("exhaustive: true\n", encoding="utf-8")
+    assert is_exhaustive(gold)
+    report = evaluate({"doc": facts}, gold, {"doc": TEXT}, services=SERVICES)
+    overall = report.overall()
+    assert (overall.extracted, overall.supported) == (3, 1)
+    assert overall.precision == pytest.approx(1 / 3)
+    assert overall.f1 == pytest.approx(2 * 1 * (1 / 3) / (1 + 1 / 3))
+    assert report.by_kind()["Spend"].precision == 1.0
+    assert report.by_kind()["Capacity"].precision == 0.0
+    assert [f.kind for f in report.unsupported["doc"]] == ["Capacity",
+                                                           "CommissioningIntention"]
+    listing = errors_text(report, gold, {"doc": TEXT})
+    assert "unsupported\tdoc\tCapacity\t40 hostels\tThe hostel has 40 beds." in listing
+    assert report.to_json()["overall"]["precision"] == pytest.approx(1 / 3)  # type: ignore
+
+
+def test_a_readme_that_says_so_marks_gold_exhaustive(tmp_path: Path) -> None:
+    from carekg.loaders.evaluate import is_exhaustive
+
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "README.md").write_text("Gold for ten councils: **this gold is exhaustive**.\n",
+                                        encoding="utf-8")
+    assert is_exhaustive(tmp_path / "gold")
+    (tmp_path / "README.md").write_text("Hand-checked facts; not exhaustive.\n",
+                                        encoding="utf-8")
+    assert not is_exhaustive(tmp_path / "gold")

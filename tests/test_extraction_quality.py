@@ -56,3 +56,50 @@ def test_recall_floor_per_kind(report: EvaluationReport, kind: str) -> None:
 def test_extraction_is_not_a_fact_per_number(report: EvaluationReport) -> None:
     overall = report.overall()
     assert overall.extracted <= MAX_FACTS_PER_GOLD * overall.gold, report.table()
+
+
+# -- councils the bundled corpus does not cover: ../shared/dev (exhaustive gold) ---------
+
+DEV_DIR = Path(__file__).resolve().parents[2] / "shared" / "dev"
+# Reached with the committed model: recall 0.46, precision 0.69, value 0.63, service 0.60,
+# direction 0.70. The model was trained with these documents, so these are in-sample
+# figures; the leave-one-council-out ones below are the honest guide to a new council.
+DEV_FLOORS = {
+    "recall": 0.44,
+    "precision": 0.67,
+    "value_accuracy": 0.61,
+    "service_accuracy": 0.58,
+    "direction_accuracy": 0.68,
+}
+# Reached leave-one-council-out (recorded by `carekg train` in the committed model, and
+# reproduced by tests/test_train_committed.py): recall 0.44, precision 0.68.
+LOCO_FLOORS = {"recall": 0.42, "precision": 0.66}
+
+
+@pytest.fixture(scope="module")
+def dev_report(requirement) -> EvaluationReport:  # type: ignore[no-untyped-def]
+    if not (DEV_DIR / "docs" / "manifest.yaml").is_file():
+        requirement(f"the development set is not at {DEV_DIR} (shared/ is not beside the "
+                    "repository)")
+    result, _ = evaluate_corpus(DEV_DIR / "docs", DEV_DIR / "gold")
+    return result
+
+
+def test_dev_gold_is_exhaustive(dev_report: EvaluationReport) -> None:
+    assert dev_report.exhaustive
+
+
+@pytest.mark.parametrize("metric", sorted(DEV_FLOORS))
+def test_dev_floor(dev_report: EvaluationReport, metric: str) -> None:
+    value = getattr(dev_report.overall(), metric)
+    assert value is not None and value >= DEV_FLOORS[metric], dev_report.table()
+
+
+@pytest.mark.parametrize("metric", sorted(LOCO_FLOORS))
+def test_leave_one_council_out_floor_of_the_committed_model(metric: str) -> None:
+    from carekg.loaders.kind_model import default_model
+
+    model = default_model()
+    assert model is not None, "the loaders ship a trained kind model"
+    held_out = model.meta["leave_one_council_out"]["dev/gold"]  # type: ignore[index]
+    assert held_out[metric] >= LOCO_FLOORS[metric], held_out

@@ -323,3 +323,46 @@ def test_a_numbered_line_that_is_a_sentence_is_a_list_item_not_a_heading() -> No
     assert headings == ["3. Respite services"]
     last = _by_plain(sentences)["Home care costs grew by a third."]
     assert last.section is not None and last.section.title == "3. Respite services"
+
+
+# -- layouts of web pages and notices (invented text) -------------------------------------
+
+def test_a_table_flattened_to_a_cell_per_line_gives_one_sentence_per_row() -> None:
+    text = ("## Homes by type\n\nType of home | Number of homes |\nResidential, older people |\n"
+            "41 |\nNursing, dementia |\n17 |\n\nAfter the table, a sentence.\n")
+    rows = [s for s in _segment(text) if s.is_table_row]
+    assert [r.plain for r in rows] == ["Type of home | Number of homes |",
+                                       "Residential, older people | 41 |",
+                                       "Nursing, dementia | 17 |"]
+    assert rows[1].header == "Type of home | Number of homes |"
+
+
+def test_label_and_figure_lines_are_rows_not_headings() -> None:
+    text = ("Places by town\n\nAshby: 12\nBurton: 30\n\nHome support hours 410\n"
+            "Day centre places 95\n\nThe figures are for March.\n")
+    sentences = _segment(text)
+    rows = [s.plain for s in sentences if s.is_table_row]
+    assert rows == ["Ashby: 12", "Burton: 30", "Home support hours 410", "Day centre places 95"]
+    assert not any(s.section and s.section.title in ("Ashby", "Burton") for s in sentences)
+
+
+def test_one_label_and_figure_line_alone_may_be_a_title() -> None:
+    sentences = _segment("Priority 3\n\nWe will review the service over the coming year.\n")
+    assert [s.plain for s in sentences if s.is_heading] == ["Priority 3"]
+
+
+def test_a_rating_grid_row_is_cut_after_its_figure() -> None:
+    text = "Care at home support 120 Increase The council will grow this service.\n"
+    assert [s.plain for s in _segment(text)] == [
+        "Care at home support 120", "Increase The council will grow this service."]
+
+
+def test_a_release_time_is_no_numbered_heading_and_dates_its_stage() -> None:
+    text = ("## A tender notice\n\nTender\n\n04 Feb 2026 at 10:15\n\nSummary of the notice\n\n"
+            "The council seeks providers of meals services.\n")
+    sentences = _segment(text)
+    assert "Tender 04 Feb 2026 at 10:15" in [s.plain for s in sentences]
+    assert not any(s.is_heading and s.plain.startswith("04 Feb") for s in sentences)
+    last = sentences[-1]
+    assert last.plain == "The council seeks providers of meals services."
+    assert last.section is not None and "A tender notice" in last.section.titles

@@ -78,12 +78,13 @@ def _contract_event(view: SentenceView) -> list[Candidate]:
     periods = [p for p in view.periods if p.kind != "relative"]
     if not periods or not _contractual(view):
         return []
-    event = "tender"
-    for name, pattern in compiled_map("contract_event_cues"):
-        if pattern.search(view.text):
-            event = name
-            break
     period = periods[0]
+    # the cue nearest the date says what happens then; with none, the notice's own
+    # business, a tender
+    cues = [(abs(m.start() - period.start), name)
+            for name, pattern in compiled_map("contract_event_cues")
+            for m in pattern.finditer(view.text)]
+    event = min(cues)[1] if cues else "tender"
     return [view.candidate("ContractEvent", event_type=event,
                            procurement_route=classify_route(view.text),
                            service=_service(view, period.start),

@@ -1,0 +1,37 @@
+"""Counts in rows of flattened tables (invented rows and headings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from carekg.loaders.extract.common import SentenceView
+from carekg.loaders.extract.table_rows import extract_table_counts
+from carekg.loaders.model import DocumentRecord, Section, Sentence
+
+RECORD = DocumentRecord(id="doc", path=Path("doc.txt"), title="Care market statement",
+                        councils=("E06000001",), kind="market-position-statement",
+                        issued="2024-05")
+
+
+def _row(text: str, heading: str, header: str | None = None) -> list[tuple[object, ...]]:
+    sentence = Sentence(text, 0, len(text), section=Section(heading, 2, 0, 999),
+                        is_table_row=True, header=header)
+    return [(c.kind, c.value, c.unit, c.service)
+            for c in extract_table_counts(SentenceView.of(sentence, RECORD))]
+
+
+def test_a_row_counts_what_its_heading_names() -> None:
+    assert _row("Ashby: 12", "Extra care housing flats by town") == [
+        ("Capacity", Decimal(12), "units", "extra-care-housing")]
+
+
+def test_the_header_gives_the_unit_and_the_label_the_service() -> None:
+    assert _row("Nursing care | 61 |", "Homes in the county", "Type | Number of beds |") == [
+        ("Capacity", Decimal(61), "beds", "nursing-care")]
+
+
+def test_rows_of_need_money_or_no_provision_are_left_alone() -> None:
+    assert _row("People aged 65+ | 4,100 |", "Projected population by 2030") == []
+    assert _row("Home care | £1,200,000 |", "Budget") == []
+    assert _row("Town hall visitors: 300", "Visitors by month") == []
