@@ -57,8 +57,10 @@ _lock = threading.Lock()
 
 def cache_root(config: Settings) -> Path:
     """Where dumps are kept: beside the snapshots, or in a temporary directory when the
-    store directory is read-only (a server started on a store it may not change)."""
-    root = Path(config.store) / "cache" / "dumps"
+    store directory is read-only (a server started on a store it may not change).
+    Absolute: a relative store (the default ``var/store``) is the working directory's,
+    and Flask's ``send_file`` would resolve a relative path under the package instead."""
+    root = Path(config.store).resolve() / "cache" / "dumps"
     try:
         root.mkdir(parents=True, exist_ok=True)
         if os.access(root, os.W_OK):

@@ -185,7 +185,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         title=args.title, doc_id=args.id, register=default_register())
     report = add_document(record, _settings(args), replace=args.replace)
     for warning in report.warnings:
-        print(f"warning: {record.path}: {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)  # each begins with the file's name
     _info(args, f"added {record.id}: {report.facts} facts -> snapshot {report.snapshot}")
     return 0
 

@@ -222,3 +222,66 @@ def test_removing_an_unknown_document(store: Path) -> None:
     before = current(store)
     result = carekg(store, "remove", "no-such-document")
     _no_traceback_and_unchanged(store, before, result, "no-such-document")
+
+
+# -- messages a person reads: one line each, and saying what to do --------------------
+
+
+def test_a_text_named_pdf_is_one_line_saying_it_is_not_a_pdf(store: Path,
+                                                             tmp_path: Path) -> None:
+    fake = tmp_path / "report.pdf"
+    fake.write_text("These are minutes of a meeting, saved with the wrong name.\n",
+                    encoding="utf-8")
+    before = current(store)
+    result = carekg(store, "add", str(fake), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    # pypdf's own warnings ("invalid pdf header", "EOF marker not found") came first
+    _no_traceback_and_unchanged(store, before, result, "report.pdf", "not a PDF")
+
+
+def test_a_corrupt_pdf_prints_no_library_warnings(store: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    before = current(store)
+    result = carekg(store, "add", str(broken), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    _no_traceback_and_unchanged(store, before, result, "broken.pdf", "PDF")
+
+
+def test_an_office_file_is_called_unsupported(store: Path, tmp_path: Path) -> None:
+    docx = tmp_path / "plan.docx"
+    docx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 64)
+    before = current(store)
+    result = carekg(store, "add", str(docx), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    _no_traceback_and_unchanged(store, before, result, "plan.docx", "not supported", "PDF")
+
+
+def test_the_no_facts_warning_is_said_once(store: Path, tmp_path: Path) -> None:
+    note = tmp_path / "contact.txt"
+    note.write_text("Contact us\n\nPlease write to the commissioning team.\n", encoding="utf-8")
+    result = carekg(store, "add", str(note), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if "no facts" in line]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith("warning: ") and warnings[0].count("contact.txt") == 1
+
+
+def test_a_text_about_another_council_than_council_is_warned(store: Path,
+                                                            tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Islington Council spends £1.4m a year on home care for older people.\n",
+                     encoding="utf-8")
+    result = carekg(store, "add", str(other), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0, result.stderr
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1, result.stderr
+    assert "Islington" in warning[0] and "Sefton" in warning[0] and "--council" in warning[0]
+    named = tmp_path / "named.txt"
+    named.write_text("Sefton Council spends £1.4m a year on home care for older people.\n",
+                     encoding="utf-8")
+    result = carekg(store, "add", str(named), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr

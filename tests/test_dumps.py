@@ -142,3 +142,19 @@ def test_dumps_are_written_outside_the_snapshot(client, settings) -> None:  # ty
     fetch(client, "/dumps/carekg.nq.gz")
     snapshot_dir = StoreDir(settings.store).current_path()
     assert not list(snapshot_dir.rglob("*.gz"))
+
+
+def test_dumps_with_a_relative_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default store, ``var/store``, is relative: the download must find its dump
+    under the working directory, not under the installed package (it answered 500)."""
+    from carekg.api.app import create_app
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(store=Path("var/store"))
+    publish(settings)
+    client = create_app(settings, TESTING=True).test_client()
+    for name in ("carekg.nq.gz", "carekg.trig.gz"):
+        response = fetch(client, f"/dumps/{name}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert gzip.decompress(response.get_data())
+    assert (tmp_path / "var" / "store" / "cache" / "dumps").is_dir()
