@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from carekg.councils import Register, default_register
 from carekg.iris import Iris
-from carekg.loaders.attribute import attribute, attribute_candidates, unlisted_councils
+from carekg.loaders.attribute import attribute, attribute_candidates
 from carekg.loaders.map import to_graph
 from carekg.loaders.model import Candidate, DocumentRecord, DocumentText, Sentence
 from carekg.loaders.read import read_document
@@ -94,12 +94,9 @@ def load_document(record: DocumentRecord, iris: Iris | None = None,
         candidates = attribute_candidates(candidates, record, register)
     with stage("map"):
         graph = to_graph(record, text, candidates, iris)
-    # Warnings are returned, not logged: the caller (build, add) says each once, with
-    # the document's name.
     warnings = list(text.warnings)
-    mismatch = unlisted_councils(text.text, record, register)
-    if mismatch:
-        warnings.append(mismatch)
     if not candidates:
-        warnings.append("no facts found; the document is recorded without facts")
+        message = f"{record.path}: no facts found; the document is recorded without facts"
+        log.warning(message)
+        warnings.append(message)
     return LoadedDocument(record, text, sentences, candidates, graph, warnings, timings)
