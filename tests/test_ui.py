@@ -63,6 +63,55 @@ def test_compare_page_draws_charts(browser, live_url: str) -> None:  # type: ign
     page.close()
 
 
+def _need_chart(page):  # type: ignore[no-untyped-def]
+    page.wait_for_selector("#charts[data-ready]", timeout=30000)
+    assert page.locator("#charts").get_attribute("data-ready") == "1"
+    return page.evaluate("window.carekgCharts['chart-needs'] || null")
+
+
+def test_need_chart_draws_one_series_per_council_and_group(browser, live_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The line joined one council's unrelated population groups (a 2011 population
+    total to a count of LGB residents); current and projection shared one symbol."""
+    page = browser.new_page()
+    page.goto(live_url + "/compare?councils=Islington,Leicester")
+    chart = _need_chart(page)
+    assert chart and chart["data"], "no need figures drawn"
+    enc = chart["spec"]["encoding"]
+    assert enc["detail"]["field"] == enc["color"]["field"] == "series"
+    series: dict[str, set[tuple[str, str]]] = {}
+    for row in chart["data"]:
+        series.setdefault(row["series"], set()).add((row["council"], row["group"]))
+    assert len(series) > 2 and all(len(members) == 1 for members in series.values())
+    kinds = {row["estimate"] for row in chart["data"]}
+    assert kinds == {"current estimate", "projection"}
+    for channel in ("strokeDash", "shape"):
+        assert enc[channel]["field"] == "estimate"
+        ranges = enc[channel]["scale"]["range"]
+        assert len(ranges) == 2 and ranges[0] != ranges[1]
+    svg = page.locator("#chart-needs svg.marks, #chart-needs canvas.marks").first.bounding_box()
+    assert svg is not None and svg["width"] > 200
+    page.close()
+
+
+def test_need_chart_honours_the_service_filter(browser, live_url: str, client) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(live_url + "/compare?councils=Islington,Leicester")
+    unfiltered = _need_chart(page)
+    page.goto(live_url + "/compare?councils=Islington,Leicester&service=home-care")
+    filtered = _need_chart(page)
+    narrower = {b["concept"]["value"] for b in client.get(
+        "/queries/services-narrower?service=home-care&format=json").get_json()
+        ["results"]["bindings"]}
+    kept = filtered["data"] if filtered else []
+    assert len(kept) < len(unfiltered["data"])
+    council_needs = [b for c in ("Islington", "Leicester") for b in client.get(
+        f"/queries/council-needs?council={c}&format=json").get_json()["results"]["bindings"]]
+    expected = [b for b in council_needs if b.get("service", {}).get("value") in narrower
+                and "value" in b and "periodStart" in b and "restates" not in b]
+    assert len(kept) == len(expected)
+    page.close()
+
+
 def test_page_says_when_assets_are_missing(built_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Not a browser test, but the other half of the same promise: an app whose static
     # folder has no vendor files says so and how to install them.
