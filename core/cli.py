@@ -149,9 +149,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         export_dataset(snapshot, args.format, sys.stdout.buffer)
     else:
-        with open(args.output, "wb") as handle:
+        try:
+            handle = open(args.output, "wb")  # noqa: SIM115 - closed just below
+        except OSError as exc:
+            raise InputError(Path(args.output), f"cannot write: {exc.strerror}") from exc
+        with handle:
             export_dataset(snapshot, args.format, handle)
         _info(args, f"wrote {args.output}")
+        if args.format == "csv":  # its CSVW description, where CSVW tools look for it
+            from carekg.graph.facts_table import write_metadata_beside
+
+            _info(args, f"wrote {write_metadata_beside(Path(args.output), _settings(args).base)}")
     return 0
 
 
@@ -293,8 +301,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "query": (cmd_query, "run a SPARQL query (text or .rq file) against the store",
               "carekg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
               "carekg query --saved spend-by-council-and-service --param council=E09000019"),
-    "export": (cmd_export, "export the whole dataset",
-               "carekg export --format trig -o carekg.trig"),
+    "export": (cmd_export, "export the whole dataset, or its facts as one CSV table",
+               "carekg export --format trig -o carekg.trig\n"
+               "carekg export --format csv -o facts.csv   # and facts.csv-metadata.json"),
     "stats": (cmd_stats, "triples per named graph and instances per class",
               "carekg stats --json"),
     "add": (cmd_add, "add (or replace) one document in the store",
@@ -357,7 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["query"].add_argument("--format", default="table",
                                   choices=["table", "csv", "tsv", "json", "turtle", "nquads"])
     parsers["export"].add_argument("--format", default="nquads",
-                                   choices=["nquads", "trig", "turtle"])
+                                   choices=["nquads", "trig", "turtle", "csv"],
+                                   help="csv: the facts table, one row per fact (with -o FILE "
+                                   "also FILE-metadata.json, its CSVW description)")
     parsers["export"].add_argument("-o", "--output", metavar="FILE", help="file, or - for stdout")
     add = parsers["add"]
     add.add_argument("file", metavar="FILE", help="text, Markdown, PDF or HTML file")

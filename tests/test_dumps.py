@@ -125,7 +125,8 @@ def test_void_names_endpoint_dumps_examples_and_build_time(client, settings) -> 
     dumps = {r["u"].value for r in void.query(f"SELECT ?u {{ ?d <{VOID}dataDump> ?u }}")}
     assert dumps == {"http://localhost/dumps/carekg.nq.gz", "http://localhost/dumps/carekg.trig.gz"}
     urls = {r["u"].value for r in void.query(f"SELECT ?u {{ ?x <{DCAT}downloadURL> ?u }}")}
-    assert urls == dumps
+    # the facts table is a DCAT distribution too, but not an RDF dump (void:dataDump)
+    assert urls == dumps | {"http://localhost/dumps/facts.csv"}
     examples = {r["e"].value for r in void.query(
         f"SELECT ?e {{ ?d <{VOID}exampleResource> ?e }}")}
     # The two councils of the test data are cc:Council; the first in IRI order is kept.
