@@ -101,6 +101,12 @@ def _narrower(service_iri: str) -> set[str]:
 def similar() -> Response:
     council = request.args.get("council", "").strip()
     if not council:
+        if not request.args.get("format") and neg.prefers_html(request.headers.get("Accept")):
+            graph = _graph_cache()
+            known = sorted(({"iri": n, "name": d.get("name") or n}
+                            for n, d in graph.nodes(data=True)), key=lambda c: c["name"])
+            return Response(render_template("similar.html", council="", name="", similar=[],
+                                            known=known))
         return _bad("give a council: /compare/similar?council=E09000019 (GSS code or name)")
     try:
         iri = _council_iri(council)
