@@ -3,6 +3,7 @@ driven by Playwright (never `playwright install`: the system browser is used).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def test_yasgui_runs_a_saved_query_and_shows_rows(browser, live_url: str) -> Non
     rows.first.wait_for(timeout=20000)
     assert rows.count() > 0
     assert "Islington" in rows.first.inner_text()
+    # literals read as values, not as "22000000"^^xsd:decimal
+    table = page.locator(".tabPanel.active .yasr table tbody").inner_text()
+    assert "^^" not in table and '"' not in table.split("\t")[0]
+    assert re.search(r"(?m)^\s*\d+\s*$", table), table[:300]
+    # the saved query opens with its own header, no editor PREFIX block stacked on it
+    text = page.evaluate("window.carekgYasgui.getTab().getYasqe().getValue()")
+    assert text.startswith("# title: Spend by council and service"), text[:200]
     assert all(url.startswith(live_url) for url in requests), "no CDN or other host"
     page.close()
 
