@@ -183,14 +183,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_dir(settings: Settings) -> Path:
+    """Where fetched documents are kept: ``{store}/sources`` (``var/sources`` for a
+    remote store)."""
+    store = settings.store
+    return (Path(store) if isinstance(store, Path) else Path("var")) / "sources"
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     from carekg.councils import default_register
     from carekg.graph.build import add_document
+    from carekg.loaders.fetch import fetch, is_url
     from carekg.loaders.manifest import document_record
 
+    path, fetched = Path(args.file), None
+    if is_url(args.file):  # the bytes are kept beside the store, then read as a file
+        fetched = fetch(args.file, _sources_dir(_settings(args)), max_bytes=args.max_bytes)
+        path = fetched.path
+        _info(args, f"fetched {fetched.url} ({fetched.media_type}) -> {path}")
     record = document_record(
-        Path(args.file), councils=args.council, kind=args.kind, issued=args.issued,
-        title=args.title, doc_id=args.id, register=default_register())
+        path, councils=args.council, kind=args.kind, issued=args.issued,
+        title=args.title, doc_id=args.id, register=default_register(),
+        source=fetched.url if fetched else None, retrieved=fetched.retrieved if fetched else None)
     report = add_document(record, _settings(args), replace=args.replace)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)  # each begins with the file's name
@@ -307,7 +321,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "stats": (cmd_stats, "triples per named graph and instances per class",
               "carekg stats --json"),
     "add": (cmd_add, "add (or replace) one document in the store",
-            "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24"),
+            "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24\n"
+            "carekg add https://example.org/mps.pdf --council Sefton --kind other --issued 2024"),
     "remove": (cmd_remove, "remove one document from the store",
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
@@ -371,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "also FILE-metadata.json, its CSVW description)")
     parsers["export"].add_argument("-o", "--output", metavar="FILE", help="file, or - for stdout")
     add = parsers["add"]
-    add.add_argument("file", metavar="FILE", help="text, Markdown, PDF or HTML file")
+    add.add_argument("file", metavar="FILE|URL",
+                     help="text, Markdown, PDF or HTML file, or its http(s) address")
     add.add_argument("--council", action="append", required=True, metavar="NAME",
                      help="a council the document speaks for (name or GSS code); repeatable")
     add.add_argument("--kind", required=True, metavar="KIND",
@@ -382,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", metavar="ID",
                      help="document id (default: the file name without extension)")
     add.add_argument("--replace", action="store_true", help="replace a document with the same id")
+    add.add_argument("--max-bytes", type=int, default=25 * 1024 * 1024, metavar="N",
+                     help="largest document fetched from a URL (default 25 MiB)")
     parsers["remove"].add_argument("id", metavar="ID", help="document id")
     parsers["evaluate"].add_argument("--gold", metavar="DIR",
                                      help="directory of gold facts (*.jsonl)")

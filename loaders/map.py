@@ -17,7 +17,7 @@ import hashlib
 import re
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 import carekg
@@ -26,6 +26,9 @@ from carekg.loaders.attribute import stated_councils
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord, DocumentText
 from carekg.namespaces import OA, PREFIXES
 
+#: PAV (Provenance, Authoring and Versioning), which specialises PROV-O: where a document
+#: was retrieved from and when.
+PAV = Namespace("http://purl.org/pav/")
 LOADER_AGENT = "carekg-loaders"
 #: Characters of context kept either side of a quote (oa:prefix / oa:suffix).
 CONTEXT_CHARS = 30
@@ -130,6 +133,9 @@ def _describe_document(graph: Graph, record: DocumentRecord, text: DocumentText,
         graph.add((document, cc.periodLabel, Literal(record.period)))
     if record.source:
         graph.add((document, DCTERMS.source, _iri_or_literal(record.source)))
+    if record.source and record.retrieved:  # fetched by carekg add URL (PAV, a PROV profile)
+        graph.add((document, PAV.retrievedFrom, _iri_or_literal(record.source)))
+        graph.add((document, PAV.retrievedOn, Literal(record.retrieved, datatype=XSD.dateTime)))
     if record.licence:
         graph.add((document, DCTERMS.license, _iri_or_literal(record.licence)))
     graph.add((document, cc.contentHash, Literal(content_hash(record))))
