@@ -25,17 +25,6 @@ def carekg(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding only the static graphs (an empty corpus), built once."""
-    corpus = tmp_path_factory.mktemp("empty-corpus")
-    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
-    path = tmp_path_factory.mktemp("stores") / "store"
-    result = carekg(path, "build", "--corpus", str(corpus))
-    assert result.returncode == 0, result.stderr
-    return path
-
-
 @pytest.fixture()
 def store(empty_store: Path, tmp_path: Path) -> Path:
     """A private copy of the empty store (the symlink to its snapshot kept relative)."""
@@ -227,34 +216,22 @@ def test_removing_an_unknown_document(store: Path) -> None:
 # -- messages a person reads: one line each, and saying what to do --------------------
 
 
-def test_a_text_named_pdf_is_one_line_saying_it_is_not_a_pdf(store: Path,
-                                                             tmp_path: Path) -> None:
-    fake = tmp_path / "report.pdf"
-    fake.write_text("These are minutes of a meeting, saved with the wrong name.\n",
-                    encoding="utf-8")
-    before = current(store)
-    result = carekg(store, "add", str(fake), "--council", "Sefton", "--kind", "other",
-                    "--issued", "2022")
+@pytest.mark.parametrize(("name", "content", "said"), [
     # pypdf's own warnings ("invalid pdf header", "EOF marker not found") came first
-    _no_traceback_and_unchanged(store, before, result, "report.pdf", "not a PDF")
-
-
-def test_a_corrupt_pdf_prints_no_library_warnings(store: Path, tmp_path: Path) -> None:
-    broken = tmp_path / "broken.pdf"
-    broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    ("report.pdf", b"These are minutes of a meeting, saved with the wrong name.\n",
+     ("not a PDF",)),
+    ("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50, ("PDF",)),
+    # a .docx was called "binary", without saying the format is not read
+    ("plan.docx", b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 64, ("not supported", "PDF")),
+])
+def test_an_unreadable_file_is_one_line_saying_why(store: Path, tmp_path: Path, name: str,
+                                                  content: bytes, said: tuple[str, ...]) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
     before = current(store)
-    result = carekg(store, "add", str(broken), "--council", "Sefton", "--kind", "other",
+    result = carekg(store, "add", str(path), "--council", "Sefton", "--kind", "other",
                     "--issued", "2022")
-    _no_traceback_and_unchanged(store, before, result, "broken.pdf", "PDF")
-
-
-def test_an_office_file_is_called_unsupported(store: Path, tmp_path: Path) -> None:
-    docx = tmp_path / "plan.docx"
-    docx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 64)
-    before = current(store)
-    result = carekg(store, "add", str(docx), "--council", "Sefton", "--kind", "other",
-                    "--issued", "2022")
-    _no_traceback_and_unchanged(store, before, result, "plan.docx", "not supported", "PDF")
+    _no_traceback_and_unchanged(store, before, result, name, *said)
 
 
 def test_the_no_facts_warning_is_said_once(store: Path, tmp_path: Path) -> None:

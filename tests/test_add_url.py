@@ -82,15 +82,6 @@ def site() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    corpus = tmp_path_factory.mktemp("empty-corpus")
-    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
-    path = tmp_path_factory.mktemp("stores") / "store"
-    assert carekg(path, "build", "--corpus", str(corpus)).returncode == 0
-    return path
-
-
 @pytest.fixture()
 def store(empty_store: Path, tmp_path: Path) -> Path:
     path = tmp_path / "store"
