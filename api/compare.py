@@ -80,7 +80,7 @@ def compare() -> Response:
               for group in clusters(graph)]
     missing = [n for n in CHART_ASSETS if n in assets.missing(vendor_dir())]
     spend_rows = [{"council": t.name, "service": s["name"] or "(no service)",
-                   "value": float(s["total"]), "group": len(t.councils) > 1}
+                   "value": float(s["total"])}
                   for t in [*own, *joint] for s in t.services.values()]
     return Response(render_template(
         "compare.html", councils=chosen, service=service_iri, service_text=service,
