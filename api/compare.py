@@ -17,12 +17,13 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from carekg.api import assets
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
+from carekg.api.claims import pounds, spend_comparison
 from carekg.api.ics import bp as ics_bp
 from carekg.api.similarity import clusters, council_graph, most_similar
 from carekg.api.ui import vendor_dir
 from carekg.councils import default_register
 from carekg.errors import CarekgError
-from carekg.graph.saved_queries import catalogue, coerce
+from carekg.graph.saved_queries import catalogue, coerce, run_saved
 
 bp = Blueprint("compare", __name__)
 bp.register_blueprint(ics_bp)
@@ -66,23 +67,46 @@ def compare() -> Response:
         service_iri = _service_iri(service) if service else ""
     except CarekgError as exc:
         return _bad(exc)
-    graph = _graph_cache()
     names = {c.gss_code: c.name for c in default_register().councils}
+    chosen = [{"iri": iri, "name": names.get(iri.rsplit("/", 1)[-1], iri)} for iri in councils]
+    own, joint = spend_comparison(snapshot(), settings().base,
+                                  [(c["iri"], c["name"]) for c in chosen],
+                                  _narrower(service_iri) if service_iri else None)
+    if request.args.get("format") == "json":
+        return jsonify({"councils": [t.as_json() for t in own],
+                        "groups": [t.as_json() for t in joint], "service": service_iri or None})
+    graph = _graph_cache()
     groups = [[{"iri": iri, "name": graph.nodes[iri].get("name") or iri} for iri in group]
               for group in clusters(graph)]
-    chosen = [{"iri": iri, "name": names.get(iri.rsplit("/", 1)[-1], iri)} for iri in councils]
     missing = [n for n in CHART_ASSETS if n in assets.missing(vendor_dir())]
+    spend_rows = [{"council": t.name, "service": s["name"] or "(no service)",
+                   "value": float(s["total"])}
+                  for t in [*own, *joint] for s in t.services.values()]
     return Response(render_template(
         "compare.html", councils=chosen, service=service_iri, service_text=service,
-        clusters=groups, missing=missing,
+        clusters=groups, missing=missing, own=own, joint=joint, spend_rows=spend_rows,
+        pounds=pounds,
         known=sorted(({"iri": n, "name": d.get("name") or n} for n, d in graph.nodes(data=True)),
                      key=lambda c: c["name"])))
+
+
+def _narrower(service_iri: str) -> set[str]:
+    """A service and every narrower one, as the service filter of every chart means it."""
+    rows = run_saved(snapshot(), "services-narrower", {"service": service_iri},
+                     base=settings().base)
+    return {row["concept"].value for row in rows}
 
 
 @bp.route("/compare/similar")
 def similar() -> Response:
     council = request.args.get("council", "").strip()
     if not council:
+        if not request.args.get("format") and neg.prefers_html(request.headers.get("Accept")):
+            graph = _graph_cache()
+            known = sorted(({"iri": n, "name": d.get("name") or n}
+                            for n, d in graph.nodes(data=True)), key=lambda c: c["name"])
+            return Response(render_template("similar.html", council="", name="", similar=[],
+                                            known=known))
         return _bad("give a council: /compare/similar?council=E09000019 (GSS code or name)")
     try:
         iri = _council_iri(council)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template_string, request, send_file
@@ -24,6 +27,7 @@ from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
 from carekg.api.sparql import open_cors
 from carekg.config import Settings
+from carekg.graph import facts_table
 from carekg.graph.store import Snapshot
 from carekg.namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
 from carekg.resources import system_query
@@ -57,8 +61,10 @@ _lock = threading.Lock()
 
 def cache_root(config: Settings) -> Path:
     """Where dumps are kept: beside the snapshots, or in a temporary directory when the
-    store directory is read-only (a server started on a store it may not change)."""
-    root = Path(config.store) / "cache" / "dumps"
+    store directory is read-only (a server started on a store it may not change).
+    Absolute: a relative store (the default ``var/store``) is the working directory's,
+    and Flask's ``send_file`` would resolve a relative path under the package instead."""
+    root = Path(config.store).resolve() / "cache" / "dumps"
     try:
         root.mkdir(parents=True, exist_ok=True)
         if os.access(root, os.W_OK):
@@ -76,24 +82,40 @@ def _digest(path: Path) -> str:
 
 def dump_path(config: Settings, snap: Snapshot, dump: Dump) -> Path:
     """The dump file for this snapshot, written first if it does not exist yet."""
+    return _cached(config, snap, dump.name, lambda raw: _write_rdf(snap, dump, raw))
+
+
+def facts_path(config: Settings, snap: Snapshot) -> Path:
+    """``facts.csv`` of this snapshot, written first if it does not exist yet."""
+    return _cached(config, snap, facts_table.CSV_NAME,
+                   lambda raw: facts_table.write_csv(snap, raw))
+
+
+def _cached(config: Settings, snap: Snapshot, name: str,
+            write: Callable[[BinaryIO], object]) -> Path:
     root = cache_root(config)
-    path = root / snap.id / dump.name
+    path = root / snap.id / name
     if path.exists():
         return path
     with _lock:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write(snap, dump, path)
+            _write(path, write)
             _remove_stale(root, keep=snap.id)
     return path
 
 
-def _write(snap: Snapshot, dump: Dump, path: Path) -> None:
+def _write_rdf(snap: Snapshot, dump: Dump, raw: BinaryIO) -> None:
+    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        snap.store.dump(out, dump.format, prefixes=PREFIXES)
+
+
+def _write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write through a temporary file and rename, so a reader never sees half a dump."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-            snap.store.dump(out, dump.format, prefixes=PREFIXES)
+        with open(tmp, "wb") as raw:
+            write(raw)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -107,7 +129,7 @@ def _remove_stale(root: Path, keep: str) -> None:
 
 def write_all(config: Settings, snap: Snapshot) -> list[Path]:
     """Write every dump of a snapshot now (``carekg serve`` calls this at start)."""
-    return [dump_path(config, snap, dump) for dump in DUMPS]
+    return [*(dump_path(config, snap, dump) for dump in DUMPS), facts_path(config, snap)]
 
 
 # -- VoID and DCAT -------------------------------------------------------------------
@@ -189,6 +211,20 @@ def void_description(snap: Snapshot, base: str, root: str) -> list[ox.Triple]:
                       _n(_IANA + "application/gzip")),
             ox.Triple(distribution, _n(f"{DCTERMS}modified"), built),
         ]
+    csv_url = _n(f"{root}dumps/{facts_table.CSV_NAME}")
+    distribution = ox.BlankNode()
+    triples += [
+        ox.Triple(dataset, _n(f"{DCAT}distribution"), distribution),
+        ox.Triple(distribution, a, _n(f"{DCAT}Distribution")),
+        ox.Triple(distribution, _n(f"{DCTERMS}title"),
+                  ox.Literal("every fact as one CSV table (one row per fact), for "
+                             "spreadsheets and data frames")),
+        ox.Triple(distribution, _n(f"{DCAT}downloadURL"), csv_url),
+        ox.Triple(distribution, _n(f"{DCAT}mediaType"), _n(_IANA + "text/csv")),
+        ox.Triple(distribution, _n(f"{DCTERMS}conformsTo"),
+                  _n(f"{root}dumps/{facts_table.METADATA_NAME}")),
+        ox.Triple(distribution, _n(f"{DCTERMS}modified"), built),
+    ]
     return triples
 
 
@@ -200,7 +236,10 @@ _INDEX = """<!doctype html>
 <p>Snapshot {{ snap.id }}, built {{ snap.meta.built_at }}.
 Described in <a href="/.well-known/void">VoID</a>.</p>
 <ul>{% for dump in dumps %}<li><a href="{{ dump.name }}">{{ dump.name }}</a>:
-{{ dump.title }} ({{ dump.media_type }}, gzip)</li>{% endfor %}</ul>
+{{ dump.title }} ({{ dump.media_type }}, gzip)</li>{% endfor %}
+<li><a href="facts.csv">facts.csv</a>: every fact as one table, one row per fact, for a
+spreadsheet or a data frame (text/csv), described for linked-data tools by its W3C CSVW
+metadata <a href="facts.csv-metadata.json">facts.csv-metadata.json</a></li></ul>
 </body></html>
 """
 
@@ -208,6 +247,25 @@ Described in <a href="/.well-known/void">VoID</a>.</p>
 @bp.route("/dumps/")
 def index() -> str:
     return render_template_string(_INDEX, snap=snapshot(), dumps=DUMPS)
+
+
+@bp.route("/dumps/facts.csv")
+def facts_csv() -> Response:
+    snap = snapshot()
+    path = facts_path(settings(), snap)
+    response = send_file(path, mimetype="text/csv", as_attachment=True,
+                         download_name=facts_table.CSV_NAME, conditional=True,
+                         etag=f"{snap.id}-{facts_table.CSV_NAME}")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Link"] = (f'<{facts_table.METADATA_NAME}>; rel="describedby"; '
+                                'type="application/csvm+json"')
+    return response
+
+
+@bp.route("/dumps/facts.csv-metadata.json")
+def facts_metadata() -> Response:
+    body = json.dumps(facts_table.metadata(base=settings().base), indent=2)
+    return Response(body + "\n", content_type="application/csvm+json")
 
 
 @bp.route("/dumps/<name>")

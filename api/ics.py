@@ -1,8 +1,12 @@
 """Upcoming contract events as a feed providers subscribe to: ``/opportunities.ics`` and
 ``/opportunities.csv``.
 
-Both come from the saved query ``procurement-opportunities`` (window ``from``..``to``,
-by default today and ten years on), so the feed, the CSV and the SPARQL agree. The
+Both come from the saved query ``procurement-opportunities`` (window ``from``..``to``),
+so the feed, the CSV and the SPARQL agree. Without ``from`` and ``to`` the window is today
+onwards (``to`` 9999-12-31); when nothing lies in it (a corpus whose events are all past) it starts
+instead a year before the most recent event's end, so the feed shows the most recent
+events and any upcoming ones rather than a header alone. The window used is sent in the
+``X-Carekg-Window`` header (``from/to``). The
 iCalendar is written here (RFC 5545: CRLF lines folded at 75 octets, text escaped)
 because it is a dozen lines, not worth a dependency.
 """
@@ -29,13 +33,44 @@ COLUMNS = ("start", "end", "period", "councilName", "eventTypeName", "serviceNam
            "fact", "council")
 
 
-def opportunities() -> list[dict[str, str]]:
-    today = date.today()
-    window = {"from": request.args.get("from") or today.isoformat(),
-              "to": request.args.get("to") or today.replace(year=today.year + 10).isoformat()}
+#: Days before the most recent event's end that the fallback window starts.
+RECENT_DAYS = 365
+#: The end of a window without ``to``: every upcoming event.
+OPEN_END = "9999-12-31"
+
+
+def today() -> date:
+    """Today's date (a function, so tests can move the clock)."""
+    return date.today()
+
+
+def _rows(window: dict[str, str]) -> list[dict[str, str]]:
     result = run_saved(snapshot(), QUERY, window, base=settings().base)
     names = [v.value for v in result.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in result]
+
+
+def opportunities() -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The events of the window asked for, or of the default window; and that window."""
+    now = today()
+    given_from, given_to = request.args.get("from"), request.args.get("to")
+    window = {"from": given_from or now.isoformat(),
+              "to": given_to or OPEN_END}
+    rows = _rows(window)
+    if rows or given_from or given_to:
+        return rows, window
+    past = _rows({"from": "0001-01-01", "to": now.isoformat()})
+    if not past:
+        return rows, window
+    latest = max(date.fromisoformat(r.get("end") or r["start"]) for r in past)
+    window = {**window, "from": (latest - timedelta(days=RECENT_DAYS)).isoformat()}
+    return _rows(window), window
+
+
+def _window_header(window: dict[str, str]) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": "*",
+            "Access-Control-Expose-Headers": "X-Carekg-Window",
+            "X-Carekg-Window": f"{window['from']}/{window['to']}"}
 
 
 def _bad_request(exc: Exception) -> Response:
@@ -45,7 +80,7 @@ def _bad_request(exc: Exception) -> Response:
 @bp.route("/opportunities.csv")
 def as_csv() -> Response:
     try:
-        rows = opportunities()
+        rows, window = opportunities()
     except UsageError as exc:
         return _bad_request(exc)
     out = io.StringIO()
@@ -53,18 +88,18 @@ def as_csv() -> Response:
     writer.writeheader()
     writer.writerows(rows)
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Access-Control-Allow-Origin": "*"})
+                    headers=_window_header(window))
 
 
 @bp.route("/opportunities.ics")
 def as_ics() -> Response:
     try:
-        rows = opportunities()
+        rows, window = opportunities()
     except UsageError as exc:
         return _bad_request(exc)
     return Response(calendar(rows, request.host_url.rstrip("/")),
                     content_type="text/calendar; charset=utf-8",
-                    headers={"Access-Control-Allow-Origin": "*"})
+                    headers=_window_header(window))
 
 
 def calendar(rows: list[dict[str, str]], server: str) -> str:

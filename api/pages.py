@@ -22,6 +22,8 @@ from markupsafe import Markup, escape
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
+from carekg.api.claims import together
+from carekg.api.readable import amount, fact_title, plain
 from carekg.errors import CarekgError
 from carekg.graph.store import Snapshot
 from carekg.namespaces import PREFIXES
@@ -86,11 +88,18 @@ def link(term: Any, labels: dict[str, str] | None = None) -> Markup:
     return Markup("<span class=blank>[ ]</span>")
 
 
+#: Datatypes whose values read as they are: shown without their datatype.
+PLAIN_DATATYPES = {f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+    "string", "decimal", "integer", "boolean", "date", "dateTime")}
+
+
 def literal(term: ox.Literal) -> Markup:
+    """A literal's value; its language only when not English and its datatype only
+    when the value does not read as itself (xsd:gYear, ...)."""
     extra = ""
     if term.language:
-        extra = f"@{term.language}"
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        extra = "" if term.language == "en" else f"@{term.language}"
+    elif term.datatype.value not in PLAIN_DATATYPES:
         extra = curie(term.datatype.value)
     if extra:
         return Markup('{} <small class=dt>{}</small>').format(term.value, extra)
@@ -247,24 +256,38 @@ def html_page(snap: Snapshot, iri: str, triples: list[ox.Triple]) -> Response:
         "formats": EXTENSIONS, "path": local_path(iri),
     }
     if any(t in types for t in (cc + kind for kind in FACT_KINDS)):
-        context["fact"] = fact_view(snap, iri)
+        fact = context["fact"] = fact_view(snap, iri)
+        if fact is not None:
+            context["label"] = fact["title"]
     if cc + "Council" in types:
-        context["council_facts"] = group_by_kind(rows(snap, "council-facts", council=subject))
+        context["council_facts"] = group_by_kind(
+            [readable_row(r) for r in rows(snap, "council-facts", council=subject)])
     if cc + "Document" in types:
-        context["document_facts"] = rows(snap, "document-facts", document=subject)
+        context["document_facts"] = [readable_row(r)
+                                     for r in rows(snap, "document-facts", document=subject)]
     if "/id/service/" in iri:
-        context["service_facts"] = rows(snap, "service-facts", service=subject)
+        context["service_facts"] = [readable_row(r)
+                                    for r in rows(snap, "service-facts", service=subject)]
     if any(t.predicate.value == "http://www.w3.org/2004/02/skos/core#broader"
            for t in triples) or "/id/service/" in iri:
         context["narrower"] = rows(snap, "narrower", concept=subject)
     return Response(render_template("resource.html", **context))
 
 
+def readable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A table row with its value as an amount ('£1.42m a year') and its quote as plain
+    text (the source's Markdown and HTML markup dropped: display only)."""
+    row["amount"] = amount(value_text(row.get("value")), value_text(row.get("unitNotation"))
+                           or None)
+    row["quote"] = plain(value_text(row.get("exact")))
+    return row
+
+
 def group_by_kind(facts: list[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Facts by kind, then by service name ("no service" last)."""
+    """Facts by kind (its label), then by service name ("no service" last)."""
     grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in facts:
-        kind = curie(row["kind"].value).removeprefix("cc:")
+        kind = value_text(row.get("kindName")) or curie(row["kind"].value).removeprefix("cc:")
         service = value_text(row.get("serviceName")) or "(no service)"
         grouped.setdefault(kind, {}).setdefault(service, []).append(row)
     return grouped
@@ -275,6 +298,15 @@ def fact_view(snap: Snapshot, iri: str) -> dict[str, Any] | None:
     if not found:
         return None
     fact = found[0]
+    kind = value_text(fact.get("kindName")) or curie(fact["kind"].value).removeprefix("cc:")
+    fact["title"] = fact_title(fact, kind)
+    fact["amount"] = amount(value_text(fact.get("value")),
+                            value_text(fact.get("unitNotation")) or None)
+    fact["quote"] = plain(value_text(fact.get("exact")))
+    if value_text(fact.get("joint")) == "true":
+        names = [value_text(r.get("councilName"))
+                 for r in rows(snap, "joint-group", fact=ox.NamedNode(iri))]
+        fact["group"] = together(sorted(set(names))) if len(set(names)) > 1 else ""
     document = fact.get("document")
     if document is not None and "start" in fact and "end" in fact:
         text = document_text(snap, document.value)
@@ -303,7 +335,10 @@ def highlight(text: str, start: int, end: int) -> Markup:
         room = max((PARAGRAPH_LIMIT - (end - start)) // 2, 80)
         para_start = max(para_start, start - room)
         para_end = min(para_end, end + room)
-    before, quote, after = text[para_start:start], text[start:end], text[end:para_end]
+    # Offsets index the text as stored; the markup is dropped from each part only when
+    # shown, so the mark still covers exactly text[start:end].
+    before, quote, after = (plain(part) for part in (text[para_start:start], text[start:end],
+                                                     text[end:para_end]))
     return Markup("{}<mark>{}</mark>{}").format(escape(before), escape(quote), escape(after))
 
 

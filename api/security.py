@@ -289,12 +289,22 @@ def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) ->
     return limiter
 
 
+def retry_after_only_when_refused(response: Response) -> Response:
+    """Flask-Limiter puts ``Retry-After`` on every answer it counts; it means "come back
+    later", so only a 429 (rate limited) or 503 (busy) keeps it."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def install(app: Flask, settings: Any) -> None:
     """Wire headers, error handlers, the access log and rate limits into ``app``."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(start_timer)
     app.after_request(add_security_headers)
     app.after_request(log_access)
+    # registered before the limiter's own after_request, so it runs after it
+    app.after_request(retry_after_only_when_refused)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)
     exempt = settings.rate_limit_exempt_loopback or bool(app.config.get("TESTING"))

@@ -116,7 +116,8 @@ def serve(
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     shown = f"[{host}]" if ":" in host else host
-    say(f"carekg: SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C to stop)")
+    say(f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
+        f"http://{shown}:{port}/sparql (Ctrl-C to stop)")
     quiet_queue_warnings()
     waitress_serve(app, host=host, port=port, threads=threads or DEFAULT_THREADS,
                    ident="carekg")

@@ -3,10 +3,12 @@
 Two councils are linked when they
 
 * state the same direction for the same service (both intend to increase supported
-  living): weight ``INTENTION_WEIGHT`` for each such (service, direction), and
+  living): weight ``INTENTION_WEIGHT`` for each such (service, direction), once however
+  many times either council's documents state it, and
 * put their stated spend on the same services: the overlap of their spend profiles
   (each council's share of its stated spend per service; overlap = sum of the smaller
-  shares, 0..1), times ``SPEND_WEIGHT``.
+  shares, 0..1), times ``SPEND_WEIGHT``; the profiles hold each council's own spend
+  claims once (restatements and group figures are left out by the saved query).
 
 Every edge keeps its reasons (the shared facts, with both councils' quotes), so a
 similarity is never a bare number. Clusters are Louvain communities (networkx, fixed
@@ -50,8 +52,15 @@ def council_graph(snap: Any, base: str) -> nx.Graph:
     graph = nx.Graph()
     for row in run_saved(snap, "facts-by-council-and-kind", {}, base=base):
         graph.add_node(_value(row, "council"), name=_value(row, "councilName"))
+    seen: set[tuple[str | None, ...]] = set()
     for row in run_saved(snap, "shared-intentions", {}, base=base):
         a, b = _value(row, "councilA"), _value(row, "councilB")
+        # weight once per (service, direction) a pair shares, however many sentences or
+        # tables state it: the first pair of statements is the reason shown
+        key = (a, b, _value(row, "service"), _value(row, "direction"))
+        if key in seen:
+            continue
+        seen.add(key)
         reason = {"kind": "intention", "service": _value(row, "serviceName"),
                   "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
                   "facts": [_value(row, "factA"), _value(row, "factB")],

@@ -149,9 +149,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         export_dataset(snapshot, args.format, sys.stdout.buffer)
     else:
-        with open(args.output, "wb") as handle:
+        try:
+            handle = open(args.output, "wb")  # noqa: SIM115 - closed just below
+        except OSError as exc:
+            raise InputError(Path(args.output), f"cannot write: {exc.strerror}") from exc
+        with handle:
             export_dataset(snapshot, args.format, handle)
         _info(args, f"wrote {args.output}")
+        if args.format == "csv":  # its CSVW description, where CSVW tools look for it
+            from carekg.graph.facts_table import write_metadata_beside
+
+            _info(args, f"wrote {write_metadata_beside(Path(args.output), _settings(args).base)}")
     return 0
 
 
@@ -175,17 +183,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_dir(settings: Settings) -> Path:
+    """Where fetched documents are kept: ``{store}/sources`` (``var/sources`` for a
+    remote store)."""
+    store = settings.store
+    return (Path(store) if isinstance(store, Path) else Path("var")) / "sources"
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     from carekg.councils import default_register
     from carekg.graph.build import add_document
+    from carekg.loaders.fetch import fetch, is_url
     from carekg.loaders.manifest import document_record
 
+    path, fetched = Path(args.file), None
+    if is_url(args.file):  # the bytes are kept beside the store, then read as a file
+        fetched = fetch(args.file, _sources_dir(_settings(args)), max_bytes=args.max_bytes)
+        path = fetched.path
+        _info(args, f"fetched {fetched.url} ({fetched.media_type}) -> {path}")
     record = document_record(
-        Path(args.file), councils=args.council, kind=args.kind, issued=args.issued,
-        title=args.title, doc_id=args.id, register=default_register())
+        path, councils=args.council, kind=args.kind, issued=args.issued,
+        title=args.title, doc_id=args.id, register=default_register(),
+        source=fetched.url if fetched else None, retrieved=fetched.retrieved if fetched else None)
     report = add_document(record, _settings(args), replace=args.replace)
     for warning in report.warnings:
-        print(f"warning: {record.path}: {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)  # each begins with the file's name
     _info(args, f"added {record.id}: {report.facts} facts -> snapshot {report.snapshot}")
     return 0
 
@@ -356,12 +378,14 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "query": (cmd_query, "run a SPARQL query (text or .rq file) against the store",
               "carekg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
               "carekg query --saved spend-by-council-and-service --param council=E09000019"),
-    "export": (cmd_export, "export the whole dataset",
-               "carekg export --format trig -o carekg.trig"),
+    "export": (cmd_export, "export the whole dataset, or its facts as one CSV table",
+               "carekg export --format trig -o carekg.trig\n"
+               "carekg export --format csv -o facts.csv   # and facts.csv-metadata.json"),
     "stats": (cmd_stats, "triples per named graph and instances per class",
               "carekg stats --json"),
     "add": (cmd_add, "add (or replace) one document in the store",
-            "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24"),
+            "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24\n"
+            "carekg add https://example.org/mps.pdf --council Sefton --kind other --issued 2024"),
     "remove": (cmd_remove, "remove one document from the store",
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
@@ -425,10 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["query"].add_argument("--format", default="table",
                                   choices=["table", "csv", "tsv", "json", "turtle", "nquads"])
     parsers["export"].add_argument("--format", default="nquads",
-                                   choices=["nquads", "trig", "turtle"])
+                                   choices=["nquads", "trig", "turtle", "csv"],
+                                   help="csv: the facts table, one row per fact (with -o FILE "
+                                   "also FILE-metadata.json, its CSVW description)")
     parsers["export"].add_argument("-o", "--output", metavar="FILE", help="file, or - for stdout")
     add = parsers["add"]
-    add.add_argument("file", metavar="FILE", help="text, Markdown, PDF or HTML file")
+    add.add_argument("file", metavar="FILE|URL",
+                     help="text, Markdown, PDF or HTML file, or its http(s) address")
     add.add_argument("--council", action="append", required=True, metavar="NAME",
                      help="a council the document speaks for (name or GSS code); repeatable")
     add.add_argument("--kind", required=True, metavar="KIND",
@@ -439,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", metavar="ID",
                      help="document id (default: the file name without extension)")
     add.add_argument("--replace", action="store_true", help="replace a document with the same id")
+    add.add_argument("--max-bytes", type=int, default=25 * 1024 * 1024, metavar="N",
+                     help="largest document fetched from a URL (default 25 MiB)")
     parsers["remove"].add_argument("id", metavar="ID", help="document id")
     parsers["evaluate"].add_argument("--gold", metavar="DIR",
                                      help="directory of gold facts (*.jsonl)")

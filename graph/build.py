@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,6 +37,7 @@ from carekg.graph.register import councils_graph
 from carekg.graph.store import open_store
 from carekg.graph.validate import validate
 from carekg.iris import DEFAULT_IRIS, rebase_graph, rebase_iri
+from carekg.loaders.attribute import unlisted_councils
 from carekg.loaders.manifest import read_manifest
 from carekg.loaders.model import DocumentRecord
 from carekg.loaders.pipeline import LoadedDocument, load_document
@@ -273,10 +276,14 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
          report: BuildReport, progress: Progress) -> None:
     """Load, check and write documents batch by batch (replacing any of the same id)."""
 
+    told: dict[str, list[str]] = {}
+
     def loaded() -> Iterator[LoadedDocument]:
         for record in progress(records, "documents"):
             began = time.perf_counter()
-            document = load_document(record, DEFAULT_IRIS)
+            with _loader_log() as logged:
+                document = load_document(record, DEFAULT_IRIS)
+            told[record.id] = document_warnings(document, logged)
             report.phases["extracting"] += time.perf_counter() - began
             yield document
 
@@ -296,8 +303,7 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
             _record(snapshot, document)
             graphs[context.rebased(str(DEFAULT_IRIS.document_graph(doc_id)))] = \
                 context.out(document.graph)
-            report.warnings.extend(f"{document.record.path.name}: {w}"
-                                   for w in document.warnings)
+            report.warnings.extend(told.pop(doc_id, []))
             report.documents += 1
             report.facts += document.fact_count
             report.triples += len(document.graph)
@@ -306,6 +312,45 @@ def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
                               context.out(inferred))
         report.triples += len(inferred)
         report.phases["storing"] += time.perf_counter() - began
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _loader_log() -> Iterator[list[str]]:
+    """The loaders' logged warnings while one document loads, kept for the report rather
+    than printed by logging's last-resort handler as well (the same warning twice)."""
+    logger = logging.getLogger("carekg.loaders")
+    handler, propagate = _Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def document_warnings(document: LoadedDocument, logged: Iterable[str] = ()) -> list[str]:
+    """What to tell a person about a loaded document: each warning once, as one line that
+    begins with the file's name (the loaders' own messages may begin with its path)."""
+    record = document.record
+    path = f"{record.path}: "
+    found = [*document.warnings, *logged,
+             unlisted_councils(document.text.text, record, default_register()) or ""]
+    said: list[str] = []
+    for warning in found:
+        warning = warning.removeprefix(path).strip()
+        if warning and warning not in said:
+            said.append(warning)
+    return [f"{record.path.name}: {w}" for w in said]
 
 
 def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -> None:

@@ -13,6 +13,9 @@ import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
 from carekg.errors import CarekgError
 from carekg.resources import ontology_dir
 
@@ -47,10 +50,25 @@ def _pylode_ontpub() -> type:
     return OntPub
 
 
+def documented_graph() -> Graph:
+    """The ontology as pyLODE should see it. pyLODE takes every owl:Ontology and every
+    skos:ConceptScheme of the file as the document's header and joins their titles and
+    labels into one heading ("...ontologycarekg ontologycarekg directions"), so the
+    directions scheme's type and the ontology's rdfs:label (its dcterms:title is the
+    heading) are left out; the scheme's concepts are still documented."""
+    graph = Graph().parse(ontology_dir() / ONTOLOGY_FILE, format="turtle")
+    for scheme in list(graph.subjects(RDF.type, SKOS.ConceptScheme)):
+        graph.remove((scheme, RDF.type, SKOS.ConceptScheme))
+    for ontology in list(graph.subjects(RDF.type, OWL.Ontology)):
+        if (ontology, DCTERMS.title, None) in graph:
+            graph.remove((ontology, RDFS.label, None))
+    return graph
+
+
 def write_ontology_docs(out: Path) -> Path:
     """Write the ontology's HTML documentation into directory ``out`` (created if needed);
     returns the path of the written file, ``out/ontology.html``."""
-    ontpub = _pylode_ontpub()(str(ontology_dir() / ONTOLOGY_FILE))
+    ontpub = _pylode_ontpub()(documented_graph())
     with warnings.catch_warnings():
         # pyLODE opens its CSS without closing it; nothing for carekg to act on.
         warnings.simplefilter("ignore", ResourceWarning)

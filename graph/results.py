@@ -76,7 +76,13 @@ def _table(results: Any) -> str:
 
 
 def export_dataset(snapshot: Snapshot, fmt: str, out: IO[bytes]) -> None:
-    """The whole dataset: N-Quads and TriG keep the named graphs; Turtle merges them."""
+    """The whole dataset: N-Quads and TriG keep the named graphs; Turtle merges them;
+    CSV is the facts table (:mod:`carekg.graph.facts_table`), one row per fact."""
+    if fmt == "csv":
+        from carekg.graph.facts_table import write_csv
+
+        write_csv(snapshot, out)
+        return
     if fmt in _DATASET:
         snapshot.store.dump(out, format=_DATASET[fmt])
         return

@@ -135,6 +135,23 @@ def find_mentions(text: str, register: Register,
     return _matcher(register, tuple(listed)).mentions(text)
 
 
+def unlisted_councils(text: str, record: DocumentRecord, register: Register) -> str | None:
+    """A warning when the text names councils but none of those it was given for (a
+    document added with the wrong ``--council``), else None: its facts would be stated
+    for a council the text does not speak of."""
+    named: dict[str, int] = {}
+    for mention in find_mentions(text, register, record.councils):
+        named[mention.gss_code] = named.get(mention.gss_code, 0) + 1
+    if not named or set(named) & set(record.councils):
+        return None
+    by_code = register.by_code
+    most = sorted(named, key=lambda code: (-named[code], by_code[code].name))[:3]
+    listed = " and ".join(by_code[c].name if c in by_code else c for c in record.councils)
+    return (f"the text names {' and '.join(by_code[c].name for c in most)} but never "
+            f"{listed}, the council it was given for (--council or the manifest): its "
+            f"facts are stated for {listed}; check the council")
+
+
 def attribute(sentences: list[Sentence], record: DocumentRecord,
               register: Register) -> list[Sentence]:
     """The sentences with ``councils`` set to the listed councils each speaks for."""

@@ -8,6 +8,7 @@ the register does not know stops the build with the closest names).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -66,14 +67,19 @@ def read_manifest(corpus_dir: Path, register: Register) -> list[DocumentRecord]:
 
 
 def document_record(path: Path, *, councils: list[str], kind: str, issued: str,
-                    title: str | None, doc_id: str | None, register: Register) -> DocumentRecord:
+                    title: str | None, doc_id: str | None, register: Register,
+                    source: str | None = None, retrieved: str | None = None) -> DocumentRecord:
     """One document described on the command line (``carekg add``), checked by the same
-    rules as a manifest entry; problems are reported against the document's file."""
+    rules as a manifest entry; problems are reported against the document's file.
+    ``source`` and ``retrieved``: the address a fetched document came from, and when."""
     path = Path(path).resolve()
     entry = {"file": path.name, "id": doc_id or slugify(path.stem), "councils": councils,
              "kind": kind, "issued": issued,
              "title": title or path.stem.replace("-", " ").replace("_", " ")}
-    return _record(path, None, entry, register, document_kinds(), base=path.parent)
+    record = _record(path, None, entry, register, document_kinds(), base=path.parent)
+    if source is None:
+        return record
+    return replace(record, source=source, retrieved=retrieved)
 
 
 def _record(source: Path, label: str | None, entry: object, register: Register,

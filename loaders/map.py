@@ -6,6 +6,9 @@ One graph per document (the builder puts it in the document's named graph): the
 evidence of each fact and the PROV activity that produced them. Evidence nodes are not
 blank nodes but IRIs derived from the fact IRI (``#evidence``, ``#quote``,
 ``#position``), so a rebuild gives byte-identical dumps and web pages can link a quote.
+A fact that states again a claim the document already made (same council, kind,
+service, value, unit, period, and the other stated properties) gets ``cc:restates`` the
+first statement of it, so that sums and counts can take each claim once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import re
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 import carekg
@@ -23,6 +26,9 @@ from carekg.loaders.attribute import stated_councils
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord, DocumentText
 from carekg.namespaces import OA, PREFIXES
 
+#: PAV (Provenance, Authoring and Versioning), which specialises PROV-O: where a document
+#: was retrieved from and when.
+PAV = Namespace("http://purl.org/pav/")
 LOADER_AGENT = "carekg-loaders"
 #: Characters of context kept either side of a quote (oa:prefix / oa:suffix).
 CONTEXT_CHARS = 30
@@ -64,6 +70,9 @@ def to_graph(record: DocumentRecord, text: DocumentText, candidates: list[Candid
     _describe_document(graph, record, text, document, iris, cc)
     _describe_activity(graph, activity, document, iris, cc)
     minted: set[URIRef] = set()
+    #: claim -> the fact that states it first (in reading order)
+    first: dict[tuple[str, ...], tuple[int, URIRef]] = {}
+    restating: list[tuple[URIRef, tuple[str, ...], int]] = []
     for candidate in candidates:
         councils = stated_councils(candidate, record)
         # the group's figure, stated once per council: say so on each copy
@@ -77,7 +86,29 @@ def to_graph(record: DocumentRecord, text: DocumentText, candidates: list[Candid
             _describe_fact(graph, fact, candidate, council, text, document, activity, iris, cc)
             if joint:
                 graph.add((fact, cc.jointAttribution, Literal(True)))
+            claim = claim_key(candidate, council, joint)
+            restating.append((fact, claim, candidate.start))
+            if claim not in first or (candidate.start, str(fact)) < (
+                    first[claim][0], str(first[claim][1])):
+                first[claim] = (candidate.start, fact)
+    for fact, claim, _start in restating:
+        stated = first[claim][1]
+        if stated != fact:
+            graph.add((fact, cc.restates, stated))
     return graph
+
+
+def claim_key(candidate: Candidate, council: str, joint: bool) -> tuple[str, ...]:
+    """What a fact claims, without where or how it is worded: two facts of one document
+    with the same key state the same claim (the £2m of the summary and of the table), so
+    the later one ``cc:restates`` the first and aggregates count the claim once. Whether
+    the figure is approximate is wording, not claim; whether it is the group's is claim."""
+    value = None if candidate.value is None else str(decimal_literal(Decimal(candidate.value)))
+    parts = (candidate.kind, council, candidate.service, value, candidate.unit,
+             candidate.period_start, candidate.period_end, candidate.direction,
+             candidate.population_group, candidate.is_projection, candidate.event_type,
+             candidate.procurement_route, candidate.title, joint)
+    return tuple("" if p is None else str(p) for p in parts)
 
 
 class _Terms:
@@ -102,6 +133,9 @@ def _describe_document(graph: Graph, record: DocumentRecord, text: DocumentText,
         graph.add((document, cc.periodLabel, Literal(record.period)))
     if record.source:
         graph.add((document, DCTERMS.source, _iri_or_literal(record.source)))
+    if record.source and record.retrieved:  # fetched by carekg add URL (PAV, a PROV profile)
+        graph.add((document, PAV.retrievedFrom, _iri_or_literal(record.source)))
+        graph.add((document, PAV.retrievedOn, Literal(record.retrieved, datatype=XSD.dateTime)))
     if record.licence:
         graph.add((document, DCTERMS.license, _iri_or_literal(record.licence)))
     graph.add((document, cc.contentHash, Literal(content_hash(record))))
@@ -222,5 +256,5 @@ def _describe_evidence(graph: Graph, fact: URIRef, exact: str, start: int, end: 
         add((evidence, cc.page, Literal(page, datatype=XSD.integer)))
 
 
-__all__ = ["content_hash", "decimal_literal", "issued_literal", "loader_version",
+__all__ = ["claim_key", "content_hash", "decimal_literal", "issued_literal", "loader_version",
            "to_graph"]

@@ -38,6 +38,7 @@ class DocumentRecord:
     period: str | None = None  # period covered, as written, e.g. "2021-2024"
     source: str | None = None  # where the document was published
     licence: str | None = None
+    retrieved: str | None = None  # xsd:dateTime it was fetched from ``source`` (carekg add URL)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from carekg.errors import InputError
@@ -21,6 +23,13 @@ log = logging.getLogger(__name__)
 _TEXT_TYPES = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
                ".markdown": "text/markdown"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+#: Formats people try that carekg does not read, by suffix: said so, not called "binary".
+_UNSUPPORTED = {".docx": "Word", ".doc": "Word", ".docm": "Word", ".odt": "OpenDocument",
+                ".rtf": "Rich Text", ".xlsx": "Excel", ".xls": "Excel", ".ods": "OpenDocument",
+                ".pptx": "PowerPoint", ".ppt": "PowerPoint", ".odp": "OpenDocument",
+                ".epub": "EPUB", ".zip": "ZIP", ".png": "image", ".jpg": "image",
+                ".jpeg": "image", ".tif": "image", ".tiff": "image"}
+READABLE = "carekg reads text, Markdown, PDF and HTML"
 _PAGE_SEPARATOR = "\n\n"
 
 
@@ -44,10 +53,18 @@ def read_document(path: Path) -> DocumentText:
     if not data.strip():
         raise InputError(path, "the file is empty")
     media_type = media_type_of(path)
-    if media_type == "application/pdf" or data.startswith(b"%PDF-"):
+    suffix = path.suffix.lower()
+    if suffix in _UNSUPPORTED and not data.startswith(b"%PDF-"):
+        raise InputError(path, f"the {suffix} format ({_UNSUPPORTED[suffix]}) is not "
+                               f"supported: {READABLE}; save it as PDF or HTML first")
+    if data.startswith(b"%PDF-"):
         return _read_pdf(path, data)
+    if media_type == "application/pdf":
+        raise InputError(path, "the file is named .pdf but is not a PDF (it does not start "
+                               "with %PDF-); give the PDF itself, or rename a text file")
     if b"\x00" in data:
-        raise InputError(path, "the file is binary (it contains NUL bytes), not text")
+        raise InputError(path, f"the file is binary (it contains NUL bytes), not text: "
+                               f"{READABLE}")
     text, warnings = _decode(path, data)
     if media_type == "text/html" or _looks_like_html(text):
         return _read_html(path, text, warnings)
@@ -75,7 +92,7 @@ def _decode(path: Path, data: bytes) -> tuple[str, tuple[str, ...]]:
             ) from exc
         message = (f"{path}: not valid UTF-8 (byte {utf8_error.start}); read as Windows-1252 "
                    "instead; evidence offsets index that decoded text")
-        log.warning(message)
+        log.info(message)  # returned as a warning: the caller says it, once
         return text, (message,)
 
 
@@ -91,14 +108,16 @@ def _read_pdf(path: Path, data: bytes) -> DocumentText:
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(path, "the PDF is encrypted; give an unencrypted copy")
-        page_texts = [(page.extract_text() or "") for page in reader.pages]
+        with _quiet_pypdf():
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(path, "the PDF is encrypted; give an unencrypted copy")
+            page_texts = [(page.extract_text() or "") for page in reader.pages]
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise InputError(path, f"cannot read the PDF: {exc}") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError,
+            IndexError) as exc:
+        raise InputError(path, f"cannot read the PDF (damaged or incomplete): {exc}") from exc
     if not any(text.strip() for text in page_texts):
         raise InputError(path, "the PDF has no text layer: it needs OCR before carekg can "
                                "read it")
@@ -114,6 +133,19 @@ def _read_pdf(path: Path, data: bytes) -> DocumentText:
         pages.append(PageSpan(number, offset, offset + len(page_text)))
         offset += len(page_text)
     return DocumentText(text="".join(parts), media_type="application/pdf", pages=tuple(pages))
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs its repairs of a damaged file as warnings ("invalid pdf header", "EOF
+    marker not found"); the reader's own error, one line, is what a person needs."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _tidy_pdf_page(text: str) -> str:

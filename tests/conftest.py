@@ -28,6 +28,23 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding only the static graphs (an empty corpus), built once by the real
+    command line; tests that add documents copy it (``shutil.copytree(symlinks=True)``)."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path_factory.mktemp("empty-corpus")
+    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
+    path = tmp_path_factory.mktemp("stores") / "store"
+    result = subprocess.run([sys.executable, "-m", "carekg", "build", "--corpus", str(corpus),
+                             "--store", str(path)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="session")
 def app(built_settings: Settings):  # type: ignore[no-untyped-def]
     from carekg.api.app import create_app
 

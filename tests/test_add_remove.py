@@ -25,17 +25,6 @@ def carekg(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding only the static graphs (an empty corpus), built once."""
-    corpus = tmp_path_factory.mktemp("empty-corpus")
-    (corpus / "manifest.yaml").write_text("documents: []\n", encoding="utf-8")
-    path = tmp_path_factory.mktemp("stores") / "store"
-    result = carekg(path, "build", "--corpus", str(corpus))
-    assert result.returncode == 0, result.stderr
-    return path
-
-
 @pytest.fixture()
 def store(empty_store: Path, tmp_path: Path) -> Path:
     """A private copy of the empty store (the symlink to its snapshot kept relative)."""
@@ -222,3 +211,54 @@ def test_removing_an_unknown_document(store: Path) -> None:
     before = current(store)
     result = carekg(store, "remove", "no-such-document")
     _no_traceback_and_unchanged(store, before, result, "no-such-document")
+
+
+# -- messages a person reads: one line each, and saying what to do --------------------
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    # pypdf's own warnings ("invalid pdf header", "EOF marker not found") came first
+    ("report.pdf", b"These are minutes of a meeting, saved with the wrong name.\n",
+     ("not a PDF",)),
+    ("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50, ("PDF",)),
+    # a .docx was called "binary", without saying the format is not read
+    ("plan.docx", b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 64, ("not supported", "PDF")),
+])
+def test_an_unreadable_file_is_one_line_saying_why(store: Path, tmp_path: Path, name: str,
+                                                  content: bytes, said: tuple[str, ...]) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = current(store)
+    result = carekg(store, "add", str(path), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    _no_traceback_and_unchanged(store, before, result, name, *said)
+
+
+def test_the_no_facts_warning_is_said_once(store: Path, tmp_path: Path) -> None:
+    note = tmp_path / "contact.txt"
+    note.write_text("Contact us\n\nPlease write to the commissioning team.\n", encoding="utf-8")
+    result = carekg(store, "add", str(note), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if "no facts" in line]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith("warning: ") and warnings[0].count("contact.txt") == 1
+
+
+def test_a_text_about_another_council_than_council_is_warned(store: Path,
+                                                            tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Islington Council spends £1.4m a year on home care for older people.\n",
+                     encoding="utf-8")
+    result = carekg(store, "add", str(other), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0, result.stderr
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1, result.stderr
+    assert "Islington" in warning[0] and "Sefton" in warning[0] and "--council" in warning[0]
+    named = tmp_path / "named.txt"
+    named.write_text("Sefton Council spends £1.4m a year on home care for older people.\n",
+                     encoding="utf-8")
+    result = carekg(store, "add", str(named), "--council", "Sefton", "--kind", "other",
+                    "--issued", "2022")
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr

@@ -94,3 +94,28 @@ def test_fold_keeps_utf8_characters_whole() -> None:
     folded = fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == line
+
+
+@pytest.mark.parametrize("now", ["2100-01-01", "2000-01-01"])
+def test_default_opportunities_window_is_never_empty(client, monkeypatch, now: str) -> None:  # type: ignore[no-untyped-def]
+    """Without from/to the window starts today; when every event of the corpus is past,
+    it starts a year before the most recent one instead (the CSV was a header alone)."""
+    from datetime import date
+
+    import carekg.api.ics as ics
+
+    monkeypatch.setattr(ics, "today", lambda: date.fromisoformat(now))
+    answer = client.get("/opportunities.csv")
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    assert rows, "the default window shows no event"
+    start, end = answer.headers["X-Carekg-Window"].split("/")
+    every = list(csv.DictReader(io.StringIO(client.get(
+        "/opportunities.csv?from=0001-01-01&to=9999-12-31").get_data(as_text=True))))
+    latest = max(r["end"] or r["start"] for r in every)
+    if now == "2100-01-01":  # all past: the most recent events are shown
+        assert start < latest and any((r["end"] or r["start"]) == latest for r in rows)
+    else:  # all ahead: the window starts today, as before
+        assert start == now and len(rows) == len(every)
+    assert end > now
+    calendar = client.get("/opportunities.ics").get_data(as_text=True)
+    assert calendar.count("BEGIN:VEVENT") == len(rows)

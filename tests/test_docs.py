@@ -43,3 +43,36 @@ def test_every_command_is_in_the_readme_table() -> None:
 def test_readme_names_no_command_that_does_not_exist() -> None:
     named = set(re.findall(r"`(?:\.venv/bin/)?carekg ([a-z-]+)", README))
     assert named and named <= set(COMMANDS), named - set(COMMANDS)
+
+
+def test_opportunities_parameters_are_documented() -> None:
+    """from/to of the feeds were documented only in a docstring."""
+    import yaml
+
+    api_md = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    section = api_md[api_md.index("/opportunities.csv"):]
+    assert "`from`" in section and "`to`" in section and "X-Carekg-Window" in section
+    spec = yaml.safe_load((REPO / "api" / "openapi.yaml").read_text(encoding="utf-8"))
+    shared = spec["components"]["parameters"]
+    for path in ("/opportunities.csv", "/opportunities.ics"):
+        params = [shared[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+                  for p in spec["paths"][path]["get"]["parameters"]]
+        assert {p["name"] for p in params} == {"from", "to"}
+        assert all(p.get("description") for p in params)
+
+
+def test_readme_says_what_the_skipped_tests_need() -> None:
+    """A new user running the suite learns why some tests are skipped before seeing it."""
+    text = " ".join(README.split())
+    assert "../shared" in text and "extraction-quality" in text
+    assert "Virtuoso" in text and "remote-store" in text
+
+
+def test_the_missing_assets_banner_gives_a_command_that_works_when_installed() -> None:
+    """`python -m carekg.api.assets` fails outside a checkout (it needs ui/): the
+    banners say to reinstall from a checkout instead."""
+    for name in ("index.html", "compare.html"):
+        page = (REPO / "api" / "templates" / name).read_text(encoding="utf-8")
+        banner = page[page.index('id="assets-missing"'):page.index("</p>",
+                                                                  page.index("assets-missing"))]
+        assert "checkout" in banner and "npm" in banner

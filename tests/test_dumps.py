@@ -125,7 +125,8 @@ def test_void_names_endpoint_dumps_examples_and_build_time(client, settings) -> 
     dumps = {r["u"].value for r in void.query(f"SELECT ?u {{ ?d <{VOID}dataDump> ?u }}")}
     assert dumps == {"http://localhost/dumps/carekg.nq.gz", "http://localhost/dumps/carekg.trig.gz"}
     urls = {r["u"].value for r in void.query(f"SELECT ?u {{ ?x <{DCAT}downloadURL> ?u }}")}
-    assert urls == dumps
+    # the facts table is a DCAT distribution too, but not an RDF dump (void:dataDump)
+    assert urls == dumps | {"http://localhost/dumps/facts.csv"}
     examples = {r["e"].value for r in void.query(
         f"SELECT ?e {{ ?d <{VOID}exampleResource> ?e }}")}
     # The two councils of the test data are cc:Council; the first in IRI order is kept.
@@ -142,3 +143,19 @@ def test_dumps_are_written_outside_the_snapshot(client, settings) -> None:  # ty
     fetch(client, "/dumps/carekg.nq.gz")
     snapshot_dir = StoreDir(settings.store).current_path()
     assert not list(snapshot_dir.rglob("*.gz"))
+
+
+def test_dumps_with_a_relative_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default store, ``var/store``, is relative: the download must find its dump
+    under the working directory, not under the installed package (it answered 500)."""
+    from carekg.api.app import create_app
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(store=Path("var/store"))
+    publish(settings)
+    client = create_app(settings, TESTING=True).test_client()
+    for name in ("carekg.nq.gz", "carekg.trig.gz"):
+        response = fetch(client, f"/dumps/{name}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert gzip.decompress(response.get_data())
+    assert (tmp_path / "var" / "store" / "cache" / "dumps").is_dir()

@@ -18,7 +18,7 @@ FACT_KINDS = ("Spend", "Capacity", "ContractEvent", "NeedEstimate",
 #: Terms model.md and design.md require, with the OWL type each must have.
 CLASSES = ("Council", "Document", "Fact", *FACT_KINDS, "Direction")
 OBJECT_PROPERTIES = ("council", "service", "unit", "direction", "populationGroup",
-                     "evidence", "documentKind", "eventType", "procurementRoute")
+                     "evidence", "documentKind", "eventType", "procurementRoute", "restates")
 DATATYPE_PROPERTIES = ("gssCode", "value", "approximate", "periodLabel", "periodStart",
                        "periodEnd", "isProjection", "sectionTitle", "strategyName",
                        "dataSource", "page", "contentHash", "councilType", "region",

@@ -34,3 +34,23 @@ def test_published_docs_cover_every_term() -> None:
     assert len(terms) > 30
     missing = [str(t) for t in terms if str(ontology.value(t, RDFS.label)) not in html]
     assert not missing, f"docs/ontology.html is out of date (run carekg docs): {missing}"
+
+
+def test_the_header_is_the_ontologys_title_alone(tmp_path: Path) -> None:
+    """pyLODE merged the directions concept scheme and the ontology's label into the
+    heading: "carekg: the adult social care commissioning ontologycarekg ontologycarekg
+    directions", with the scheme's IRI as the document's."""
+    import re
+
+    from rdflib.namespace import DCTERMS
+
+    html = write_ontology_docs(tmp_path / "docs").read_text(encoding="utf-8")
+    ontology: Graph = load_graph("carekg")
+    iri = next(ontology.subjects(RDF.type, OWL.Ontology))
+    title = str(ontology.value(iri, DCTERMS.title))
+    headings = re.findall(r"<h1>(.*?)</h1>", html, re.S)
+    assert headings[0] == title, headings[:2]
+    metadata = html[html.index('id="metadata"'):]
+    metadata = metadata[:metadata.index("</dl>")]
+    assert f"<code>{iri}</code>" in metadata and "id/scheme/directions</code>" not in metadata
+    assert "What a commissioning intention says the council will do" not in metadata

@@ -49,6 +49,8 @@ def path(iri: str) -> str:
 
 
 def test_fact_page_shows_the_quote_highlighted_in_its_paragraph(client, snap) -> None:  # type: ignore[no-untyped-def]
+    from carekg.api.readable import plain
+
     fact, exact, _, _ = a_fact_with_evidence(snap)
     page = client.get(path(fact), headers=HTML)
     assert page.status_code == 200
@@ -58,7 +60,7 @@ def test_fact_page_shows_the_quote_highlighted_in_its_paragraph(client, snap) ->
     marked = re.search(r"<mark>(.*?)</mark>", quote.group(1), re.S)
     from html import unescape
 
-    assert marked and unescape(marked.group(1)) == exact
+    assert marked and unescape(marked.group(1)) == plain(exact)
     assert len(unescape(re.sub("<[^>]+>", "", quote.group(1)))) >= len(exact)
     for label in ("council", "document", "value"):
         assert f"<dt>{label}</dt>" in html
@@ -148,3 +150,95 @@ def test_a_path_that_is_no_iri_is_404(client, path: str) -> None:  # type: ignor
 def test_similar_rejects_a_bad_limit(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/compare/similar?council=E09000019&limit=abc")
     assert response.status_code == 400
+
+
+# -- pages a researcher reads ----------------------------------------------------------
+
+SPEND_PER_YEAR = """PREFIX cc: <https://w3id.org/carekg/def#>
+SELECT ?f WHERE {
+  ?f a cc:Spend ; cc:unit <https://w3id.org/carekg/id/unit/pounds-sterling-per-year> ;
+  cc:service ?s ; cc:value ?v ; cc:periodLabel ?p . FILTER(?v >= 1000000) } ORDER BY ?f LIMIT 1"""
+
+
+def _h1(html: str) -> str:
+    from html import unescape
+
+    found = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert found
+    return unescape(re.sub("<[^>]+>", "", found.group(1))).strip()
+
+
+def test_a_fact_page_has_a_human_title_and_a_formatted_value(client, snap) -> None:  # type: ignore[no-untyped-def]
+    fact = next(iter(snap.query(SPEND_PER_YEAR)))["f"].value
+    html = client.get(path(fact), headers=HTML).get_data(as_text=True)
+    title = _h1(html)
+    # "Spend: £1.42m a year on supported housing — Islington, 2021/22"
+    assert re.fullmatch(r"Spend: £[\d.]+m a year on [a-z' ]+ — [A-Za-z ]+, \S+", title), title
+    from html import escape
+
+    assert f"<title>{escape(title, quote=False)} · carekg</title>" in html.replace("&#39;", "'")
+    fact_section = html[html.index('<section class="fact"'):html.index("</section>")]
+    assert "xsd:decimal" not in fact_section and "GBP/year" not in fact_section
+    assert re.search(r'<dd class="value">£[\d.]+m a year', fact_section)
+
+
+def test_kind_headings_are_labels_with_direction_and_event_columns(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/id/council/E09000019", headers=HTML).get_data(as_text=True)
+    assert "<h3>Commissioning intention</h3>" in html and "<h3>Contract event</h3>" in html
+    assert "CommissioningIntention</h3>" not in html
+    intentions = html[html.index("<h3>Commissioning intention</h3>"):]
+    assert '<th scope="col">direction</th>' in intentions.split("<h3>")[1]
+    events = html[html.index("<h3>Contract event</h3>"):]
+    assert '<th scope="col">event type</th>' in events.split("<h3>")[1]
+    for table in re.findall(r'<table class="facts">.*?</table>', html, re.S):
+        assert "xsd:" not in table and "@en" not in table
+    # the long list of what refers to the council is collapsed and cut
+    referred = html[html.index('<details id="referred-by">'):]
+    assert referred.count("<tr>") <= 50
+
+
+def test_document_tables_link_councils_and_services(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/id/document/islington-mps-2021-2024", headers=HTML).get_data(as_text=True)
+    table = html[html.index('<table class="facts">'):]
+    assert 'href="/id/council/E09000019"' in table and 'href="/id/service/' in table
+    assert "@en" not in table
+
+
+def test_a_joint_figure_says_so_in_its_summary(client, snap) -> None:  # type: ignore[no-untyped-def]
+    fact = next(iter(snap.query("""PREFIX cc: <https://w3id.org/carekg/def#>
+        SELECT ?f WHERE { ?f a cc:Spend ; cc:jointAttribution true } ORDER BY ?f LIMIT 1""")))
+    html = client.get(path(fact["f"].value), headers=HTML).get_data(as_text=True)
+    summary = html[html.index('id="joint-summary"'):]
+    summary = summary[:summary.index("</p>")].replace("&#39;", "'")
+    copies = {r["n"].value for r in snap.query(f"""PREFIX cc: <https://w3id.org/carekg/def#>
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?n WHERE {{ <{fact["f"].value}> cc:evidence/oa:hasSelector/oa:start ?s .
+          ?c cc:jointAttribution true ; cc:evidence/oa:hasSelector/oa:start ?s ;
+             cc:council/rdfs:label ?n }}""")}
+    assert len(copies) > 1 and "group's" in summary and " together" in summary
+    assert all(name in summary for name in copies), (copies, summary)
+
+
+def test_quotes_are_shown_without_the_sources_markup(client, snap) -> None:  # type: ignore[no-untyped-def]
+    """The quote keeps the document's markup (offsets index that text); the page does not."""
+    rows = list(snap.query("""PREFIX cc: <https://w3id.org/carekg/def#>
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?f ?e ?s ?end ?d WHERE { ?f cc:evidence/oa:hasSelector ?q ; prov:wasDerivedFrom ?d .
+          ?q oa:exact ?e . ?f cc:evidence/oa:hasSelector ?p . ?p oa:start ?s ; oa:end ?end .
+          FILTER(CONTAINS(?e, "<ul") || CONTAINS(?e, "**")) } ORDER BY ?f LIMIT 3"""))
+    assert rows, "the corpus has quotes with markup"
+    for row in rows:
+        text = snap.text_of(row["d"].value.rsplit("/", 1)[-1])
+        assert text[int(row["s"].value):int(row["end"].value)] == row["e"].value
+        html = client.get(path(row["f"].value), headers=HTML).get_data(as_text=True)
+        shown = html[html.index('<blockquote class="context">'):]
+        shown = shown[:shown.index("</blockquote>")]
+        assert "&lt;ul" not in shown and "**" not in shown
+
+
+def test_similar_without_a_council_is_a_form(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/compare/similar", headers=HTML)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<form' in html and 'name="council"' in html
+    assert client.get("/compare/similar?format=json").status_code == 400

@@ -151,8 +151,10 @@ def test_virtuoso_started_quickly(virtuoso: Any) -> None:
 #: cc:council, or with cc:direction, alone) agrees with pyoxigraph; the whole is wrong
 #: however the parameter is bound (VALUES first or last, a constant, FILTER) and whatever
 #: the dataset (all graphs, protocol dataset, FROM). Strict: a fixed Virtuoso shows here.
+#: (service-rollup left the list when it took its joint-figure rule into a grouped
+#: subquery: Virtuoso answers that form as pyoxigraph does.)
 VIRTUOSO_PATH_JOINS = {"capacity-by-service", "council-service-evidence", "need-projections",
-                       "service-intentions", "service-rollup", "service-spend-across-councils"}
+                       "service-intentions", "service-spend-across-councils"}
 
 
 def _saved(name: str) -> Any:

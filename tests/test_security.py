@@ -340,3 +340,17 @@ def test_access_log_is_json_lines(client, caplog: pytest.LogCaptureFixture) -> N
     assert record["status"] == 200 and record["path"] == "/sparql"
     assert record["rows"] == 2 and record["size"] == len(response.data)
     assert len(record["query_hash"]) == 16
+
+
+def test_retry_after_only_on_429_and_503(built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The rate limiter's headers say when to come back only when the client must: a 200
+    carries the remaining-quota headers but no Retry-After; the 429 carries it."""
+    app = create_app(built_settings.with_(rate_limit="2 per minute"))
+    client = app.test_client()
+    far = {"REMOTE_ADDR": "203.0.113.9"}
+    answers = [client.get("/queries.json", environ_base=far) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    for ok in answers[:2]:
+        assert "Retry-After" not in ok.headers
+        assert "X-RateLimit-Remaining" in ok.headers
+    assert answers[2].headers.get("Retry-After", "").isdigit()

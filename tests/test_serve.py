@@ -51,6 +51,9 @@ def test_serve_builds_when_there_is_no_store(tmp_path: Path) -> None:
                          "SELECT (COUNT(?f) AS ?n) WHERE { ?f a cc:Fact }")
         assert int(facts["results"]["bindings"][0]["n"]["value"]) > 100  # type: ignore[index]
         assert (store / "current").is_symlink()
+        # the ready line names the UI a person opens, not only the endpoint
+        said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert f"query UI at {url}/ " in said and f"{url}/sparql" in said, said
     finally:
         # the whole group: a query worker still busy with the heavy query goes too
         stop_group(process, grace=30)

@@ -35,6 +35,8 @@
       return Promise.resolve();
     }
     spec.data = { values: data };
+    window.carekgCharts = window.carekgCharts || {};
+    window.carekgCharts[id] = { spec: spec, data: data };
     spec.$schema = "https://vega.github.io/schema/vega-lite/v5.json";
     spec.width = "container";
     return vegaEmbed(el, spec, { actions: { export: true, source: false, compiled: false, editor: false } })
@@ -48,23 +50,21 @@
 
   services.then(function (allowed) {
     function keep(row) { return !allowed || (row.service && allowed.has(row.service)); }
-    var spend = perCouncil("spend-by-council-and-service").then(function (data) {
-      data = data.filter(keep).map(function (r) {
-        return { council: r.councilName, service: r.serviceName || "(no service)", value: +r.value,
-                 period: r.period || "", quote: r.quote || "" }; });
-      return draw("chart-spend", {
-        mark: "bar",
-        encoding: {
-          y: { field: "service", type: "nominal", sort: "-x", title: null },
-          x: { aggregate: "sum", field: "value", type: "quantitative", title: "stated spend (£)" },
-          color: { field: "council", type: "nominal" },
-          yOffset: { field: "council" },
-          tooltip: [{ field: "council" }, { field: "service" }, { aggregate: "sum", field: "value", format: ",.0f" }]
-        }
-      }, data);
-    });
+    // Spend: the page's own totals (each claim once; a group's figures as the group's),
+    // the same numbers as its table and as the saved queries behind it.
+    var spendData = JSON.parse(document.getElementById("spend-data").textContent || "[]");
+    var spend = draw("chart-spend", {
+      mark: "bar",
+      encoding: {
+        y: { field: "service", type: "nominal", sort: "-x", title: null },
+        x: { field: "value", type: "quantitative", title: "stated spend (£), each claim once" },
+        color: { field: "council", type: "nominal", title: "council or group" },
+        yOffset: { field: "council" },
+        tooltip: [{ field: "council" }, { field: "service" }, { field: "value", format: ",.0f", title: "£" }]
+      }
+    }, spendData);
     var events = perCouncil("council-contract-events").then(function (data) {
-      data = data.filter(function (r) { return r.start; }).map(function (r) {
+      data = data.filter(function (r) { return r.start && !r.restates && keep(r); }).map(function (r) {
         return { council: r.councilName, start: r.start, end: r.end || r.start,
                  event: r.eventTypeName || "contract event", service: r.serviceName || "", quote: r.quote || "" }; });
       return draw("chart-events", {
@@ -79,18 +79,25 @@
       }, data);
     });
     var needs = perCouncil("council-needs").then(function (data) {
-      data = data.filter(function (r) { return r.value && r.periodStart; }).map(function (r) {
-        return { council: r.councilName, group: r.groupName || "(no group)", value: +r.value,
-                 date: r.periodStart, projection: r.isProjection === "true" ? "projection" : "current" }; });
+      data = data.filter(function (r) { return r.value && r.periodStart && !r.restates && keep(r); }).map(function (r) {
+        var group = r.groupName || "(no group)";
+        return { council: r.councilName, group: group, series: r.councilName + ": " + group,
+                 value: +r.value, date: r.periodStart,
+                 estimate: r.isProjection === "true" ? "projection" : "current estimate" }; });
+      // One line per council and population group (never one council's unrelated groups
+      // joined), projections dashed and drawn with open points.
       return draw("chart-needs", {
-        mark: { type: "line", point: true },
+        mark: { type: "line", point: { filled: false, size: 50 } },
         encoding: {
           x: { field: "date", type: "temporal", title: "period" },
           y: { field: "value", type: "quantitative", title: "people" },
-          color: { field: "council", type: "nominal" },
-          strokeDash: { field: "projection", type: "nominal" },
-          detail: { field: "group" },
-          tooltip: [{ field: "council" }, { field: "group" }, { field: "value" }, { field: "projection" }]
+          color: { field: "series", type: "nominal", title: "council: population group" },
+          strokeDash: { field: "estimate", type: "nominal", title: "estimate",
+                        scale: { domain: ["current estimate", "projection"], range: [[1, 0], [6, 4]] } },
+          shape: { field: "estimate", type: "nominal", title: "estimate",
+                   scale: { domain: ["current estimate", "projection"], range: ["circle", "triangle-up"] } },
+          detail: { field: "series" },
+          tooltip: [{ field: "council" }, { field: "group" }, { field: "value", format: "," }, { field: "estimate" }, { field: "date", type: "temporal" }]
         }
       }, data);
     });

@@ -16,6 +16,14 @@
     return query.query.replace(/WHERE\s*\{/i, function (m) { return m + block; });
   }
 
+  // Answers show literals as values ("22000000", not "22000000"^^xsd:decimal): the
+  // table's compact view, on by default (its "Simple view" switch turns it off).
+  if (Yasgui.Yasr && Yasgui.Yasr.defaults && Yasgui.Yasr.defaults.plugins &&
+      Yasgui.Yasr.defaults.plugins.table) {
+    Yasgui.Yasr.defaults.plugins.table.dynamicConfig = Object.assign(
+      {}, Yasgui.Yasr.defaults.plugins.table.dynamicConfig, { compact: true });
+  }
+
   var yasgui = new Yasgui(root, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -34,9 +42,12 @@
         var tab = yasgui.addTab(i === 0, {
           name: q.title,
           yasqe: { value: withDefaults(q) },
-          requestConfig: { endpoint: endpoint }
+          requestConfig: { endpoint: endpoint },
+          yasr: { settings: { selectedPlugin: "table", pluginsConfig: { table: { compact: true } } } }
         });
-        tab.getYasqe && tab.getYasqe() && tab.getYasqe().addPrefixes(prefixes);
+        // A saved query declares its own prefixes below its header: adding the editor's
+        // on top stacked a second PREFIX block over the "# title:" lines.
+        void tab;
       });
       root.dataset.ready = String(queries.length);
     })
