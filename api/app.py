@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     else:
         app.extensions["carekg.pool"] = QueryPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
-    caching.install(app)  # after security: a cache hit is rate-limited and logged too
+    caching.install(app, settings)  # after security: a cache hit is rate-limited and logged too
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 
     for blueprint in blueprints():

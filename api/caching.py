@@ -40,13 +40,13 @@ from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, request
 
+from carekg.config import Settings
+
 #: Views whose 200 answers depend only on the snapshot and the request.
 CACHEABLE_ENDPOINTS = frozenset({
     "sparql.endpoint", "pages.thing", "pages.named_graph", "pages.ontology",
     "saved.run", "saved.index",
 })
-#: Bytes of bodies the in-process cache holds by default (``CAREKG_CACHE_BYTES``).
-DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Smaller bodies are sent as they are: gzip's header and a round trip cost more.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
@@ -85,7 +85,7 @@ class Entry:
 class ResponseCache:
     """A byte-bounded LRU of answers for one snapshot at a time (thread-safe)."""
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -394,11 +394,10 @@ def _compress(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, settings: Settings) -> None:
     """Wire the cache into ``app``; call after :func:`carekg.api.security.install`, so
     that the rate limiter runs before a hit, and the access log and security headers
     after it."""
-    app.extensions["carekg.cache"] = ResponseCache(
-        int(app.config.get("CAREKG_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    app.extensions["carekg.cache"] = ResponseCache(settings.cache_bytes)
     app.before_request(lookup)
     app.after_request(finish)

@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 #: waitress's logger of "Task queue depth is N" (waitress.utilities.queue_logger).
 QUEUE_LOGGER = "waitress.queue"
 QUEUE_WARNING_INTERVAL = 60.0
-#: waitress's request threads unless ``carekg serve --threads`` says otherwise.
-DEFAULT_THREADS = 8
 
 
 class AtMostEvery(logging.Filter):
@@ -99,7 +97,6 @@ def serve(
     settings: Settings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
@@ -118,5 +115,5 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     say(f"carekg: SPARQL endpoint at http://{shown}:{port}/sparql (Ctrl-C to stop)")
     quiet_queue_warnings()
-    waitress_serve(app, host=host, port=port, threads=threads or DEFAULT_THREADS,
+    waitress_serve(app, host=host, port=port, threads=settings.threads,
                    ident="carekg")
