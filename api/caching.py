@@ -36,7 +36,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g, request
 
@@ -367,7 +367,7 @@ def finish(response: Response) -> Response:
 
     if response.is_streamed:
         if not response.direct_passthrough:
-            response.response = _Tee(response.response, store.max_entry, keep)
+            response.response = _Tee(_bytes(response), store.max_entry, keep)
     else:
         keep(response.get_data())
     zipped = _compress(response)
@@ -383,7 +383,7 @@ def _compress(response: Response) -> Response:
     if not accepts_gzip(request):
         return response
     if response.is_streamed:
-        response.response = gzip_stream(response.response)
+        response.response = gzip_stream(_bytes(response))
         response.headers.pop("Content-Length", None)
     else:
         data = response.get_data()
@@ -392,6 +392,11 @@ def _compress(response: Response) -> Response:
         response.set_data(gzip_bytes(data))
     response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _bytes(response: Response) -> Iterable[bytes]:
+    """A streamed body's chunks: the views here stream bytes, never text."""
+    return cast(Iterable[bytes], response.response)
 
 
 def install(app: Flask, settings: Settings) -> None:

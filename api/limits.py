@@ -32,9 +32,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from carekg.graph.backend import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ class _Counted:
         if isinstance(result, ox.QueryBoolean):
             self.rows = 1
             return
-        taken = []
+        taken: list[Any] = []
         for item in result:
             if len(taken) == max_rows:
                 self.truncated = True
@@ -164,7 +167,7 @@ def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) 
     if decision[0] != "format":
         return
     out = io.BytesIO()
-    counted.write(_format(counted.kind, decision[1]), out)
+    counted.write(_format(counted.kind or "results", decision[1]), out)
     data = out.getvalue()
     chunks = [data[i:i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)] or [b""]
     for chunk in chunks[:-1]:
@@ -348,6 +351,7 @@ class RemoteQuery:
 
     @staticmethod
     def kind_of(remote: RemoteQuery) -> str:
+        assert remote.kind is not None, "kind_of is asked after run"
         return remote.kind
 
     @staticmethod
@@ -383,7 +387,8 @@ class HttpQueryPool:
     the timeout, so a runaway query costs this process one waiting thread, not a core.
     The same limits hold: ``size`` queries at once, ``queue_wait``, ``max_rows``."""
 
-    def __init__(self, size: int, limits: QueryLimits, snapshot: Any) -> None:
+    def __init__(self, size: int, limits: QueryLimits,
+                 snapshot: Callable[[], Snapshot]) -> None:
         self.size = size
         self.limits = limits
         self.snapshot = snapshot

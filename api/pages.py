@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
 from carekg.errors import CarekgError
-from carekg.graph.store import Snapshot
+from carekg.graph.backend import Snapshot
+from carekg.graph.store import local
 from carekg.namespaces import PREFIXES
 from carekg.resources import queries_dir
 
@@ -165,7 +166,7 @@ def serialize(triples: list[ox.Triple], fmt: neg.Format) -> bytes:
     kwargs: dict[str, Any] = {}
     if fmt.writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.N3):
         kwargs["prefixes"] = PREFIXES
-    return ox.serialize(triples, format=fmt.writer, **kwargs) or b""
+    return ox.serialize(triples, format=fmt.rdf, **kwargs) or b""
 
 
 def rdf_response(triples: list[ox.Triple], fmt: neg.Format) -> Response:
@@ -237,8 +238,8 @@ def html_page(snap: Snapshot, iri: str, triples: list[ox.Triple]) -> Response:
     subject = ox.NamedNode(iri)
     labels = label_map(snap, iri)
     node = nest(triples, subject)
-    types = [t.object.value for t in triples
-             if t.subject == subject and t.predicate.value == RDF_TYPE]
+    types = [t.object.value for t in triples if t.subject == subject
+             and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)]
     cc = PREFIXES["cc"]
     context: dict[str, Any] = {
         "iri": iri, "label": labels.get(iri) or curie(iri), "types": types, "node": node,
@@ -316,11 +317,11 @@ def named_graph(rest: str) -> Response:
         return not_found(iri, fmt)
     snap = snapshot()
     name = ox.NamedNode(iri)
-    if not snap.store.contains_named_graph(name):
+    if not local(snap).store.contains_named_graph(name):
         return not_found(iri, fmt)
     if fmt is not None:
         triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in snap.store.quads_for_pattern(None, None, None, name)]
+                   for q in local(snap).store.quads_for_pattern(None, None, None, name)]
         return rdf_response(triples, fmt)
     size = rows(snap, "graph-size", graph=name)
     members = rows(snap, "graph-summary", graph=name)

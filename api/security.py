@@ -22,10 +22,12 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+
+from carekg.config import Settings
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("carekg.access")
@@ -254,7 +256,7 @@ def log_access(response: Response) -> Response:
         "_started": started,
     }
     if response.is_streamed and not response.direct_passthrough:
-        response.response = _Counting(response.response, record)
+        response.response = _Counting(cast(Iterable[bytes], response.response), record)
     else:
         record["size"] = response.calculate_content_length()
         _emit(record)
@@ -289,7 +291,7 @@ def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) ->
     return limiter
 
 
-def install(app: Flask, settings: Any) -> None:
+def install(app: Flask, settings: Settings) -> None:
     """Wire headers, error handlers, the access log and rate limits into ``app``."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(start_timer)

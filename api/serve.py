@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 
 from carekg.config import Settings
-from carekg.graph.remote import is_remote
-from carekg.graph.store import open_store
+from carekg.graph.backend import is_remote
+from carekg.graph.store import local, open_store
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def serve(
     ensure_store(settings, say)
     if not is_remote(settings.store):  # dumps are files of a local snapshot
         snapshot = open_store(settings).open()
-        write_all(settings, snapshot)
+        write_all(settings, local(snapshot))
         del snapshot
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)

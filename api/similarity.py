@@ -23,6 +23,7 @@ from typing import Any
 
 import networkx as nx
 
+from carekg.graph.backend import Snapshot
 from carekg.graph.saved_queries import run_saved
 
 INTENTION_WEIGHT = 1.0
@@ -45,14 +46,14 @@ def _value(solution: Any, name: str) -> str | None:
     return term.value if term is not None else None
 
 
-def council_graph(snap: Any, base: str) -> nx.Graph:
+def council_graph(snap: Snapshot, base: str) -> nx.Graph:
     """Councils with facts as nodes (``name`` attribute); shared facts as weighted edges."""
     graph = nx.Graph()
     for row in run_saved(snap, "facts-by-council-and-kind", {}, base=base):
         graph.add_node(_value(row, "council"), name=_value(row, "councilName"))
     for row in run_saved(snap, "shared-intentions", {}, base=base):
         a, b = _value(row, "councilA"), _value(row, "councilB")
-        reason = {"kind": "intention", "service": _value(row, "serviceName"),
+        reason: dict[str, Any] = {"kind": "intention", "service": _value(row, "serviceName"),
                   "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
                   "facts": [_value(row, "factA"), _value(row, "factB")],
                   "quotes": [_value(row, "quoteA"), _value(row, "quoteB")]}
@@ -74,7 +75,7 @@ def council_graph(snap: Any, base: str) -> nx.Graph:
     return graph
 
 
-def _spend_profiles(snap: Any, base: str) -> dict[str, dict[str, tuple[str, float]]]:
+def _spend_profiles(snap: Snapshot, base: str) -> dict[str, dict[str, tuple[str, float]]]:
     """Each council's share of its stated spend by service: {council: {service: (name, share)}}."""
     totals: dict[str, dict[str, tuple[str, Decimal]]] = {}
     for row in run_saved(snap, "spend-totals-by-council-and-service", {}, base=base):

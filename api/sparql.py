@@ -16,13 +16,15 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Request, Response, current_app, g, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
 from carekg.api.limits import LimitError, QueryPool
+from carekg.api.rdf_templates import render_triples
 from carekg.api.security import QueryRefusedError, query_hash, screen
 from carekg.api.streaming import QueryJob
-from carekg.graph.store import Snapshot
+from carekg.graph.backend import Snapshot
 from carekg.namespaces import SD
 
 bp = Blueprint("sparql", __name__)
@@ -216,33 +218,14 @@ def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Respo
 
 
 def service_description(snap: Snapshot, endpoint: str) -> list[ox.Triple]:
-    """SPARQL Service Description of this endpoint: languages, formats, dataset."""
-    sd = ox.NamedNode
-    rdf_type = sd("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
-    triples = [
-        ox.Triple(service, rdf_type, sd(f"{SD}Service")),
-        ox.Triple(service, sd(f"{SD}endpoint"), sd(endpoint)),
-        ox.Triple(service, sd(f"{SD}supportedLanguage"), sd(f"{SD}SPARQL11Query")),
-        ox.Triple(service, sd(f"{SD}feature"), sd(f"{SD}UnionDefaultGraph")),
-        ox.Triple(service, sd(f"{SD}defaultDataset"), dataset),
-        ox.Triple(dataset, rdf_type, sd(f"{SD}Dataset")),
-        ox.Triple(dataset, sd(f"{SD}defaultGraph"), default),
-        ox.Triple(default, rdf_type, sd(f"{SD}Graph")),
-    ]
-    for fmt in (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS):
-        triples.append(ox.Triple(service, sd(f"{SD}resultFormat"), sd(fmt.w3c)))
-    for name in snap.graph_names():
-        graph = ox.BlankNode()
-        triples += [
-            ox.Triple(dataset, sd(f"{SD}namedGraph"), graph),
-            ox.Triple(graph, rdf_type, sd(f"{SD}NamedGraph")),
-            ox.Triple(graph, sd(f"{SD}name"), sd(name)),
-        ]
-    return triples
+    """SPARQL Service Description of this endpoint: languages, formats, dataset
+    (``templates/service-description.ttl``)."""
+    formats = [fmt.w3c for fmt in (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)]
+    return render_triples("service-description.ttl", endpoint=endpoint, formats=formats,
+                          graphs=snap.graph_names())
 
 
-def describe_service(req: Request, op: Operation) -> Response:
+def describe_service(req: Request, op: Operation) -> WerkzeugResponse:
     """GET /sparql without a query: a browser goes to the query UI, others get sd:."""
     accept = req.headers.get("Accept")
     if not op.format and neg.prefers_html(accept):
@@ -252,7 +235,7 @@ def describe_service(req: Request, op: Operation) -> Response:
     except neg.NotAcceptableError as exc:
         raise ProtocolError(406, str(exc)) from exc
     triples = service_description(snapshot(), req.base_url)
-    body = ox.serialize(triples, format=fmt.writer, prefixes={"sd": str(SD)})
+    body = ox.serialize(triples, format=fmt.rdf, prefixes={"sd": str(SD)})
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
@@ -289,7 +272,7 @@ bp.after_request(open_cors)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
-def endpoint() -> Response:
+def endpoint() -> WerkzeugResponse:
     if request.method == "OPTIONS":
         return preflight()
     try:

@@ -40,7 +40,7 @@ def _serve(conn: Connection, nquads: str) -> None:
             return
         text, bindings = request
         try:
-            bound = {name: from_n3(term) for name, term in bindings.items()}
+            bound: dict[str, Any] = {name: from_n3(term) for name, term in bindings.items()}
             began = time.perf_counter()
             rows = len(list(dataset.query(text, initBindings=bound)))
             conn.send(("ok", (time.perf_counter() - began) * 1000, rows))

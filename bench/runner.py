@@ -379,8 +379,8 @@ def query_summary(rows: list[dict[str, Any]], cap_s: float) -> dict[str, Any]:
     def median(values: list[float]) -> float | None:
         return statistics.median(values) if values else None
 
-    speedups = [r.get("c_over_b", r.get("c_over_b_at_least")) for r in rows]
-    speedups = [s for s in speedups if s is not None]
+    speedups = [s for s in (r.get("c_over_b", r.get("c_over_b_at_least")) for r in rows)
+                if s is not None]
     timeouts = sum(1 for r in rows if r.get("c_status") == "timeout")
     return {
         "queries": len(rows),

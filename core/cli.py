@@ -20,7 +20,7 @@ from carekg import __version__
 from carekg.config import Settings
 
 if TYPE_CHECKING:
-    from carekg.graph.store import Snapshot
+    from carekg.graph.backend import Snapshot
 
 from carekg.errors import CarekgError, InputError, UsageError
 

@@ -154,8 +154,9 @@ def concepts(scheme: str, base: str = DEFAULT_BASE) -> tuple[Concept, ...]:
     graph = _parsed(SCHEME_FILES[scheme], iris.base)
     scheme_iri = iris.scheme(scheme)
     found = []
-    for iri in sorted(set(graph.subjects(SKOS.inScheme, scheme_iri))):
-        if not isinstance(iri, URIRef) or (iri, RDF.type, SKOS.Concept) not in graph:
+    members = {s for s in graph.subjects(SKOS.inScheme, scheme_iri) if isinstance(s, URIRef)}
+    for iri in sorted(members):
+        if (iri, RDF.type, SKOS.Concept) not in graph:
             continue
         pref = _english(graph, iri, SKOS.prefLabel)
         notation = sorted(str(n) for n in graph.objects(iri, SKOS.notation))

@@ -30,6 +30,7 @@ from carekg import __version__
 from carekg.config import DEFAULT_BASE, Settings
 from carekg.councils import Register, default_register
 from carekg.errors import InputError, ValidationError
+from carekg.graph.backend import Snapshot, Store
 from carekg.graph.infer import Inference
 from carekg.graph.register import councils_graph
 from carekg.graph.store import open_store
@@ -150,7 +151,7 @@ class Context:
             data += graph
         return validate(data, ontology=self.ontology)
 
-    def write_static(self, snapshot: Any, report: BuildReport) -> None:
+    def write_static(self, snapshot: Snapshot, report: BuildReport) -> None:
         """Validate the static graphs on their own and write them with their entailments."""
         started = time.perf_counter()
         result = self.validate([])
@@ -244,7 +245,7 @@ def remove_document(doc_id: str, settings: Settings) -> BuildReport:
     return BuildReport(snapshot_id, 0, 0, 0, [], time.perf_counter() - started, removed=1)
 
 
-def _static_key(store: Any) -> str | None:
+def _static_key(store: Store) -> str | None:
     try:
         snapshot = store.open()
     except Exception:  # noqa: BLE001 - a damaged or missing store means: build it all
@@ -269,7 +270,7 @@ def batched(items: Iterable[T], size: Callable[[T], int]) -> Iterator[list[T]]:
         yield batch
 
 
-def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
+def _add(snapshot: Snapshot, records: list[DocumentRecord], context: Context,
          report: BuildReport, progress: Progress) -> None:
     """Load, check and write documents batch by batch (replacing any of the same id)."""
 
@@ -319,7 +320,7 @@ def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -
     report.phases["validating"] += time.perf_counter() - began
 
 
-def _forget(snapshot: Any, doc_id: str, settings: Settings) -> None:
+def _forget(snapshot: Snapshot, doc_id: str, settings: Settings) -> None:
     """Remove a document's graph, text, record and the triples inferred about its nodes."""
     graph_iri = rebase_iri(str(DEFAULT_IRIS.document_graph(doc_id)), DEFAULT_BASE, settings.base)
     old = snapshot.to_rdflib([graph_iri])
@@ -331,7 +332,7 @@ def _forget(snapshot: Any, doc_id: str, settings: Settings) -> None:
     snapshot.meta.documents.pop(doc_id, None)
 
 
-def _record(snapshot: Any, document: LoadedDocument) -> None:
+def _record(snapshot: Snapshot, document: LoadedDocument) -> None:
     # Every document's text is kept in the snapshot, so evidence offsets can be checked
     # and shown in context from the snapshot alone, wherever the source file has gone.
     record = document.record

@@ -11,7 +11,8 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from carekg.errors import UsageError
-from carekg.graph.store import Snapshot
+from carekg.graph.backend import Snapshot
+from carekg.graph.store import local
 from carekg.namespaces import PREFIXES
 from carekg.resources import system_query
 
@@ -78,7 +79,7 @@ def _table(results: Any) -> str:
 def export_dataset(snapshot: Snapshot, fmt: str, out: IO[bytes]) -> None:
     """The whole dataset: N-Quads and TriG keep the named graphs; Turtle merges them."""
     if fmt in _DATASET:
-        snapshot.store.dump(out, format=_DATASET[fmt])
+        local(snapshot).store.dump(out, format=_DATASET[fmt])
         return
     if fmt != "turtle":
         raise UsageError(f"unknown export format {fmt!r}")
