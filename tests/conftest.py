@@ -110,3 +110,42 @@ def gold_dir() -> Path:
         skip_unless_required(f"gold facts not available at {GOLD_DIR} "
                              "(shared/ is not beside the repository)")
     return GOLD_DIR
+
+
+# -- the fast loop: `pytest -m "not slow"` (make test-fast) ---------------------------
+
+#: Modules whose every test starts processes or builds stores (subprocess builds, killed
+#: builds, servers, browsers, Virtuoso): slow as a whole.
+SLOW_MODULES = frozenset({
+    "test_add_remove", "test_bench", "test_faults", "test_fuzz_loaders", "test_generate",
+    "test_incremental", "test_openapi", "test_ontology_docs", "test_remote_store",
+    "test_serve", "test_sparql_clients", "test_ui",
+})
+#: Single tests of otherwise quick modules that take a second or more on this machine
+#: (pytest --durations), by module and the start of their name.
+SLOW_TESTS = frozenset({
+    ("test_cli", "test_a_failed_build_leaves_the_previous_store"),
+    ("test_cli", "test_validate_passes_on_a_built_store"),
+    ("test_cli", "test_build_under_another_base"),
+    ("test_cli", "test_piped_output_has_no_progress_bar"),
+    ("test_cli", "test_audit_sample_is_seeded_and_shows_quotes"),
+    ("test_infer", "test_engines_entail_the_same"),
+    ("test_infer", "test_contradictions_are_detected"),
+    ("test_infer", "test_documents_closed_one_by_one_entail_what_all_at_once_do"),
+    ("test_infer", "test_a_document_contradiction_is_reported_once"),
+    ("test_caching", "test_a_cache_hit_needs_no_query_worker"),
+    ("test_caching", "test_a_streamed_answer_is_gzipped_chunk_by_chunk"),
+    ("test_security", "test_a_full_pool_answers_503_at_once"),
+    ("test_security", "test_a_runaway_query_is_stopped_and_its_worker_freed"),
+    ("test_hostile_sparql", "test_the_heavy_ones_time_out"),
+    ("test_hostile_sparql", "test_hand_written_hostile_queries"),
+    ("test_evaluate", "test_bundled_corpus_against_shared_gold"),
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.path.stem
+        if module in SLOW_MODULES or any(module == m and item.name.startswith(name)
+                                         for m, name in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

@@ -43,3 +43,25 @@ def test_every_command_is_in_the_readme_table() -> None:
 def test_readme_names_no_command_that_does_not_exist() -> None:
     named = set(re.findall(r"`(?:\.venv/bin/)?carekg ([a-z-]+)", README))
     assert named and named <= set(COMMANDS), named - set(COMMANDS)
+
+
+def test_readme_names_the_folder_of_every_import_name() -> None:
+    """The developer section's table is the package-dir mapping of pyproject.toml."""
+    import tomllib
+
+    mapping = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-dir"]
+    rows = re.findall(r"^\| (`carekg[^|]*) \| (`[^|]*) \|$", README, re.M)
+    shown: dict[str, str] = {}
+    for names, folders in rows:
+        for name, folder in zip(re.findall(r"`([\w.]+)`", names),
+                                re.findall(r"`(\w+)/`", folders), strict=True):
+            shown[name] = folder
+    assert shown == mapping
+
+
+def test_readme_one_test_example_names_a_test() -> None:
+    match = re.search(r"`\.venv/bin/pytest (tests/\w+\.py)::(\w+)", README)
+    assert match, "the developer section shows no one-test command"
+    source = (REPO / match.group(1)).read_text(encoding="utf-8")
+    assert f"def {match.group(2)}(" in source

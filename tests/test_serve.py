@@ -12,11 +12,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from carekg.bench.served import free_port, stop_group, wait_until_answers
-
-pytestmark = pytest.mark.slow
 
 COUNT_COUNCILS = ("PREFIX cc: <https://w3id.org/carekg/def#> "
                   "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cc:Council }")
