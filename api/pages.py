@@ -25,8 +25,9 @@ from carekg.api.app import settings, snapshot
 from carekg.errors import CarekgError
 from carekg.graph.backend import Snapshot
 from carekg.graph.store import local
-from carekg.namespaces import PREFIXES
+from carekg.namespaces import PREFIXES, prefixed
 from carekg.resources import queries_dir
+from carekg.vocabularies import fact_kinds
 
 bp = Blueprint("pages", __name__)
 
@@ -36,8 +37,6 @@ EXTENSIONS = {".ttl": "ttl", ".jsonld": "jsonld", ".nt": "nt"}
 PARAGRAPH_LIMIT = 1600
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-FACT_KINDS = ("Spend", "Capacity", "ContractEvent", "NeedEstimate", "CommissioningIntention",
-              "StrategyReference")
 
 
 @cache
@@ -69,10 +68,7 @@ def local_path(iri: str) -> str | None:
 
 
 def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and iri != ns:
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return prefixed(iri) or iri
 
 
 def link(term: Any, labels: dict[str, str] | None = None) -> Markup:
@@ -247,7 +243,7 @@ def html_page(snap: Snapshot, iri: str, triples: list[ox.Triple]) -> Response:
         "graphs": [r["g"] for r in rows(snap, "graphs-of", resource=subject)],
         "formats": EXTENSIONS, "path": local_path(iri),
     }
-    if any(t in types for t in (cc + kind for kind in FACT_KINDS)):
+    if any(t in types for t in (cc + kind for kind in fact_kinds())):
         context["fact"] = fact_view(snap, iri)
     if cc + "Council" in types:
         context["council_facts"] = group_by_kind(rows(snap, "council-facts", council=subject))

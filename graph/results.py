@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from carekg.errors import UsageError
 from carekg.graph.backend import Snapshot
 from carekg.graph.store import local
-from carekg.namespaces import PREFIXES
+from carekg.namespaces import PREFIXES, prefixed
 from carekg.resources import system_query
 
 _TABULAR = {
@@ -30,10 +30,7 @@ def shorten(term: Any) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for prefix, ns in PREFIXES.items():
-            if term.value.startswith(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return f"<{term.value}>"
+        return prefixed(term.value) or f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
