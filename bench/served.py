@@ -1,7 +1,7 @@
 """A real ``carekg serve`` in a child process, for benchmarks that must see what users see.
 
 Why a child process rather than the app on a thread: the endpoint's memory is part of
-what is measured (issue 5: the 1,000-council store served in under 1 GB), and ``carekg
+what is measured (the goal: the 1,000-council store served in under 1 GB), and ``carekg
 serve`` evaluates queries in worker processes of its own, so its footprint is the whole
 process tree. :func:`tree_rss_mb` reads that tree's high-water marks from ``/proc``.
 
