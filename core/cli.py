@@ -190,6 +190,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from carekg.graph.load import load_dump
+
+    report = load_dump(args.dump, _settings(args))
+    _info(args, f"loaded {report.snapshot}: {report.documents} documents, {report.facts} "
+                f"facts, {report.triples} triples in {report.seconds:.1f}s "
+                f"-> {_settings(args).store}")
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     from carekg.graph.build import remove_document
 
@@ -304,6 +314,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
               "carekg stats --json"),
     "add": (cmd_add, "add (or replace) one document in the store",
             "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24"),
+    "load": (cmd_load, "build the store from a carekg dump (/dumps/*.nq.gz), without the "
+             "documents; validated and published like a build",
+             "carekg load carekg.nq.gz\n"
+             "carekg load https://example.org/dumps/carekg.nq.gz   # a mirror"),
     "remove": (cmd_remove, "remove one document from the store",
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
@@ -399,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="document id (default: the file name without extension)")
     add.add_argument("--replace", action="store_true", help="replace a document with the same id")
     parsers["remove"].add_argument("id", metavar="ID", help="document id")
+    parsers["load"].add_argument("dump", metavar="DUMP",
+                                 help="a dump file or URL: .nq, .nq.gz, .trig or .trig.gz")
     parsers["evaluate"].add_argument("--gold", metavar="DIR",
                                      help="directory of gold facts (*.jsonl)")
     parsers["evaluate"].add_argument("--sample", type=int, metavar="N",

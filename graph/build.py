@@ -155,7 +155,7 @@ class Context:
         """Validate the static graphs on their own and write them with their entailments."""
         started = time.perf_counter()
         result = self.validate([])
-        _raise_on_violations(result, "the ontology, taxonomies and council register")
+        raise_on_violations(result, "the ontology, taxonomies and council register")
         report.phases["validating"] += time.perf_counter() - started
         started = time.perf_counter()
         inference = self.inference
@@ -316,7 +316,7 @@ def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -
     if not result.conforms and len(batch) > 1:
         for document in batch:  # name the document at fault, not the batch
             _check([document], context, report)
-    _raise_on_violations(result, batch[0].record.path.name)
+    raise_on_violations(result, batch[0].record.path.name)
     report.phases["validating"] += time.perf_counter() - began
 
 
@@ -347,7 +347,7 @@ def _record(snapshot: Snapshot, document: LoadedDocument) -> None:
     }
 
 
-def _raise_on_violations(result: Any, what: str) -> None:
+def raise_on_violations(result: Any, what: str) -> None:
     if not result.conforms:
         raise ValidationError(
             f"{what}: the new graph does not conform to the shapes ({result.violation_count} "
