@@ -265,12 +265,16 @@ class QueryPool:
         self._idle: list[Worker] = []
         self._lock = threading.Lock()
         self.killed = 0
+        #: Queries holding a worker now (what a test waits for instead of sleeping).
+        self.in_use = 0
         atexit.register(self.close)
 
     def acquire(self) -> Worker:
         if not self._slots.acquire(timeout=self.limits.queue_wait):
             raise LimitError(503, f"the server is busy: all {self.size} query workers are "
                                   "in use; retry shortly", {"Retry-After": "5"})
+        with self._lock:
+            self.in_use += 1
         try:
             with self._lock:
                 while self._idle:
@@ -279,8 +283,13 @@ class QueryPool:
                         return worker
             return Worker()
         except BaseException:
-            self._slots.release()
+            self._release_slot()
             raise
+
+    def _release_slot(self) -> None:
+        with self._lock:
+            self.in_use -= 1
+        self._slots.release()
 
     def release(self, worker: Worker, healthy: bool) -> None:
         if healthy and worker.alive():
@@ -288,7 +297,7 @@ class QueryPool:
                 self._idle.append(worker)
         else:
             worker.kill()
-        self._slots.release()
+        self._release_slot()
 
     def warm(self, count: int = 1) -> None:
         """Start workers ahead of the first query (a worker takes ~0.3 s to start)."""

@@ -90,6 +90,24 @@ def protocol_url(protocol_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield from served(protocol_app)
 
 
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 30) -> None:
+    """Poll ``condition`` until it is true: a readiness signal, where a fixed sleep would
+    bet on how long something takes; fails with ``what`` once ``seconds`` have passed."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {seconds:g} s waiting until {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def until() -> Callable[..., None]:
+    """:func:`wait_until` as a fixture, for the test modules."""
+    return wait_until
+
+
 def skip_unless_required(reason: str) -> None:
     """Skip a test whose outside requirement (a browser, node, the gold files) is missing,
     unless CAREKG_REQUIRE_ALL is set, as CI sets it: there a missing requirement fails."""

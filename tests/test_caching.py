@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,13 +207,14 @@ def test_a_new_snapshot_changes_the_etag_and_the_answer(own) -> None:  # type: i
     assert fetch(target, {"Accept": JSON, "If-None-Match": after["etag"]})[0] == 304
 
 
-def test_a_cache_hit_needs_no_query_worker(own) -> None:  # type: ignore[no-untyped-def]
+def test_a_cache_hit_needs_no_query_worker(own, until) -> None:  # type: ignore[no-untyped-def]
     url, _, app = own
     cheap = sparql_url(url, COUNCILS)
     assert fetch(cheap, {"Accept": JSON})[0] == 200  # now cached
     heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
     heavy.start()
-    time.sleep(0.5)  # the only worker is busy with the heavy query
+    pool = app.extensions["carekg.pool"]
+    until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
     status, _, body = fetch(cheap, {"Accept": JSON})
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 2
     assert fetch(sparql_url(url, "ASK { ?s ?p ?o }"))[0] == 503  # not cached: needs one

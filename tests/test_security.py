@@ -51,6 +51,15 @@ class Listener:
             self.connections += 1
             conn.close()
 
+    def others(self, until) -> int:  # type: ignore[no-untyped-def]
+        """Connections anyone else has made so far. Connects once itself and waits until
+        that one is counted: the backlog is accepted in order, so every earlier
+        connection has been counted by then (a signal, not a sleep)."""
+        before = self.connections
+        socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+        until(lambda: self.connections > before, "the listener counted our own connection")
+        return self.connections - 1
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(2)
@@ -140,13 +149,12 @@ SERVICE_FORMS = [
 
 @pytest.mark.parametrize("form", SERVICE_FORMS)
 def test_service_is_refused_and_nothing_is_contacted(client, listener: Listener,  # type: ignore[no-untyped-def]
-                                                     form: str) -> None:
+                                                     form: str, until) -> None:
     for url in (listener.url, "http://169.254.169.254/latest/meta-data/"):
         response = ask(client, form.format(url=url))
         assert response.status_code == 403, response.data
         assert b"SERVICE" in response.data
-    time.sleep(0.3)
-    assert listener.connections == 0
+    assert listener.others(until) == 0
 
 
 def test_words_that_only_look_like_service_still_run(client) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +178,7 @@ def test_an_allow_listed_service_is_contacted(built_settings: Settings,  # type:
     assert other.status_code == 403
 
 
-def test_from_and_from_named_never_fetch(client, listener: Listener) -> None:  # type: ignore[no-untyped-def]
+def test_from_and_from_named_never_fetch(client, listener: Listener, until) -> None:  # type: ignore[no-untyped-def]
     for query in (f"SELECT * FROM <{listener.url}> {{ ?s ?p ?o }}",
                   f"SELECT * FROM NAMED <{listener.url}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
                   f"DESCRIBE <{listener.url}>"):
@@ -178,8 +186,7 @@ def test_from_and_from_named_never_fetch(client, listener: Listener) -> None:  #
     response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }",
                                                    "default-graph-uri": listener.url})
     assert response.status_code == 200
-    time.sleep(0.3)
-    assert listener.connections == 0
+    assert listener.others(until) == 0
 
 
 # -- limits --------------------------------------------------------------------------
@@ -248,13 +255,14 @@ def test_large_bodies_and_long_queries_are_413(built_settings: Settings) -> None
     assert b"limit is 1000" in response.data
 
 
-def test_a_full_pool_answers_503_at_once(built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_pool_answers_503_at_once(built_settings: Settings, until) -> None:  # type: ignore[no-untyped-def]
     app = make_app(built_settings, query_timeout=3.0, max_concurrent_queries=1,
                    queue_wait=0.2)
+    pool = app.extensions["carekg.pool"]
     for url in serve(app):
         heavy = threading.Thread(target=_get, args=(url, HEAVY), daemon=True)
         heavy.start()
-        time.sleep(0.5)
+        until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
         started = time.monotonic()
         status, headers, _ = _get(url, "ASK {}")
         assert status == 503
