@@ -118,19 +118,22 @@ class Virtuoso:
         return f"http://127.0.0.1:{self.http_port}/sparql"
 
     def start(self, timeout: float = 120) -> float:
+        """Start virtuoso-t; the seconds until both its SQL and its SPARQL ports answer."""
         began = time.perf_counter()
-        log = (self.root / "stdout.log").open("wb")
-        self.process = subprocess.Popen(self.command, cwd=self.db, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        # The child has its own copy of the log's descriptor: this process closes its own.
+        with (self.root / "stdout.log").open("wb") as log:
+            self.process = subprocess.Popen(self.command, cwd=self.db, stdout=log,
+                                            stderr=subprocess.STDOUT)
         while time.perf_counter() - began < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"virtuoso-t exited: {(self.db / 'virtuoso.log').read_text()}")
             try:
                 self.isql("status();", timeout=10)
-                urllib.request.urlopen(f"{self.endpoint}?query=ASK%7B%7D", timeout=5).read()
+                with urllib.request.urlopen(f"{self.endpoint}?query=ASK%7B%7D", timeout=5) as r:
+                    r.read()
                 return time.perf_counter() - began
             except (subprocess.SubprocessError, OSError):
-                time.sleep(1)
+                time.sleep(0.5)
         raise RuntimeError("virtuoso-t did not answer in time")
 
     def isql(self, script: str, timeout: float = 3600) -> str:

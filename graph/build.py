@@ -248,7 +248,7 @@ def remove_document(doc_id: str, settings: Settings) -> BuildReport:
 def _static_key(store: Store) -> str | None:
     try:
         snapshot = store.open()
-    except Exception:  # noqa: BLE001 - a damaged or missing store means: build it all
+    except Exception:  # a damaged or missing store means: build it all
         return None
     try:
         return snapshot.meta.static_key

@@ -55,7 +55,7 @@ GOLD_TYPES = {
     "intention": "CommissioningIntention",
     "strategy": "StrategyReference",
 }
-QUERY_FILE = "evaluation-facts.rq"
+QUERY_FILE = "system/evaluation-facts.rq"
 ANY_COUNCIL = "*"
 
 
