@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server.task_dispatcher.shutdown(timeout=10)
     server.trigger.pull_trigger(lambda: close_all(server._map))
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def serving_app() -> Callable[..., AbstractContextManager[str]]:
+    """:func:`served` as a context manager, for tests that serve an app of their own:
+    ``with serving_app(app) as url: ...``."""
+    return contextmanager(served)
 
 
 @pytest.fixture(scope="session")

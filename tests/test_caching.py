@@ -168,7 +168,7 @@ def _publish(settings: Settings, council: str | None = None) -> str:
 
 
 @pytest.fixture()
-def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
+def own(tmp_path: Path, serving_app) -> Iterator[tuple[str, Settings, object]]:  # type: ignore[no-untyped-def]
     """A small store served by its own app (one query worker, short waits)."""
     from carekg.api.app import create_app
 
@@ -176,19 +176,8 @@ def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
                         max_concurrent_queries=1, queue_wait=0.2)
     _publish(settings)
     app = create_app(settings, TESTING=True)
-    from waitress.server import create_server
-    from waitress.wasyncore import close_all
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    loop = threading.Thread(target=server.run, daemon=True)
-    loop.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}", settings, app
-    # Let the request threads end, then close every socket from the loop's own thread
-    # (closing them from here raced its select(): EBADF); the loop ends with its map.
-    server.task_dispatcher.shutdown(timeout=10)
-    server.trigger.pull_trigger(lambda: close_all(server._map))
-    loop.join(10)
+    with serving_app(app) as url:
+        yield url, settings, app
     app.extensions["carekg.pool"].close()
 
 

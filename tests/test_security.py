@@ -77,17 +77,6 @@ def make_app(settings: Settings, **limits: object):  # type: ignore[no-untyped-d
     return create_app(settings.with_(**limits), TESTING=True)
 
 
-def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
-
-
 def ask(client, query: str, **params: str):  # type: ignore[no-untyped-def]
     return client.get("/sparql", query_string={"query": query, **params})
 
@@ -255,11 +244,11 @@ def test_large_bodies_and_long_queries_are_413(built_settings: Settings) -> None
     assert b"limit is 1000" in response.data
 
 
-def test_a_full_pool_answers_503_at_once(built_settings: Settings, until) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_pool_answers_503_at_once(built_settings: Settings, until, serving_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(built_settings, query_timeout=3.0, max_concurrent_queries=1,
                    queue_wait=0.2)
     pool = app.extensions["carekg.pool"]
-    for url in serve(app):
+    with serving_app(app) as url:
         heavy = threading.Thread(target=_get, args=(url, HEAVY), daemon=True)
         heavy.start()
         until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
