@@ -23,6 +23,11 @@ Definitions (the numbers in the issue's floors mean exactly these):
   ("carers support" for the group labelled "carers"). This is a decision about what the
   gold means, not a loosening: a need fact with the wrong group still counts as wrong;
 - **direction accuracy**: matched gold intentions whose match has the same direction;
+- **precision** (only against a gold folder marked exhaustive, see :func:`is_exhaustive`):
+  share of extracted facts that are *supported*: a gold fact of the same kind and council
+  (or a joint gold council) has a quote overlapping the fact's evidence. Against gold that
+  is not exhaustive an unsupported fact may still be right, so no precision is reported;
+- **F1**: the harmonic mean of recall and precision;
 - **extracted**: facts extracted, counted as stated in the graph (once per council);
 - **joint**: of those, the facts marked ``cc:jointAttribution`` (the text did not tie them
   to one of the document's councils, so each is stated for each council). Not a metric:
@@ -101,6 +106,8 @@ class Score:
     direction_right: int = 0
     extracted: int = 0
     joint: int = 0  # extracted facts marked cc:jointAttribution
+    supported: int = 0  # extracted facts a gold fact supports (exhaustive gold only)
+    exhaustive: int = 0  # 1 per document whose gold is exhaustive, 0 otherwise
 
     def add(self, other: Score) -> None:
         for name in self.__dataclass_fields__:
@@ -113,6 +120,20 @@ class Score:
     @property
     def recall(self) -> float | None:
         return self._ratio(self.found, self.gold)
+
+    @property
+    def precision(self) -> float | None:
+        """None unless every document counted here has exhaustive gold."""
+        if not self.extracted and not self.gold:
+            return None
+        return self._ratio(self.supported, self.extracted) if self.exhaustive else None
+
+    @property
+    def f1(self) -> float | None:
+        recall, precision = self.recall, self.precision
+        if recall is None or precision is None:
+            return None
+        return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
     @property
     def value_accuracy(self) -> float | None:
@@ -128,7 +149,9 @@ class Score:
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = asdict(self)
-        for name in ("recall", "value_accuracy", "service_accuracy", "direction_accuracy"):
+        data["exhaustive"] = bool(self.exhaustive)
+        for name in ("recall", "precision", "f1", "value_accuracy", "service_accuracy",
+                     "direction_accuracy"):
             data[name] = getattr(self, name)
         return data
 
@@ -139,7 +162,10 @@ class EvaluationReport:
 
     scores: dict[str, dict[str, Score]] = field(default_factory=dict)
     missed: dict[str, list[str]] = field(default_factory=dict)
-    wrong: dict[str, list[str]] = field(default_factory=dict)  # gold id: what was wrong
+    wrong: dict[str, str] = field(default_factory=dict)  # gold id: what was wrong
+    #: Exhaustive gold only: the extracted facts no gold fact supports, per document.
+    unsupported: dict[str, list[FactRow]] = field(default_factory=dict)
+    exhaustive: bool = False
 
     def score(self, document: str, kind: str) -> Score:
         return self.scores.setdefault(document, {}).setdefault(kind, Score())
@@ -172,14 +198,17 @@ class EvaluationReport:
             "by_document": {d: s.to_dict() for d, s in self.by_document().items()},
             "by_document_and_kind": {d: {k: s.to_dict() for k, s in kinds.items()}
                                      for d, kinds in self.scores.items()},
+            "exhaustive": self.exhaustive,
             "missed": self.missed,
             "wrong": self.wrong,
+            "unsupported": {d: [_fact_json(f) for f in facts]
+                            for d, facts in self.unsupported.items()},
         }
 
     def table(self) -> str:
         """A plain-text table: one row per document and kind, then totals."""
-        header = ("document", "kind", "gold", "found", "recall", "value", "service",
-                  "direction", "extracted", "joint")
+        header = ("document", "kind", "gold", "found", "recall", "precision", "f1", "value",
+                  "service", "direction", "extracted", "joint")
         rows: list[tuple[str, ...]] = []
         for document in sorted(self.scores):
             for kind in FACT_KINDS:
@@ -202,6 +231,8 @@ def _row(document: str, kind: str, score: Score) -> tuple[str, ...]:
         return "-" if value is None else f"{value:.2f} ({total})"
 
     return (document, kind, str(score.gold), str(score.found), pct(score.recall, score.gold),
+            pct(score.precision, score.extracted),
+            "-" if score.f1 is None else f"{score.f1:.2f}",
             pct(score.value_accuracy, score.value_total),
             pct(score.service_accuracy, score.service_total),
             pct(score.direction_accuracy, score.direction_total), str(score.extracted),
@@ -276,6 +307,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.casefold())).strip()
 
 
+def _fact_json(fact: FactRow) -> dict[str, object]:
+    return {"kind": fact.kind, "council": fact.council, "start": fact.start, "end": fact.end,
+            "value": None if fact.value is None else str(fact.value),
+            "service": fact.service, "direction": fact.direction, "iri": fact.iri}
+
+
 def _slug_of(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
@@ -340,27 +377,60 @@ def evaluate(facts_by_document: Mapping[str, Sequence[FactRow]], gold_dir: Path,
     services = services if services is not None else ServiceLabels.from_ontology()
     if populations is None:
         populations = ServiceLabels.from_ontology("population-groups.ttl")
-    report = EvaluationReport()
+    report = EvaluationReport(exhaustive=is_exhaustive(gold_dir))
     for document, text in sorted(texts.items()):
         if not (Path(gold_dir) / f"{document}.jsonl").is_file():
             continue
         facts = list(facts_by_document.get(document, ()))
+        golds = read_gold(gold_dir, document, text, register)
         for fact in facts:
             score = report.score(document, fact.kind)
             score.extracted += 1
             score.joint += fact.joint
-        for gold in read_gold(gold_dir, document, text, register):
+            if report.exhaustive:
+                score.exhaustive = 1
+                if any(_supports(gold, fact) for gold in golds):
+                    score.supported += 1
+                else:
+                    report.unsupported.setdefault(document, []).append(fact)
+        for gold in golds:
             _judge(report, gold, facts, services, populations)
+            if report.exhaustive:
+                report.score(document, gold.kind).exhaustive = 1
     return report
+
+
+#: A file in a gold folder that says its gold is exhaustive: every fact of the six kinds
+#: the documents state is annotated, so an extracted fact no gold fact supports is wrong.
+EXHAUSTIVE_MARKER = "exhaustive"
+_EXHAUSTIVE_WORDS = re.compile(r"\bthis\s+gold\s+is\s+exhaustive\b|^exhaustive:\s*true\b",
+                               re.IGNORECASE | re.MULTILINE)
+
+
+def is_exhaustive(gold_dir: Path) -> bool:
+    """True when the gold folder (or its parent, whose README describes it) says so: a
+    file ``exhaustive`` holding ``exhaustive: true``, or a README.md stating "this gold is
+    exhaustive" (the dev set's README does; the bundled corpus' gold README does not)."""
+    gold_dir = Path(gold_dir)
+    for candidate in (gold_dir / EXHAUSTIVE_MARKER, gold_dir / f"{EXHAUSTIVE_MARKER}.yaml",
+                      gold_dir / "README.md", gold_dir.parent / "README.md"):
+        if candidate.is_file() and _EXHAUSTIVE_WORDS.search(
+                candidate.read_text(encoding="utf-8", errors="replace")):
+            return True
+    return False
+
+
+def _supports(gold: GoldFact, fact: FactRow) -> bool:
+    return (gold.kind == fact.kind and gold.start >= 0
+            and (gold.council == ANY_COUNCIL or gold.council == fact.council)
+            and fact.start < gold.end and gold.start < fact.end)
 
 
 def _judge(report: EvaluationReport, gold: GoldFact, facts: Sequence[FactRow],
            services: ServiceLabels, populations: ServiceLabels) -> None:
     score = report.score(gold.document, gold.kind)
     score.gold += 1
-    matches = [f for f in facts if f.kind == gold.kind
-               and (gold.council == ANY_COUNCIL or f.council == gold.council)
-               and gold.start >= 0 and f.start < gold.end and gold.start < f.end]
+    matches = [f for f in facts if _supports(gold, f)]
     if not matches:
         report.missed.setdefault(gold.document, []).append(gold.id)
         return
@@ -508,22 +578,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=corpus_dir())
     parser.add_argument("--gold", type=Path, default=Path("/work/shared/gold"))
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--missed", action="store_true", help="list missed and wrong gold ids")
+    parser.add_argument("--errors", action="store_true",
+                        help="list missed, wrong and unsupported facts with their quotes")
     args = parser.parse_args(argv)
     if not args.gold.is_dir():
         print(f"{args.gold}: no gold directory", file=sys.stderr)
         return 1
-    report, _ = evaluate_corpus(args.corpus, args.gold)
+    report, loaded = evaluate_corpus(args.corpus, args.gold)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, default=str))
     else:
         print(report.table())
-        if args.missed:
-            for document, ids in report.missed.items():
-                print(f"missed {document}: {' '.join(ids)}")
-            for gold_id, problem in report.wrong.items():
-                print(f"wrong {gold_id}: {problem}")
+        if args.errors:
+            texts = {doc.record.id: doc.text.text for doc in loaded}  # type: ignore[attr-defined]
+            print(errors_text(report, args.gold, texts))
     return 0
+
+
+def errors_text(report: EvaluationReport, gold_dir: Path, texts: Mapping[str, str]) -> str:
+    """Error analysis in one listing: each missed gold fact, each matched gold fact with a
+    wrong property, and (exhaustive gold) each unsupported extracted fact, with quotes."""
+    lines: list[str] = []
+    quotes: dict[str, tuple[str, str]] = {}
+    for path in sorted(Path(gold_dir).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                data = json.loads(line)
+                quotes[str(data.get("id"))] = (str(data.get("type")), str(data.get("quote")))
+    for document, ids in sorted(report.missed.items()):
+        for gold_id in ids:
+            kind, quote = quotes.get(gold_id, ("?", "?"))
+            lines.append(f"missed\t{document}\t{gold_id}\t{kind}\t{_one_line(quote)}")
+    for gold_id, problem in sorted(report.wrong.items()):
+        kind, quote = quotes.get(gold_id, ("?", "?"))
+        lines.append(f"wrong\t{gold_id}\t{kind}\t{problem}\t{_one_line(quote)}")
+    for document, facts in sorted(report.unsupported.items()):
+        text = texts.get(document, "")
+        for fact in facts:
+            what = " ".join(str(x) for x in (fact.value, fact.service, fact.direction) if x)
+            lines.append(f"unsupported\t{document}\t{fact.kind}\t{what}\t"
+                         f"{_one_line(text[fact.start:fact.end])}")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, width: int = 160) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 if __name__ == "__main__":

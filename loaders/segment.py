@@ -72,6 +72,20 @@ _DATE_TAIL = re.compile(
 #: A date alone ("February 2013", "Spring 2014") opens a range ("February 2013 - March
 #: 2013"), never a "Topic – text" lead-in.
 _DATE_ONLY = re.compile(r"(?:(?:" + _MONTHS + r")\s+)?" + _YEAR)
+#: A label and its figure on one line ("Keswick: 48", "Floating support 290*", "Local: 29%"):
+#: a row of a flattened table or a list of figures, never a heading or a lead-in.
+_LABEL_VALUE = re.compile(
+    r"(?P<label>[A-Z(][^.!?:|]{1,80}?)(?::\s*|\s+[-–]\s+|\s+)(?P<figure>[£]?\d[\d,]*(?:\.\d+)?"
+    r"(?:%|[kmKM]\b)?\*?)")
+#: A row of a flattened rating grid: a label, its figure, then the text of the next column
+#: ("Home care service 1019 Increase The Council will ..."); the row is cut after the figure.
+_GRID_ROW = re.compile(
+    r"^(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
+#: One cell of an HTML table flattened to a line per cell, each ending in " |".
+_PIPE_CELL = re.compile(r"^[^|]*\|$")
+#: A line that opens with a day of a month ("21 Oct 2025 at 15:21", "1st April 2026 ...") is
+#: dated, not numbered: its number is no section's.
+_DAY_DATE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b")
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
 _INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 _MODALS = frozenset("will should must would can could may shall".split())
@@ -113,6 +127,7 @@ class _Line:
     title_start: int = 0  # where the heading or item text begins (after '#', bullet)
     blanks_before: int = 0
     header: str | None = None  # table rows: the column header lines above the table
+    row_end: int | None = None  # a row whose cells run over the following lines ends here
 
 
 def segment(document: DocumentText) -> list[Sentence]:
@@ -260,7 +275,7 @@ def _classify(lines: list[_Line], double: bool) -> None:
             line.kind = "table"
             line.level = 1 if row == "years" else 0  # level 1: a row of column years
             continue
-        numbered = _NUMBERED.match(text)
+        numbered = _NUMBERED.match(text) if not _DAY_DATE.match(text) else None
         if (numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":")
                 and not _numbered_sentence(text[numbered.end():],
                                            lines[index + 1] if index + 1 < len(lines) else None)):
@@ -278,6 +293,8 @@ def _classify(lines: list[_Line], double: bool) -> None:
         if (line.kind == "table" and "\t" not in line.text and following is not None
                 and following.kind == "body" and _starts_lower(following.text)):
             line.kind, line.level = "body", 0  # the figures end a line of running text
+    _mark_pipe_tables(lines)
+    _mark_label_values(lines)
     _mark_timetables(lines, double)
     _mark_furniture(lines)
     _mark_short_headings(lines, double)
@@ -288,6 +305,53 @@ def _classify(lines: list[_Line], double: bool) -> None:
 #: cells so far begin keeps a line of many thousand cells linear (a search of the whole
 #: line per cell, and a copy of it per cell, made a 1 MB line take minutes).
 MAX_CELL_CHARS = 64
+
+
+def _label_value(text: str) -> str | None:
+    """'colon' for "Keswick: 48", 'space' for "Floating support 290*", else None."""
+    value = _LABEL_VALUE.fullmatch(text)
+    if (value is None or _word_count(value.group("label")) > MAX_LABEL_WORDS
+            or _YEAR_CELL.search(text)
+            or value.group("label").split()[-1].casefold() in _CONNECTORS):
+        return None
+    return "colon" if ":" in text[value.end("label"):value.start("figure")] else "space"
+
+
+def _mark_label_values(lines: list[_Line]) -> None:
+    """Label-and-figure lines are rows of a flattened table: always with a colon, and
+    without one when a neighbouring line has the same shape (one such line alone, "Page
+    topic 3", may be a numbered title)."""
+    shapes = [_label_value(line.text) if line.kind == "body" else None for line in lines]
+    for i, shape in enumerate(shapes):
+        near = [shapes[k] for k in (i - 1, i + 1) if 0 <= k < len(shapes)]
+        if shape == "colon" or (shape == "space" and any(near)):
+            lines[i].kind = "table"
+
+
+def _mark_pipe_tables(lines: list[_Line]) -> None:
+    """An HTML table flattened to one cell per line, each ending in '|', under a line of
+    its column names ("Area | Care group | Capacity |"): every run of as many cell lines
+    as there are columns is one row, so that a figure is read with its row's label."""
+    i = 0
+    while i < len(lines):
+        columns = lines[i].text.count("|")
+        if columns < 2 or not lines[i].text.endswith("|"):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].text.count("|") == 1 and _PIPE_CELL.match(
+                lines[j].text):
+            j += 1
+        if j - i - 1 < columns:
+            i = j
+            continue
+        lines[i].kind, lines[i].level = "table", 1  # the column names
+        for row in range(i + 1, j - columns + 1, columns):
+            first = lines[row]
+            first.kind, first.level, first.row_end = "table", 0, lines[row + columns - 1].end
+            for cell in lines[row + 1: row + columns]:
+                cell.kind = "cell"
+        i = j
 
 
 def _trailing_cells(text: str, cell: re.Pattern[str]) -> tuple[str, int]:
@@ -380,7 +444,7 @@ def _mark_headers(lines: list[_Line], double: bool) -> None:
             continue
         j = i
         while j < len(lines) and "\t" not in lines[j].text and (
-                lines[j].kind in ("table", "furniture") or _stray_cell(lines, j)):
+                lines[j].kind in ("table", "furniture", "cell") or _stray_cell(lines, j)):
             j += 1
         run = [line for line in lines[i:j] if line.kind == "table"]
         top = [line.text for line in run if line.level == 1]
@@ -513,8 +577,10 @@ def _sections(lines: list[_Line], text_end: int) -> list[Section]:
             marks.append((line.title_start, line.level, line.text[line.title_start -
                                                                    line.start:]))
         elif line.kind in ("body", "bullet"):
-            lead = _LEAD_IN.match(line.text[line.title_start - line.start:])
-            if lead and not _DATE_ONLY.fullmatch(lead.group(1).strip()):
+            rest = line.text[line.title_start - line.start:]
+            lead = _LEAD_IN.match(rest)
+            if (lead and not _DATE_ONLY.fullmatch(lead.group(1).strip())
+                    and not _LABEL_VALUE.fullmatch(rest)):
                 marks.append((line.title_start, LEAD_IN_LEVEL, lead.group(1).strip()))
     sections: list[Section] = []
     stack: list[Section] = []
@@ -552,6 +618,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     blocks: list[tuple[list[_Line], str]] = []
     broken = False
     for line in lines:
+        if line.kind == "cell":
+            continue  # read with the first cell of its row
         if line.kind == "furniture":
             broken = True  # a page's navigation bar: no sentence, and no sentence runs past
             continue
@@ -582,6 +650,8 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     """Sentence spans [start, end) in document offsets."""
     if kind == "table":
         first = lines[0]
+        if first.row_end is not None:
+            return [(first.title_start, first.row_end)]
         return _bullet_cells(text, first.title_start, first.end)
     if kind == "heading":
         first = lines[0]
@@ -589,16 +659,22 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     # the logical text: line contents joined by one space, each char mapped to its offset
     chars: list[str] = []
     where: list[int] = []
+    line_starts: list[int] = []
     for n, line in enumerate(lines):
         begin = line.title_start if n == 0 else line.start
         if n:
             chars.append(" ")
             where.append(begin - 1)
+        line_starts.append(len(where))
         chars.append(text[begin:line.end])
         where.extend(range(begin, line.end))
     logical = "".join(chars)
     cuts = {match.end() for match in _SENTENCE_END.finditer(logical)
             if _is_boundary(logical, match.start(), match.end())}
+    for at in line_starts:  # a rating-grid row: its label and figure are one sentence
+        grid = _GRID_ROW.match(logical, at)
+        if grid and _word_count(grid.group("label")) <= MAX_LABEL_WORDS:
+            cuts.add(grid.end("figure"))
     cuts.update(_run_on_cuts(text, logical, where))
     cuts.update(_date_row_cuts(text, logical, where))
     spans: list[tuple[int, int]] = []

@@ -8,9 +8,16 @@ knowledge of particular documents.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
-__all__ = ["extract_candidates", "extract_sentence"]
+if TYPE_CHECKING:
+    from carekg.loaders.kind_model import KindModel
+
+__all__ = ["extract_candidates", "extract_sentence", "read_sentences", "gate"]
 
 
 def extract_sentence(
@@ -40,10 +47,28 @@ def extract_sentence(
     return candidates
 
 
-def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> list[Candidate]:
-    """Candidate facts of a document's sentences, in document order, without duplicates.
+class _Default:
+    """The committed kind model (a sentinel, so that None can mean 'rules alone')."""
 
-    The same fact stated twice at different places stays twice: each is evidence."""
+
+DEFAULT_MODEL = _Default()
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """One sentence, the context the extractors read it in, and what the rules found."""
+
+    sentence: Sentence
+    context: tuple[str, ...]
+    lead_in: str
+    lead: tuple[str, ...]
+    candidates: list[Candidate]
+
+
+def read_sentences(sentences: list[Sentence], record: DocumentRecord) -> list[SentenceReading]:
+    """The rule extractors over every sentence, in document order, without duplicates
+    within a sentence (the same fact stated twice at different places stays twice: each
+    is evidence)."""
     from carekg.loaders.extract.common import (
         heading_context,
         lead_sentences,
@@ -53,12 +78,13 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> lis
     contexts = heading_context(sentences)
     lead_ins = list_lead_ins(sentences)
     leads = lead_sentences(sentences)
-    out: list[Candidate] = []
+    out: list[SentenceReading] = []
     for sentence in sentences:
         seen: set[tuple[object, ...]] = set()
         context = contexts.get(sentence.section.start, ()) if sentence.section else ()
         lead_in = lead_ins.get(sentence.start, "")
         lead = leads.get(sentence.section.start, ()) if sentence.section else ()
+        found: list[Candidate] = []
         for candidate in extract_sentence(sentence, record, context, lead_in, lead):
             key = (
                 candidate.kind,
@@ -70,5 +96,66 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord) -> lis
             )
             if key not in seen:
                 seen.add(key)
-                out.append(candidate)
+                found.append(candidate)
+        out.append(SentenceReading(sentence, context, lead_in, lead, found))
     return out
+
+
+def extract_candidates(sentences: list[Sentence], record: DocumentRecord,
+                       model: KindModel | None | _Default = DEFAULT_MODEL) -> list[Candidate]:
+    """Candidate facts of a document's sentences, in document order: what the rules read,
+    decided by the learned kind gate (``model``; the committed one by default, None for
+    the rules alone)."""
+    from carekg.loaders.kind_model import default_model
+
+    chosen = default_model() if isinstance(model, _Default) else model
+    out: list[Candidate] = []
+    for reading in read_sentences(sentences, record):
+        if chosen is None:
+            out.extend(reading.candidates)
+        else:
+            out.extend(gate(chosen, reading, record))
+    return first_mentions(out)
+
+
+_NAME_NOISE = re.compile(r"[\d/–—-]+|[^\w\s]|\b(?:the|our|a|an|new|draft)\b")
+
+
+def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
+    """A strategy named again later in its document is the same reference: only its first
+    mention is kept (its years and articles aside, "the Carers Strategy 2026-2031" is the
+    "Carers Strategy" named earlier). Figures restated are kept: each is evidence."""
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.kind == "StrategyReference" and candidate.title:
+            name = " ".join(_NAME_NOISE.sub(" ", candidate.title.casefold()).split())
+            if name in seen:
+                continue
+            seen.add(name)
+        out.append(candidate)
+    return out
+
+
+def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> list[Candidate]:
+    """The rules' candidates of the kinds the model finds likely enough, and generic
+    readings of the kinds it is confident of where no rule fired."""
+    from carekg.loaders.extract.common import SentenceView
+    from carekg.loaders.extract.fallback import fallback_candidates
+    from carekg.loaders.sentence_features import rule_kinds_of, sentence_features
+
+    features = sentence_features(reading.sentence, record, reading.context,
+                                 rule_kinds_of(reading.candidates), reading.lead_in)
+    probabilities = model.probabilities(features)
+    kept = [c for c in reading.candidates
+            if c.kind not in model.kinds or probabilities[c.kind] >= model.kinds[c.kind].keep]
+    fired = {c.kind for c in reading.candidates}
+    view: SentenceView | None = None
+    for kind, weights in model.kinds.items():
+        if kind in fired or probabilities[kind] < weights.add:
+            continue
+        if view is None:
+            view = SentenceView.of(reading.sentence, record, reading.context, reading.lead_in)
+            view.lead = reading.lead
+        kept.extend(fallback_candidates(view, kind))
+    return kept

@@ -81,7 +81,9 @@ class SentenceView:
         from carekg.loaders.classify import classify_service
 
         lead = self.lead if _council_label(self.heading) else ()
-        for heading in (self.heading or "", *lead, *self.context, self.record.title):
+        enclosing = self.sentence.section.titles[1:] if self.sentence.section else ()
+        for heading in (self.heading or "", *lead, *self.context, *enclosing,
+                        self.record.title):
             found = classify_service(heading)
             if found:
                 return found

@@ -1,0 +1,187 @@
+"""Generic readers for sentences the kind gate says state a fact that no rule read.
+
+The rule extractors are strict about wording, so on a council's document they have never
+seen many facts go unread although the sentence plainly states one ("Supported living
+places 120", "Approve the consultation on ..."). When the learned gate
+(:mod:`carekg.loaders.kind_model`) is confident a sentence states a fact of a kind and no
+rule produced one, these readers build it from what the sentence holds, with the same
+classifiers the rules use: each figure that is not a date, the first date, the direction
+term, the service named in the sentence or its headings. A reader that cannot fill what
+the kind's shape requires (a Spend with no service, an event with no date) builds nothing:
+a fact the graph cannot state honestly is better missed.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+
+from carekg.loaders.classify import (
+    classify_direction,
+    classify_population,
+    classify_route,
+    classify_service,
+)
+from carekg.loaders.extract.common import SentenceView, issued_year, period_values
+from carekg.loaders.extract.money import to_decimal
+from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
+from carekg.loaders.model import Candidate
+
+#: A bare figure of a table row or label line: "Supported living 120", "Millom: 8".
+_FIGURE = re.compile(r"(?<![\w.£/-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)(?![\w/])")
+_YEAR = re.compile(r"(?:19|20)\d{2}$")
+_TITLE_HEADS = re.compile(
+    r"\b(?:Strategy|Plan|Policy|Statement|Framework|Programme|Charter|Vision|Review|"
+    r"Commissioning Intentions|Market Position Statement)\b")
+#: The direction an action takes when its verb names none of the direction terms: a
+#: decision to approve or agree a course commits to developing it.
+DEFAULT_DIRECTION = "Develop"
+
+
+def fallback_candidates(view: SentenceView, kind: str) -> list[Candidate]:
+    """Facts of ``kind`` read generically from the sentence (empty when it cannot)."""
+    reader = _READERS.get(kind)
+    return reader(view) if reader else []
+
+
+def _service(view: SentenceView, anchor: int | None = None) -> str | None:
+    return classify_service(view.text, anchor=anchor) or view.context_service()
+
+
+def _figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
+    """(value, is_percent, start, end) of each figure that is neither a date nor money."""
+    taken = [(p.start, p.end) for p in view.periods]
+    taken += [(m.start, m.end) for m in view.money]
+    out = []
+    for m in _FIGURE.finditer(view.text):
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+            continue
+        number = m.group(1)
+        if _YEAR.match(number.replace(",", "")) and not m.group(3):
+            continue
+        value = to_decimal(number + (f".{m.group(2)}" if m.group(2) else ""))
+        out.append((value, bool(m.group(3)), m.start(), m.end()))
+    return out
+
+
+def _capacity(view: SentenceView) -> list[Candidate]:
+    period = issued_year(view.record)
+    if view.quantities:
+        return [view.candidate("Capacity", value=q.value, unit=q.unit,
+                               service=_service(view, q.start), approximate=q.approximate,
+                               value_start=view.sentence.start + q.start, **period)
+                for q in view.quantities]
+    return [view.candidate("Capacity", value=value, unit="percent" if pct else "units",
+                           service=_service(view, start),
+                           value_start=view.sentence.start + start, **period)
+            for value, pct, start, _ in _figures(view)[:3]]
+
+
+def _need(view: SentenceView) -> list[Candidate]:
+    future = [p for p in view.periods
+              if p.kind != "relative" and p.start_date.year > _issued(view)]
+    period = period_values(future[0]) if future else issued_year(view.record)
+    group = (classify_population(view.text, view.heading)
+             or next((classify_population(t) for t in view.context
+                      if classify_population(t)), None) or "adults")
+    figures = [(q.value, q.unit == "percent", q.start) for q in view.quantities] or [
+        (value, pct, start) for value, pct, start, _ in _figures(view)]
+    return [view.candidate("NeedEstimate", value=value, unit="percent" if pct else "people",
+                           population_group=group, is_projection=bool(future),
+                           value_start=view.sentence.start + start, **period)
+            for value, pct, start in figures[:3]]
+
+
+def _spend(view: SentenceView) -> list[Candidate]:
+    out = []
+    for money in view.money:
+        service = _service(view, money.start)
+        if service is None:
+            continue
+        periods = [p for p in view.periods if p.kind != "relative"]
+        period = period_values(periods[0]) if periods else issued_year(view.record)
+        out.append(view.candidate(
+            "Spend", value=money.value, unit="GBP/year" if money.rate == "year" else "GBP",
+            service=service, approximate=money.approximate,
+            value_start=view.sentence.start + money.start, **period))
+    return out
+
+
+def _contract_event(view: SentenceView) -> list[Candidate]:
+    periods = [p for p in view.periods if p.kind != "relative"]
+    if not periods or not _contractual(view):
+        return []
+    event = "tender"
+    for name, pattern in compiled_map("contract_event_cues"):
+        if pattern.search(view.text):
+            event = name
+            break
+    period = periods[0]
+    return [view.candidate("ContractEvent", event_type=event,
+                           procurement_route=classify_route(view.text),
+                           service=_service(view, period.start),
+                           value_start=view.sentence.start + period.start,
+                           **period_values(period))]
+
+
+def _intention(view: SentenceView) -> list[Candidate]:
+    found = classify_direction(view.text)
+    direction = found[0] if found else DEFAULT_DIRECTION
+    anchor = found[1] if found else None
+    periods = [p for p in view.periods if p.kind != "relative" and
+               p.end_date.year >= _issued(view)]
+    return [view.candidate("CommissioningIntention", direction=direction,
+                           service=_service(view, anchor),
+                           **(period_values(periods[0]) if periods else {}))]
+
+
+def _strategy(view: SentenceView) -> list[Candidate]:
+    text = view.sentence.plain
+    match = _TITLE_HEADS.search(text)
+    if match is None:
+        return []
+    if view.sentence.is_heading or len(text.split()) <= 12:
+        title = text.strip(" #:*")
+    else:
+        # the capitalised words running up to the head: "Our Carers Strategy"
+        words = text[: match.end()].split()
+        kept: list[str] = []
+        for word in reversed(words):
+            if not (word[:1].isupper() or word[:1].isdigit() or word in ("and", "of", "for")):
+                break
+            kept.append(word)
+        title = " ".join(reversed(kept)).strip(" ,;:()")
+    if len(title) < 6:
+        return []
+    periods = [p for p in view.periods if p.kind != "relative"]
+    return [view.candidate("StrategyReference", title=title[:200],
+                           service=classify_service(title),
+                           **(period_values(periods[0]) if periods else {}))]
+
+
+def _contractual(view: SentenceView) -> bool:
+    """The sentence, or its heading, names something contractual (a bare release time
+    under a notice's title, or a meeting's date, is no event)."""
+    pattern = _cue("contract")
+    return bool(pattern.search(view.text) or pattern.search(view.heading or ""))
+
+
+@cache
+def _cue(name: str) -> re.Pattern[str]:
+    return re.compile(phrase_pattern(load_rules()["gate_cues"][name]), re.IGNORECASE)
+
+
+def _issued(view: SentenceView) -> int:
+    year = view.record.issued[:4]
+    return int(year) if year.isdigit() else 0
+
+
+_READERS = {
+    "Capacity": _capacity,
+    "NeedEstimate": _need,
+    "Spend": _spend,
+    "ContractEvent": _contract_event,
+    "CommissioningIntention": _intention,
+    "StrategyReference": _strategy,
+}

@@ -1,0 +1,111 @@
+"""The learned fact-kind gate: for each sentence, how likely it states a fact of each kind.
+
+One logistic regression per fact kind over :mod:`carekg.loaders.sentence_features`,
+trained by ``carekg train`` from gold files (:mod:`carekg.loaders.train`) and committed as
+``models/sentence-kinds.json``: the weights of the features that matter, nothing else, so
+the file is small, readable and diffable, and nothing is downloaded or unpickled at run
+time. Scoring is a sum of weights, in plain Python.
+
+The extractors propose; the gate decides. A rule's candidate of a kind survives when the
+sentence's probability of that kind reaches the kind's ``keep`` threshold; a sentence whose
+probability reaches ``add`` but where no rule fired gets a fact built by the generic
+readers of :mod:`carekg.loaders.extract.fallback`. The thresholds are chosen by training
+on leave-one-council-out predictions, the figure that predicts a council never seen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from carekg.errors import InputError
+from carekg.loaders.model import FACT_KINDS
+
+MODEL_FILE = "sentence-kinds.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class KindWeights:
+    bias: float
+    weights: Mapping[str, float]
+    keep: float  # a rule's candidate of this kind survives at this probability
+    add: float  # a fact is built where no rule fired at this probability
+
+    def probability(self, features: Iterable[str]) -> float:
+        score = self.bias + sum(self.weights.get(name, 0.0) for name in set(features))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+
+@dataclass(frozen=True)
+class KindModel:
+    kinds: Mapping[str, KindWeights]
+    trained_on: tuple[str, ...] = ()
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    def probabilities(self, features: Iterable[str]) -> dict[str, float]:
+        names = set(features)
+        return {kind: weights.probability(names) for kind, weights in self.kinds.items()}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "format": FORMAT_VERSION,
+            "about": "carekg sentence fact-kind gate; made by `carekg train` "
+                     "(carekg.loaders.train), read by carekg.loaders.kind_model",
+            "meta": dict(self.meta),
+            "trained_on": list(self.trained_on),
+            "kinds": {kind: {"bias": round(w.bias, 4), "keep": w.keep, "add": w.add,
+                             "weights": dict(sorted(w.weights.items()))}
+                      for kind, w in self.kinds.items()},
+        }
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a half-written model would break every later load."""
+        path = Path(path)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object], origin: str = MODEL_FILE) -> KindModel:
+        if data.get("format") != FORMAT_VERSION:
+            raise InputError(Path(origin), f"not a carekg kind model of format {FORMAT_VERSION}")
+        raw = data.get("kinds")
+        if not isinstance(raw, dict) or set(raw) - set(FACT_KINDS):
+            raise InputError(Path(origin), "its kinds are not the model's fact kinds")
+        kinds = {kind: KindWeights(float(v["bias"]), {str(k): float(x)
+                                                      for k, x in v["weights"].items()},
+                                   float(v["keep"]), float(v["add"]))
+                 for kind, v in raw.items()}
+        trained = data.get("trained_on") or ()
+        meta = data.get("meta") or {}
+        return cls(kinds, tuple(trained) if isinstance(trained, list) else (),
+                   meta if isinstance(meta, dict) else {})
+
+    @classmethod
+    def load(cls, path: Path) -> KindModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(Path(path), f"cannot read the kind model ({exc})") from exc
+        return cls.from_json(data, str(path))
+
+
+@cache
+def default_model() -> KindModel | None:
+    """The committed model, or None when there is none (the rules then decide alone)."""
+    resource = files("carekg.loaders").joinpath("models", MODEL_FILE)
+    if not resource.is_file():
+        return None
+    return KindModel.from_json(json.loads(resource.read_text(encoding="utf-8")), MODEL_FILE)
+
+
+def model_path() -> Path:
+    """Where ``carekg train`` writes the committed model in a checkout."""
+    return Path(str(files("carekg.loaders").joinpath("models", MODEL_FILE)))

@@ -1,0 +1,311 @@
+"""``carekg train``: fit the fact-kind gate from gold files, measured leave-one-council-out.
+
+Training data are the sentences of corpora with gold files (format: ../shared/gold/README.md).
+A sentence is a positive example of a kind when a gold fact of that kind has a quote
+overlapping it. Where the gold is exhaustive (:func:`carekg.loaders.evaluate.is_exhaustive`)
+every other sentence is a negative example; where it is not, a sentence on which a rule
+fired for a kind the gold does not list is left out for that kind (the gold may simply not
+have annotated it), and only sentences neither the gold nor the rules tie to the kind are
+negatives.
+
+The figure that predicts a council never seen is the leave-one-council-out one: for each
+group of documents that share a council, a model is trained on the other groups and the
+whole pipeline (rules, gate, generic readers, attribution) runs on the held-out group with
+it. The thresholds of each kind are chosen on those held-out predictions, then the final
+model is trained on everything with them. Training is deterministic (liblinear, fixed
+order), so the committed model is reproduced by running the command again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from carekg.councils import Register, default_register
+from carekg.errors import InputError, UsageError
+from carekg.loaders.attribute import attribute, attribute_candidates
+from carekg.loaders.evaluate import EvaluationReport, evaluate, is_exhaustive, rows_of_loaded
+from carekg.loaders.extract import SentenceReading, first_mentions, read_sentences
+from carekg.loaders.extract.common import SentenceView
+from carekg.loaders.extract.fallback import fallback_candidates
+from carekg.loaders.kind_model import KindModel, KindWeights
+from carekg.loaders.manifest import read_manifest
+from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord
+from carekg.loaders.read import read_document
+from carekg.loaders.segment import segment
+from carekg.loaders.sentence_features import rule_kinds_of, sentence_features
+
+#: Inverse regularisation strength of the logistic regressions.
+C = 0.5
+#: Weights smaller than this are dropped from the committed model (they change no decision
+#: measurably and would only make the file larger).
+MIN_WEIGHT = 0.01
+KEEP_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+ADD_GRID = (0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
+#: Threshold choice: F-beta with precision weighed higher, and how much recall on
+#: non-exhaustive gold a kind may lose against the rules alone.
+BETA = 0.7
+RECALL_SLACK = 0.02
+
+
+@dataclass
+class Document:
+    """One document of a training corpus, read by the rules, with its gold labels."""
+
+    record: DocumentRecord
+    text: str
+    readings: list[SentenceReading]
+    features: list[list[str]]
+    labels: list[set[str]]  # kinds of the gold facts overlapping each sentence
+    unknown: list[set[str]]  # kinds left out for each sentence (non-exhaustive gold)
+    fallback: list[dict[str, list[Candidate]]]  # per sentence, generic readings of the
+    # kinds no rule fired on (what the gate would add at any threshold)
+    gold_dir: Path
+    exhaustive: bool
+    groups: set[str] = field(default_factory=set)  # councils (GSS codes)
+
+
+def read_training_corpus(corpus_dir: Path, gold_dir: Path,
+                         register: Register | None = None) -> list[Document]:
+    """Every document of a corpus that has a gold file, read and labelled."""
+    register = register or default_register()
+    if not Path(gold_dir).is_dir():
+        raise InputError(Path(gold_dir), "no such gold directory")
+    exhaustive = is_exhaustive(gold_dir)
+    documents = []
+    for record in read_manifest(Path(corpus_dir), register):
+        gold_file = Path(gold_dir) / f"{record.id}.jsonl"
+        if not gold_file.is_file():
+            continue
+        text = read_document(record.path)
+        sentences = attribute(segment(text), record, register)
+        readings = read_sentences(sentences, record)
+        spans = _gold_spans(gold_file, text.text)
+        primary = _primary_sentences(readings, spans)
+        features, labels, unknown, fallback = [], [], [], []
+        for index, reading in enumerate(readings):
+            s = reading.sentence
+            touched = {kind for kind, a, b in spans if a < s.end and s.start < b}
+            kinds = {kind for kind in touched if (index, kind) in primary}
+            fired = rule_kinds_of(reading.candidates)
+            features.append(sentence_features(s, record, reading.context, fired,
+                                              reading.lead_in))
+            labels.append(kinds)
+            # a sentence a gold quote only runs into may state the fact or not; a fact
+            # there is supported either way, so it teaches nothing
+            unknown.append((touched - kinds) | (set() if exhaustive else fired - kinds))
+            view = SentenceView.of(s, record, reading.context, reading.lead_in)
+            view.lead = reading.lead
+            fallback.append({kind: fallback_candidates(view, kind)
+                             for kind in FACT_KINDS if kind not in fired})
+        documents.append(Document(record, text.text, readings, features, labels, unknown,
+                                  fallback, Path(gold_dir), exhaustive,
+                                  set(record.councils)))
+    return documents
+
+
+def _primary_sentences(readings: Sequence[SentenceReading],
+                       spans: Sequence[tuple[str, int, int]]) -> set[tuple[int, str]]:
+    """(sentence index, kind) of the sentence that states each gold fact: of those its
+    quote overlaps, the one it overlaps most (a quote may run over a table's lines)."""
+    primary: set[tuple[int, str]] = set()
+    for kind, a, b in spans:
+        overlaps = [(min(b, r.sentence.end) - max(a, r.sentence.start), -i, i)
+                    for i, r in enumerate(readings)
+                    if a < r.sentence.end and r.sentence.start < b]
+        if overlaps:
+            primary.add((max(overlaps)[2], kind))
+    return primary
+
+
+def _gold_spans(path: Path, text: str) -> list[tuple[str, int, int]]:
+    from carekg.loaders.evaluate import GOLD_TYPES
+
+    spans = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            kind = GOLD_TYPES[data["type"]]
+        except (json.JSONDecodeError, KeyError) as exc:
+            raise InputError(path, f"line {number}: not a gold fact ({exc})") from exc
+        quote = data.get("quote") or ""
+        start = text.find(quote) if quote else -1
+        if start >= 0:
+            spans.append((kind, start, start + len(quote)))
+    return spans
+
+
+def council_groups(documents: Sequence[Document]) -> list[list[Document]]:
+    """Documents joined when they share a council: holding one out holds out its councils."""
+    groups: list[list[Document]] = []
+    for document in documents:
+        joined = [g for g in groups if any(d.groups & document.groups for d in g)]
+        merged = [document] + [d for g in joined for d in g]
+        groups = [g for g in groups if g not in joined] + [merged]
+    return sorted(groups, key=lambda g: sorted(d.record.id for d in g))
+
+
+def fit(documents: Sequence[Document],
+        thresholds: Mapping[str, tuple[float, float]] | None = None) -> KindModel:
+    """One logistic regression per kind over the documents' sentences."""
+    try:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # an optional extra: only training needs it
+        raise UsageError("carekg train needs scikit-learn: pip install 'carekg[train]'") \
+            from exc
+    rows = [dict.fromkeys(f, 1) for d in documents for f in d.features]
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(rows).tocsr()
+    # liblinear takes 32-bit indices only; a vocabulary of this size fits them
+    matrix.indices = matrix.indices.astype("int32")
+    matrix.indptr = matrix.indptr.astype("int32")
+    names = vectorizer.get_feature_names_out()
+    kinds: dict[str, KindWeights] = {}
+    for kind in FACT_KINDS:
+        y = [kind in labels for d in documents for labels in d.labels]
+        weight = [0.0 if kind in unknown else 1.0 for d in documents for unknown in d.unknown]
+        if sum(y) == 0 or all(y):
+            continue
+        model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced",
+                                   max_iter=1000)
+        model.fit(matrix, y, sample_weight=weight)
+        weights = {str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0],
+                                                               strict=True)
+                   if abs(w) >= MIN_WEIGHT}
+        keep, add = (thresholds or {}).get(kind, (0.3, 0.8))
+        kinds[kind] = KindWeights(float(model.intercept_[0]), weights, keep, add)
+    return KindModel(kinds, tuple(sorted(d.record.id for d in documents)))
+
+
+@dataclass
+class HeldOut:
+    """What the pipeline makes of one held-out document, for any thresholds."""
+
+    document: Document
+    probabilities: list[dict[str, float]]
+
+
+def held_out_predictions(documents: Sequence[Document],
+                         progress: Callable[[str], None] | None = None) -> list[HeldOut]:
+    """Leave-one-council-out: each group scored by a model trained without it."""
+    held: list[HeldOut] = []
+    for group in council_groups(documents):
+        ids = {d.record.id for d in group}
+        if progress:
+            progress(", ".join(sorted(ids)))
+        model = fit([d for d in documents if d.record.id not in ids])
+        for document in group:
+            held.append(HeldOut(document, [model.probabilities(f) for f in document.features]))
+    return held
+
+
+def assemble(held: HeldOut, thresholds: Mapping[str, tuple[float, float]],
+             register: Register) -> list[Candidate]:
+    """The held-out document's facts under the given (keep, add) thresholds per kind."""
+    out: list[Candidate] = []
+    for reading, probs, extra in zip(held.document.readings, held.probabilities,
+                                     held.document.fallback, strict=True):
+        for c in reading.candidates:
+            keep = thresholds.get(c.kind, (0.0, 1.01))[0]
+            if probs.get(c.kind, 1.0) >= keep:
+                out.append(c)
+        for kind, candidates in extra.items():
+            if probs[kind] >= thresholds.get(kind, (0.0, 1.01))[1]:
+                out.extend(candidates)
+    return attribute_candidates(first_mentions(out), held.document.record, register)
+
+
+def score(held: Iterable[HeldOut], thresholds: Mapping[str, tuple[float, float]],
+          register: Register) -> dict[str, EvaluationReport]:
+    """Evaluation reports per gold folder of the held-out documents."""
+    by_gold: dict[Path, list[HeldOut]] = {}
+    for item in held:
+        by_gold.setdefault(item.document.gold_dir, []).append(item)
+    reports = {}
+    for gold_dir, items in by_gold.items():
+        facts = {}
+        texts = {}
+        for item in items:
+            loaded = SimpleNamespace(record=item.document.record,
+                                     candidates=assemble(item, thresholds, register))
+            facts[item.document.record.id] = rows_of_loaded(loaded)
+            texts[item.document.record.id] = item.document.text
+        reports[str(gold_dir)] = evaluate(facts, gold_dir, texts, register)
+    return reports
+
+
+def choose_thresholds(held: Sequence[HeldOut], register: Register
+                      ) -> dict[str, tuple[float, float]]:
+    """Per kind, the (keep, add) pair with the best held-out F-beta on exhaustive gold
+    (beta :data:`BETA` < 1 weighs precision higher: a wrong fact costs a researcher more
+    than a missed one), among the pairs that keep the kind's recall on non-exhaustive gold
+    within :data:`RECALL_SLACK` of the rules' own (that gold cannot measure precision, so
+    it only guards what the rules already find)."""
+    rules_alone = {k: (0.0, 1.01) for k in FACT_KINDS}
+    baseline = {gold: report.by_kind() for gold, report in
+                score(held, rules_alone, register).items() if not report.exhaustive}
+    chosen: dict[str, tuple[float, float]] = {}
+    for kind in FACT_KINDS:
+        best: tuple[tuple[float, float], tuple[float, float]] | None = None
+        for keep in KEEP_GRID:
+            for add in ADD_GRID:
+                trial = {**rules_alone, kind: (keep, add)}
+                guarded, quality = True, 0.0
+                for gold, report in score(held, trial, register).items():
+                    s = report.by_kind()[kind]
+                    if report.exhaustive:
+                        quality = _f_beta(s.recall or 0.0, s.precision or 0.0)
+                    elif (s.recall or 0.0) < (baseline[gold][kind].recall or 0.0) - RECALL_SLACK:
+                        guarded = False
+                key = (float(guarded), quality)
+                if best is None or key > best[0]:
+                    best = (key, (keep, add))
+        if best is not None:
+            chosen[kind] = best[1]
+    return chosen
+
+
+def _f_beta(recall: float, precision: float) -> float:
+    if not recall or not precision:
+        return 0.0
+    b2 = BETA * BETA
+    return (1 + b2) * precision * recall / (b2 * precision + recall)
+
+
+def train(corpora: Sequence[tuple[Path, Path]], output: Path | None,
+          progress: Callable[[str], None] | None = None
+          ) -> tuple[KindModel, dict[str, EvaluationReport]]:
+    """Read the corpora, measure leave-one-council-out, choose thresholds on it, fit the
+    final model on everything and write it to ``output`` (when given)."""
+    register = default_register()
+    documents = [d for corpus, gold in corpora
+                 for d in read_training_corpus(corpus, gold, register)]
+    if not documents:
+        raise UsageError("no document of the corpora has a gold file")
+    held = held_out_predictions(documents, progress)
+    thresholds = choose_thresholds(held, register)
+    reports = score(held, thresholds, register)
+    model = fit(documents, thresholds)
+    model = KindModel(model.kinds, model.trained_on, {
+        "C": C, "min_weight": MIN_WEIGHT, "beta": BETA, "recall_slack": RECALL_SLACK,
+        "leave_one_council_out": {gold: _summary(r) for gold, r in reports.items()},
+    })
+    if output is not None:
+        model.save(output)
+    return model, reports
+
+
+def _summary(report: EvaluationReport) -> dict[str, object]:
+    overall = report.overall()
+    return {name: (round(v, 3) if isinstance(v, float) else v) for name, v in (
+        ("recall", overall.recall), ("precision", overall.precision),
+        ("value_accuracy", overall.value_accuracy),
+        ("service_accuracy", overall.service_accuracy),
+        ("direction_accuracy", overall.direction_accuracy), ("gold", overall.gold),
+        ("extracted", overall.extracted))}
