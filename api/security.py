@@ -273,6 +273,14 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
+def limited(client: str | None) -> bool:
+    """Whether the per-client limits apply to ``client`` (the request's address):
+    loopback is exempt when the app says so (``carekg.limits_exempt_loopback``)."""
+    from flask import current_app
+
+    return not (current_app.extensions["carekg.limits_exempt_loopback"] and is_loopback(client))
+
+
 def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) -> Any:
     """Per-client limits (by remote address); None when there is no limit."""
     if not limit:
@@ -299,5 +307,10 @@ def install(app: Flask, settings: Settings) -> None:
     app.after_request(log_access)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)
-    exempt = settings.rate_limit_exempt_loopback or bool(app.config.get("TESTING"))
+    exempt = bool(settings.rate_limit_exempt_loopback) or bool(app.config.get("TESTING"))
+    app.extensions["carekg.limits_exempt_loopback"] = exempt
     app.extensions["carekg.limiter"] = install_rate_limits(app, settings.rate_limit, exempt)
+    from carekg.api.limits import QueryTimeBudget
+
+    app.extensions["carekg.budget"] = (QueryTimeBudget(settings.query_seconds)
+                                       if settings.query_seconds > 0 else None)

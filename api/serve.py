@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from carekg.config import Settings
 from carekg.graph.backend import is_remote
@@ -73,6 +74,13 @@ def quiet_queue_warnings(interval: float = QUEUE_WARNING_INTERVAL) -> AtMostEver
     return limiter
 
 
+def serves_loopback_only(host: str) -> bool:
+    """Whether a server bound to ``host`` can only be reached from this machine."""
+    from carekg.api.security import is_loopback
+
+    return host == "localhost" or is_loopback(host.strip("[]"))
+
+
 def ensure_store(settings: Settings, say: Callable[[str], None] = log.info) -> bool:
     """Build the bundled corpus into the store if none is published; True if built."""
     if open_store(settings).exists():
@@ -105,6 +113,8 @@ def serve(
     from carekg.api.app import create_app
     from carekg.api.dumps import write_all
 
+    if settings.rate_limit_exempt_loopback is None:  # exempt when every client is local
+        settings = replace(settings, rate_limit_exempt_loopback=serves_loopback_only(host))
     ensure_store(settings, say)
     if not is_remote(settings.store):  # dumps are files of a local snapshot
         snapshot = open_store(settings).open()

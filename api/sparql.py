@@ -11,6 +11,7 @@ sends it, streamed when large. Errors carry their HTTP status in :class:`Protoco
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +21,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
-from carekg.api.limits import LimitError, QueryPool
+from carekg.api.limits import LimitError, QueryPool, QueryTimeBudget
 from carekg.api.rdf_templates import render_triples
-from carekg.api.security import QueryRefusedError, query_hash, screen
+from carekg.api.security import QueryRefusedError, limited, query_hash, screen
 from carekg.api.streaming import QueryJob
 from carekg.graph.backend import Snapshot
 from carekg.namespaces import SD
@@ -157,8 +158,22 @@ def start(snap: Snapshot, sparql: str, kwargs: dict[str, Any]) -> tuple[QueryJob
     the job to take the answer from, the pool's query (rows, truncation) and the kind of
     answer. A limit that stops it is a :class:`ProtocolError` with the limit's status.
     The saved queries go through here too, so that no query runs in a request thread."""
+    client = request.remote_addr or ""
+    budget: QueryTimeBudget | None = current_app.extensions["carekg.budget"] \
+        if limited(client) else None
+    if budget is not None:
+        try:
+            budget.check(client)
+        except LimitError as exc:
+            raise ProtocolError(exc.status, exc.message, exc.headers) from exc
     remote = pool().submit(str(snap.path), sparql, kwargs)
-    job = QueryJob(remote.run, remote.kind_of, remote.write, remote.close)
+
+    def close() -> None:  # in the query's thread, when it ends, however it ends
+        remote.close()
+        if budget is not None and remote.started is not None:
+            budget.charge(client, time.monotonic() - remote.started)
+
+    job = QueryJob(remote.run, remote.kind_of, remote.write, close)
     try:
         kind = job.start()
     except LimitError as exc:

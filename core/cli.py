@@ -269,7 +269,7 @@ def serve_settings(args: argparse.Namespace) -> Settings:
     if changes["federation_allow"] is not None:
         changes["federation_allow"] = tuple(changes["federation_allow"])
     if args.no_rate_limit:
-        changes["rate_limit"] = ""
+        changes.update(rate_limit="", query_seconds=0.0)
     return _settings(args).with_(**changes)
 
 
@@ -342,9 +342,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits and serving (docs/security.md)")
     for setting in SERVE_SETTINGS:
         flag, help_text = setting.metadata["flag"], setting.metadata["help"]
-        if isinstance(setting.default, bool):
-            limits.add_argument(flag, dest=setting.name, action="store_true", default=None,
-                                help=help_text)
+        if isinstance(setting.default, bool) or setting.type == "bool | None":
+            limits.add_argument(flag, dest=setting.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
         elif isinstance(setting.default, tuple):
             limits.add_argument(flag, dest=setting.name, action="append", default=None,
                                 metavar=setting.metadata["metavar"],
@@ -353,7 +353,8 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
             limits.add_argument(flag, dest=setting.name, metavar=setting.metadata["metavar"],
                                 type=str if setting.default is None else type(setting.default),
                                 help=f"{help_text}; default {shown_default(setting)}")
-    limits.add_argument("--no-rate-limit", action="store_true", help="no per-client limits")
+    limits.add_argument("--no-rate-limit", action="store_true",
+                        help="no per-client limits (neither query time nor request counts)")
 
 
 def build_parser() -> argparse.ArgumentParser:

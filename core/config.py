@@ -70,14 +70,22 @@ class Settings:
     federation_allow: tuple[str, ...] = field(default=(), metadata=serving(
         "--allow-service", "an endpoint SERVICE may federate to; repeatable", "IRI",
         shown="none"))
-    #: Per-client rate limit (Flask-Limiter syntax); None or "" turns it off.
-    rate_limit: str | None = field(default="300 per minute; 5000 per hour", metadata=serving(
-        "--rate-limit", "per-client limits (Flask-Limiter syntax)", "LIMITS",
-        over="429 with `Retry-After`"))
-    #: Whether clients on 127.0.0.1/::1 are exempt from the rate limit (they are not by
-    #: default: a server behind a local reverse proxy sees every client as loopback).
-    rate_limit_exempt_loopback: bool = field(default=False, metadata=serving(
-        "--rate-limit-exempt-loopback", "do not rate-limit clients on 127.0.0.1/::1"))
+    #: Seconds of query evaluation each client may use per minute (the per-client limit
+    #: of the big public endpoints: heavy queries are refused, cached lookups never).
+    query_seconds: float = field(default=60.0, metadata=serving(
+        "--query-seconds", "seconds of query evaluation a client may use per minute; 0: "
+        "no limit", "SECONDS", shown="60 s per minute",
+        over="429 with `Retry-After` until the client's minute has room again"))
+    #: Per-client request-count limit (Flask-Limiter syntax); None or "" turns it off.
+    rate_limit: str | None = field(default=None, metadata=serving(
+        "--rate-limit", 'per-client request limits (Flask-Limiter syntax, e.g. "300 per '
+        'minute")', "LIMITS", shown="none", over="429 with `Retry-After`"))
+    #: Whether clients on 127.0.0.1/::1 are exempt from the per-client limits; None: when
+    #: serving on loopback (every client is local then; a reverse proxy in front should do
+    #: the limiting, as docs/security.md says).
+    rate_limit_exempt_loopback: bool | None = field(default=None, metadata=serving(
+        "--rate-limit-exempt-loopback", "exempt clients on 127.0.0.1/::1 from the per-client "
+        "limits (default: when serving on loopback)"))
     #: HTTP request threads of waitress.
     threads: int = field(default=8, metadata=serving(
         "--threads", "HTTP request threads (waitress)", "N"))

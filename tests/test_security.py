@@ -290,9 +290,53 @@ def test_loopback_is_exempt_in_tests_and_when_configured(built_settings: Setting
         assert {client.get("/queries.json").status_code for _ in range(4)} == {200}
 
 
-def test_serve_defaults_rate_limit_everyone() -> None:
+def test_by_default_query_time_is_limited_and_loopback_exempt_only_on_loopback() -> None:
+    from carekg.api.serve import serves_loopback_only
+
     settings = Settings()
-    assert settings.rate_limit and not settings.rate_limit_exempt_loopback
+    assert settings.query_seconds > 0 and not settings.rate_limit
+    assert settings.rate_limit_exempt_loopback is None  # decided by the address served on
+    assert all(serves_loopback_only(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost"))
+    assert not any(serves_loopback_only(h) for h in ("0.0.0.0", "::", "192.0.2.1"))
+
+
+def test_query_time_budget_refills_at_its_rate() -> None:
+    from carekg.api.limits import LimitError, QueryTimeBudget
+
+    now = [0.0]
+    budget = QueryTimeBudget(6.0, clock=lambda: now[0])  # 6 s per minute: 0.1 s per s
+    budget.check("a")
+    budget.charge("a", 8.0)  # a long query overdraws: credit -2 s
+    with pytest.raises(LimitError) as refused:
+        budget.check("a")
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "21"
+    budget.check("b")  # another client has its own budget
+    now[0] = 21.0
+    budget.check("a")  # paid back: 2 s of debt at 0.1 s a second
+
+
+def test_a_client_that_spent_its_query_time_gets_429_but_cached_answers(
+        built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(built_settings, query_seconds=0.5, query_timeout=1.0)
+    client = app.test_client()
+    assert ask(client, "ASK {}").status_code == 200  # the worker is up (loopback: exempt)
+    far = {"REMOTE_ADDR": "203.0.113.7"}
+    cheap = "SELECT ?c WHERE { ?c a <https://w3id.org/carekg/def#Council> } LIMIT 3"
+    assert client.get("/sparql", query_string={"query": cheap}, environ_base=far,
+                      headers={"Accept": "application/sparql-results+json"}).status_code == 200
+    assert client.get("/sparql", query_string={"query": HEAVY},
+                      environ_base=far).status_code == 504  # 1 s of a 0.5 s budget
+    refused = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                         environ_base=far)
+    assert refused.status_code == 429, refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    hits = app.extensions["carekg.cache"].hits
+    again = client.get("/sparql", query_string={"query": cheap}, environ_base=far,
+                       headers={"Accept": "application/sparql-results+json"})
+    assert again.status_code == 200 and app.extensions["carekg.cache"].hits == hits + 1
+    other = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                       environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    assert other.status_code == 200
 
 
 # -- headers, errors, access log -----------------------------------------------------

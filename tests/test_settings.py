@@ -4,7 +4,7 @@ its documentation fails here."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -30,17 +30,27 @@ def test_serve_without_flags_keeps_every_default() -> None:
 @pytest.mark.parametrize("setting", SERVE_SETTINGS, ids=lambda s: s.name)
 def test_each_serve_flag_sets_its_setting(setting) -> None:  # type: ignore[no-untyped-def]
     flag = setting.metadata["flag"]
-    if isinstance(setting.default, bool):
-        argv, expected = [flag], not setting.default
+    if "bool" in setting.type:
+        argv, expected = [flag], True
     elif isinstance(setting.default, tuple):
         argv, expected = [flag, "http://a.example/sparql"], ("http://a.example/sparql",)
-    elif isinstance(setting.default, str):
+    elif setting.type == "str | None":
         argv, expected = [flag, "1 per second"], "1 per second"
     else:
         argv, expected = [flag, "3"], type(setting.default)(3)
     settings = serve_settings(build_parser().parse_args(["serve", *argv]))
     assert getattr(settings, setting.name) == expected
-    assert settings.with_(**{setting.name: setting.default}) == Settings()
+    assert replace(settings, **{setting.name: setting.default}) == Settings()
+
+
+def test_no_rate_limit_turns_off_both_per_client_limits() -> None:
+    settings = serve_settings(build_parser().parse_args(["serve", "--no-rate-limit"]))
+    assert settings.query_seconds == 0 and not settings.rate_limit
+
+
+def test_a_switch_can_be_turned_off_too() -> None:
+    args = build_parser().parse_args(["serve", "--no-rate-limit-exempt-loopback"])
+    assert serve_settings(args).rate_limit_exempt_loopback is False
 
 
 def test_every_limit_and_serving_field_has_a_flag() -> None:
@@ -56,4 +66,4 @@ def test_help_shows_each_flag_and_its_default(capsys: pytest.CaptureFixture[str]
     help_text = " ".join(capsys.readouterr().out.split())
     for setting in SERVE_SETTINGS:
         assert setting.metadata["flag"] in help_text
-    assert help_text.count("default 300 per minute; 5000 per hour") == 1
+    assert help_text.count("default 60 s per minute") == 1
