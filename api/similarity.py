@@ -10,9 +10,9 @@ Two councils are linked when they
 
 Every edge keeps its reasons (the shared facts, with both councils' quotes), so a
 similarity is never a bare number. Clusters are Louvain communities (networkx, fixed
-seed, so the same graph gives the same clusters). The inputs are two saved queries,
-``shared-intentions`` and ``spend-totals-by-council-and-service``, so a researcher can
-check every link with SPARQL.
+seed, so the same graph gives the same clusters). The inputs are saved queries,
+``shared-intentions`` (once per council: it is bounded by one) and
+``spend-totals-by-council-and-service``, so a researcher can check every link with SPARQL.
 """
 
 from __future__ import annotations
@@ -51,13 +51,18 @@ def council_graph(snap: Snapshot, base: str) -> nx.Graph:
     graph = nx.Graph()
     for row in run_saved(snap, "facts-by-council-and-kind", {}, base=base):
         graph.add_node(_value(row, "council"), name=_value(row, "councilName"))
-    for row in run_saved(snap, "shared-intentions", {}, base=base):
-        a, b = _value(row, "councilA"), _value(row, "councilB")
-        reason: dict[str, Any] = {"kind": "intention", "service": _value(row, "serviceName"),
-                  "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
-                  "facts": [_value(row, "factA"), _value(row, "factB")],
-                  "quotes": [_value(row, "quoteA"), _value(row, "quoteB")]}
-        _link(graph, a, b, INTENTION_WEIGHT, reason, (row, "nameA"), (row, "nameB"))
+    for council in sorted(graph.nodes):
+        # shared-intentions is bounded by one council; each pair is taken from its first
+        for row in run_saved(snap, "shared-intentions", {"council": council}, base=base):
+            a, b = _value(row, "councilA"), _value(row, "councilB")
+            if a != council:
+                continue
+            reason: dict[str, Any] = {
+                "kind": "intention", "service": _value(row, "serviceName"),
+                "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
+                "facts": [_value(row, "factA"), _value(row, "factB")],
+                "quotes": [_value(row, "quoteA"), _value(row, "quoteB")]}
+            _link(graph, a, b, INTENTION_WEIGHT, reason, (row, "nameA"), (row, "nameB"))
     profiles = _spend_profiles(snap, base)
     councils = sorted(profiles)
     for i, a in enumerate(councils):

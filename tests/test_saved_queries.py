@@ -294,6 +294,16 @@ def test_shared_intentions_really_share(snap) -> None:  # type: ignore[no-untype
             assert objects(snap, row["factA"], CC + p) & objects(snap, row["factB"], CC + p)
 
 
+def test_shared_intentions_are_bounded_by_a_council(snap) -> None:  # type: ignore[no-untyped-def]
+    """The answer grows with one council's intentions, not the square of the councils."""
+    for council in ("E09000019", "E08000014"):
+        rows = run(snap, "shared-intentions", council=council)
+        assert rows
+        assert all(council in (r["councilA"][-9:], r["councilB"][-9:]) for r in rows)
+    default = run(snap, "shared-intentions")
+    assert default == run(snap, "shared-intentions", council="E09000019")
+
+
 def test_spend_totals_add_up_the_figures(snap) -> None:  # type: ignore[no-untyped-def]
     totals = {(r["council"], r["service"]): Decimal(r["total"])
               for r in run(snap, "spend-totals-by-council-and-service")}
