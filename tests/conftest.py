@@ -166,6 +166,13 @@ SLOW_TESTS = frozenset({
     ("test_hostile_sparql", "test_the_heavy_ones_time_out"),
     ("test_hostile_sparql", "test_hand_written_hostile_queries"),
     ("test_evaluate", "test_bundled_corpus_against_shared_gold"),
+    ("test_security", "test_rows_beyond_the_limit_are_cut_and_the_header_says_so"),
+    ("test_security", "test_a_client_that_spent_its_query_time_gets_429"),
+    ("test_store", "test_failed_write_leaves_previous_snapshot"),
+    ("test_store", "test_copy_on_write_keeps_old_snapshot_readable"),
+    ("test_hostile_sparql", "test_generated_keyword_soup"),
+    ("test_sparql_protocol", "test_a_client_that_goes_away_stops_the_query"),
+    ("test_cli", "test_export_round_trips"),
 })
 
 
