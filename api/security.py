@@ -24,9 +24,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from carekg.api.limits import QueryTimeBudget
 from carekg.config import Settings
 
 log = logging.getLogger(__name__)
@@ -276,8 +277,6 @@ def is_loopback(address: str | None) -> bool:
 def limited(client: str | None) -> bool:
     """Whether the per-client limits apply to ``client`` (the request's address):
     loopback is exempt when the app says so (``carekg.limits_exempt_loopback``)."""
-    from flask import current_app
-
     return not (current_app.extensions["carekg.limits_exempt_loopback"] and is_loopback(client))
 
 
@@ -310,7 +309,5 @@ def install(app: Flask, settings: Settings) -> None:
     exempt = bool(settings.rate_limit_exempt_loopback) or bool(app.config.get("TESTING"))
     app.extensions["carekg.limits_exempt_loopback"] = exempt
     app.extensions["carekg.limiter"] = install_rate_limits(app, settings.rate_limit, exempt)
-    from carekg.api.limits import QueryTimeBudget
-
     app.extensions["carekg.budget"] = (QueryTimeBudget(settings.query_seconds)
                                        if settings.query_seconds > 0 else None)
