@@ -370,9 +370,11 @@ def _decimal(value: object) -> Decimal | None:
 def evaluate(facts_by_document: Mapping[str, Sequence[FactRow]], gold_dir: Path,
              texts: Mapping[str, str], register: Register | None = None,
              services: ServiceLabels | None = None,
-             populations: ServiceLabels | None = None) -> EvaluationReport:
+             populations: ServiceLabels | None = None,
+             golds: Mapping[str, list[GoldFact]] | None = None) -> EvaluationReport:
     """Compare extracted facts with the gold facts of every document that has a gold file
-    (``texts`` gives each document's text, to locate the gold quotes)."""
+    (``texts`` gives each document's text, to locate the gold quotes; ``golds``, the gold
+    facts already read, for a caller that evaluates the same documents many times)."""
     register = register or default_register()
     services = services if services is not None else ServiceLabels.from_ontology()
     if populations is None:
@@ -382,18 +384,20 @@ def evaluate(facts_by_document: Mapping[str, Sequence[FactRow]], gold_dir: Path,
         if not (Path(gold_dir) / f"{document}.jsonl").is_file():
             continue
         facts = list(facts_by_document.get(document, ()))
-        golds = read_gold(gold_dir, document, text, register)
+        known = golds.get(document) if golds is not None else None
+        gold_facts = known if known is not None else read_gold(gold_dir, document, text,
+                                                               register)
         for fact in facts:
             score = report.score(document, fact.kind)
             score.extracted += 1
             score.joint += fact.joint
             if report.exhaustive:
                 score.exhaustive = 1
-                if any(_supports(gold, fact) for gold in golds):
+                if any(_supports(gold, fact) for gold in gold_facts):
                     score.supported += 1
                 else:
                     report.unsupported.setdefault(document, []).append(fact)
-        for gold in golds:
+        for gold in gold_facts:
             _judge(report, gold, facts, services, populations)
             if report.exhaustive:
                 report.score(document, gold.kind).exhaustive = 1

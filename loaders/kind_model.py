@@ -48,6 +48,10 @@ class KindModel:
     trained_on: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
 
+    @property
+    def thresholds(self) -> dict[str, tuple[float, float]]:
+        return {kind: (w.keep, w.add) for kind, w in self.kinds.items()}
+
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
         names = set(features)
         return {kind: weights.probability(names) for kind, weights in self.kinds.items()}
@@ -95,6 +99,31 @@ class KindModel:
         except (OSError, json.JSONDecodeError) as exc:
             raise InputError(Path(path), f"cannot read the kind model ({exc})") from exc
         return cls.from_json(data, str(path))
+
+
+#: Kinds one sentence rarely states both of: a figure counts provision or need, not both.
+#: Where both pass their thresholds and at most one was read by a rule, the one a rule
+#: read, else the likelier one, is taken.
+RIVALS = (("Capacity", "NeedEstimate"),)
+
+
+def decide(probabilities: Mapping[str, float], fired: set[str],
+           thresholds: Mapping[str, tuple[float, float]]) -> set[str]:
+    """The kinds a sentence states: a kind a rule fired on at its ``keep`` threshold, one
+    no rule fired on at its ``add`` threshold (``thresholds``: kind -> (keep, add)); a
+    kind the model does not score is the rules' alone."""
+    chosen = {kind for kind in fired if kind not in thresholds}
+    for kind, (keep, add) in thresholds.items():
+        if probabilities.get(kind, 0.0) >= (keep if kind in fired else add):
+            chosen.add(kind)
+    for a, b in RIVALS:
+        if a in chosen and b in chosen and not (a in fired and b in fired):
+            # a kind a rule read is never displaced by one only the model proposes
+            weaker = a if probabilities.get(a, 0.0) < probabilities.get(b, 0.0) else b
+            if weaker in fired:
+                weaker = b if weaker == a else a
+            chosen.discard(weaker)
+    return chosen
 
 
 @cache

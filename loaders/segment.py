@@ -86,8 +86,14 @@ _PIPE_CELL = re.compile(r"^[^|]*\|$")
 #: A line that opens with a day of a month ("21 Oct 2025 at 15:21", "1st April 2026 ...") is
 #: dated, not numbered: its number is no section's.
 _DAY_DATE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b")
+#: A line that is only a date, maybe with its time ("21 Oct 2025 at 15:21", "October 2025,
+#: 8:36am"): a notice's release stamp; it joins no paragraph.
+_DATED_LINE = re.compile(
+    r"(?:\w+\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r"\s+(?:19|20)\d{2}"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:am|pm)?)?")
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
 _INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+_TIME_PREPOSITIONS = frozenset("by until before after during since from in on".split())
 _MODALS = frozenset("will should must would can could may shall".split())
 #: Words that open a sentence and, inside one, are written in lower case. PDF extraction
 #: drops the full stop between a paragraph and the next (or a table cell and the text
@@ -274,6 +280,9 @@ def _classify(lines: list[_Line], double: bool) -> None:
         if row:
             line.kind = "table"
             line.level = 1 if row == "years" else 0  # level 1: a row of column years
+            continue
+        if _DATED_LINE.fullmatch(text):
+            line.kind = "tail"  # a date alone: when the line before happens, nothing more
             continue
         numbered = _NUMBERED.match(text) if not _DAY_DATE.match(text) else None
         if (numbered and _heading_shaped(text[numbered.end():]) and not text.endswith(":")
@@ -617,9 +626,32 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     """Runs of lines read as one unit: a paragraph, one list item, one row, one heading."""
     blocks: list[tuple[list[_Line], str]] = []
     broken = False
+    closed = False  # a dated line ends its block: what follows starts another
     for line in lines:
         if line.kind == "cell":
             continue  # read with the first cell of its row
+        if line.kind == "tail":
+            # a date alone dates the open line before it ("Tender" / "07 May 2024 at
+            # 08:23", a timetable's activity / "March 2013"); else it stands alone
+            if (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
+                    and not _TERMINAL.search(blocks[-1][0][-1].text)):
+                blocks[-1][0].append(line)
+                words = blocks[-1][0][-2].text.split()
+                if words and words[-1].casefold() in _CONNECTORS | _TIME_PREPOSITIONS:
+                    continue  # "... will decide by / June 2023 / which options": one sentence
+            elif (blocks and not closed and blocks[-1][1] == "heading"
+                  and _word_count(blocks[-1][0][-1].text) <= 2):
+                # a notice's release: its stage ("Tender", "Award") and its date
+                blocks[-1] = ([*blocks[-1][0], line], "release")
+            else:
+                blocks.append(([line], "item"))
+            closed, broken = True, False
+            continue
+        if closed:
+            blocks.append(([line], line.kind if line.kind in (
+                "heading", "table", "bullet", "item") else "body"))
+            closed = False
+            continue
         if line.kind == "furniture":
             broken = True  # a page's navigation bar: no sentence, and no sentence runs past
             continue
@@ -656,6 +688,8 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     if kind == "heading":
         first = lines[0]
         return [(first.title_start, first.end)] if first.title_start < first.end else []
+    if kind == "release":
+        return [(lines[0].title_start, lines[-1].end)]
     # the logical text: line contents joined by one space, each char mapped to its offset
     chars: list[str] = []
     where: list[int] = []

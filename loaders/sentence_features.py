@@ -77,6 +77,8 @@ def sentence_features(sentence: Sentence, record: DocumentRecord,
     for title in context[:3]:
         features += [f"c:{stem(w)}" for w in tokens(title) if w not in _STOP]
     features += [f"li:{stem(w)}" for w in tokens(lead_in) if w not in _STOP]
+    if sentence.header:
+        features += [f"hd:{stem(w)}" for w in tokens(sentence.header) if w not in _STOP]
     features.append(f"doc:{record.kind}")
     features += [f"rule:{kind}" for kind in sorted(set(rule_kinds))]
     if sentence.is_table_row:

@@ -33,6 +33,7 @@ def extract_sentence(
     from carekg.loaders.extract.intention import extract_intentions
     from carekg.loaders.extract.spend import extract_spend
     from carekg.loaders.extract.strategy_reference import extract_strategy_references
+    from carekg.loaders.extract.table_rows import extract_table_counts
 
     view = SentenceView.of(sentence, record, context, lead_in)
     view.lead = lead
@@ -40,6 +41,7 @@ def extract_sentence(
     candidates = [
         *extract_spend(view),
         *extract_counts(view, has_intention=bool(intentions)),
+        *extract_table_counts(view),
         *extract_contract_events(view),
         *intentions,
         *extract_strategy_references(view),
@@ -142,18 +144,17 @@ def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> 
     readings of the kinds it is confident of where no rule fired."""
     from carekg.loaders.extract.common import SentenceView
     from carekg.loaders.extract.fallback import fallback_candidates
+    from carekg.loaders.kind_model import decide
     from carekg.loaders.sentence_features import rule_kinds_of, sentence_features
 
     features = sentence_features(reading.sentence, record, reading.context,
                                  rule_kinds_of(reading.candidates), reading.lead_in)
     probabilities = model.probabilities(features)
-    kept = [c for c in reading.candidates
-            if c.kind not in model.kinds or probabilities[c.kind] >= model.kinds[c.kind].keep]
-    fired = {c.kind for c in reading.candidates}
+    fired = rule_kinds_of(reading.candidates)
+    chosen = decide(probabilities, fired, model.thresholds)
+    kept = [c for c in reading.candidates if c.kind in chosen]
     view: SentenceView | None = None
-    for kind, weights in model.kinds.items():
-        if kind in fired or probabilities[kind] < weights.add:
-            continue
+    for kind in sorted(chosen - fired):
         if view is None:
             view = SentenceView.of(reading.sentence, record, reading.context, reading.lead_in)
             view.lead = reading.lead

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 
 from carekg.loaders.extract.money import Money, find_money
@@ -108,6 +109,29 @@ class SentenceView:
             end=self.sentence.start + end,
             **values,
         )  # type: ignore[arg-type]
+
+
+#: A bare figure of a table row or label line: "Supported living 120", "Millom: 8", "29%".
+_FIGURE = re.compile(r"(?<![\w.£/-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)(?![\w/])")
+_YEAR_FIGURE = re.compile(r"(?:19|20)\d{2}$")
+
+
+def bare_figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
+    """(value, is a percentage, start, end) of each figure of the sentence that is neither
+    part of a date nor an amount of money, in order."""
+    from carekg.loaders.extract.money import to_decimal
+
+    taken = [(p.start, p.end) for p in view.periods] + [(m.start, m.end) for m in view.money]
+    out = []
+    for m in _FIGURE.finditer(view.text):
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+            continue
+        number = m.group(1)
+        if _YEAR_FIGURE.match(number.replace(",", "")) and not m.group(3):
+            continue
+        value = to_decimal(number + (f".{m.group(2)}" if m.group(2) else ""))
+        out.append((value, bool(m.group(3)), m.start(), m.end()))
+    return out
 
 
 def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, int]]:

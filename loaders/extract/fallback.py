@@ -14,7 +14,6 @@ a fact the graph cannot state honestly is better missed.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import cache
 
 from carekg.loaders.classify import (
@@ -23,14 +22,10 @@ from carekg.loaders.classify import (
     classify_route,
     classify_service,
 )
-from carekg.loaders.extract.common import SentenceView, issued_year, period_values
-from carekg.loaders.extract.money import to_decimal
+from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
 from carekg.loaders.model import Candidate
 
-#: A bare figure of a table row or label line: "Supported living 120", "Millom: 8".
-_FIGURE = re.compile(r"(?<![\w.£/-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)(?![\w/])")
-_YEAR = re.compile(r"(?:19|20)\d{2}$")
 _TITLE_HEADS = re.compile(
     r"\b(?:Strategy|Plan|Policy|Statement|Framework|Programme|Charter|Vision|Review|"
     r"Commissioning Intentions|Market Position Statement)\b")
@@ -49,22 +44,6 @@ def _service(view: SentenceView, anchor: int | None = None) -> str | None:
     return classify_service(view.text, anchor=anchor) or view.context_service()
 
 
-def _figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
-    """(value, is_percent, start, end) of each figure that is neither a date nor money."""
-    taken = [(p.start, p.end) for p in view.periods]
-    taken += [(m.start, m.end) for m in view.money]
-    out = []
-    for m in _FIGURE.finditer(view.text):
-        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
-            continue
-        number = m.group(1)
-        if _YEAR.match(number.replace(",", "")) and not m.group(3):
-            continue
-        value = to_decimal(number + (f".{m.group(2)}" if m.group(2) else ""))
-        out.append((value, bool(m.group(3)), m.start(), m.end()))
-    return out
-
-
 def _capacity(view: SentenceView) -> list[Candidate]:
     period = issued_year(view.record)
     if view.quantities:
@@ -75,7 +54,7 @@ def _capacity(view: SentenceView) -> list[Candidate]:
     return [view.candidate("Capacity", value=value, unit="percent" if pct else "units",
                            service=_service(view, start),
                            value_start=view.sentence.start + start, **period)
-            for value, pct, start, _ in _figures(view)[:3]]
+            for value, pct, start, _ in bare_figures(view)[:3]]
 
 
 def _need(view: SentenceView) -> list[Candidate]:
@@ -86,7 +65,7 @@ def _need(view: SentenceView) -> list[Candidate]:
              or next((classify_population(t) for t in view.context
                       if classify_population(t)), None) or "adults")
     figures = [(q.value, q.unit == "percent", q.start) for q in view.quantities] or [
-        (value, pct, start) for value, pct, start, _ in _figures(view)]
+        (value, pct, start) for value, pct, start, _ in bare_figures(view)]
     return [view.candidate("NeedEstimate", value=value, unit="percent" if pct else "people",
                            population_group=group, is_projection=bool(future),
                            value_start=view.sentence.start + start, **period)

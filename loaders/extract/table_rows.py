@@ -1,0 +1,62 @@
+"""Counts in the rows of flattened tables: a row's label, its figures, its column header.
+
+Web pages and PDFs flatten a table of provision into lines such as "Keswick: 48",
+"Floating support 290*" or a row of cells ("Nursing older people | 173 |"). The sentence
+rules read clauses with verbs and skip table rows; this reader takes a row whose figures
+are neither dates nor money and counts what the row's label, the table's header, its
+heading or the headings above it name: the unit from a provision noun there ("beds",
+"units", "homes"), the service from a service named there. A table whose header or
+heading speaks of projections, prevalence or population counts need, not provision, and
+is left to the need rules. A row whose label and context name neither a service nor a
+unit of provision is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from carekg.loaders.classify import classify_service, unit_slug
+from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year
+from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
+from carekg.loaders.model import Candidate
+
+#: At most this many figures in one row are read (the rest are other columns: change,
+#: share, a comparator).
+MAX_FIGURES = 3
+
+
+def extract_table_counts(view: SentenceView) -> list[Candidate]:
+    if not view.sentence.is_table_row or view.money:
+        return []
+    figures = bare_figures(view)[:MAX_FIGURES]
+    if not figures:
+        return []
+    label = view.text[: figures[0][2]]
+    if sum(c.isalpha() for c in label) < 3:
+        return []  # a row of figures only: whose count it is, the text does not say
+    around = " ".join(t for t in (view.sentence.header or "", view.heading or "",
+                                  *view.context[:2]) if t)
+    if compiled("need_cues").search(around) or compiled("need_cues").search(label):
+        return []  # a table of projections or prevalence counts need, which varies too
+        # much by column (years, change, rates) to be read without its header's columns
+    unit = _unit(label) or _unit(around)
+    service = classify_service(label) or classify_service(around) or view.context_service()
+    if unit is None and classify_service(label) is None and classify_service(around) is None:
+        return []
+    return [view.candidate("Capacity", value=value,
+                           unit="percent" if pct else unit or "units", service=service,
+                           value_start=view.sentence.start + start,
+                           **issued_year(view.record))
+            for value, pct, start, _ in figures[:1]]
+
+
+def _unit(text: str) -> str | None:
+    """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``)."""
+    best: tuple[int, str] | None = None
+    for unit, nouns in load_rules()["count_nouns"].items():
+        if not nouns or unit in ("people", "items"):
+            continue
+        match = re.search(phrase_pattern(nouns), text, re.IGNORECASE)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), unit)
+    return unit_slug(best[1]) if best else None
