@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g
 
 from carekg.config import Settings
-from carekg.graph.remote import is_remote
-from carekg.graph.store import Snapshot, StoreDir, open_store
+from carekg.graph.backend import Snapshot, Store, is_remote
+from carekg.graph.store import open_store
 
 
 class SnapshotHolder:
@@ -24,7 +24,7 @@ class SnapshotHolder:
     snapshot they started with, later ones see the new one, without a restart.
     """
 
-    def __init__(self, store: StoreDir | Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     else:
         app.extensions["carekg.pool"] = QueryPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
-    caching.install(app)  # after security: a cache hit is rate-limited and logged too
+    caching.install(app, settings)  # after security: a cache hit is rate-limited and logged too
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 
     for blueprint in blueprints():

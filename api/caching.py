@@ -36,17 +36,17 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g, request
+
+from carekg.config import Settings
 
 #: Views whose 200 answers depend only on the snapshot and the request.
 CACHEABLE_ENDPOINTS = frozenset({
     "sparql.endpoint", "pages.thing", "pages.named_graph", "pages.ontology",
     "saved.run", "saved.index",
 })
-#: Bytes of bodies the in-process cache holds by default (``CAREKG_CACHE_BYTES``).
-DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Smaller bodies are sent as they are: gzip's header and a round trip cost more.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
@@ -85,7 +85,7 @@ class Entry:
 class ResponseCache:
     """A byte-bounded LRU of answers for one snapshot at a time (thread-safe)."""
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -367,7 +367,7 @@ def finish(response: Response) -> Response:
 
     if response.is_streamed:
         if not response.direct_passthrough:
-            response.response = _Tee(response.response, store.max_entry, keep)
+            response.response = _Tee(_bytes(response), store.max_entry, keep)
     else:
         keep(response.get_data())
     zipped = _compress(response)
@@ -383,7 +383,7 @@ def _compress(response: Response) -> Response:
     if not accepts_gzip(request):
         return response
     if response.is_streamed:
-        response.response = gzip_stream(response.response)
+        response.response = gzip_stream(_bytes(response))
         response.headers.pop("Content-Length", None)
     else:
         data = response.get_data()
@@ -394,11 +394,15 @@ def _compress(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
+def _bytes(response: Response) -> Iterable[bytes]:
+    """A streamed body's chunks: the views here stream bytes, never text."""
+    return cast(Iterable[bytes], response.response)
+
+
+def install(app: Flask, settings: Settings) -> None:
     """Wire the cache into ``app``; call after :func:`carekg.api.security.install`, so
     that the rate limiter runs before a hit, and the access log and security headers
     after it."""
-    app.extensions["carekg.cache"] = ResponseCache(
-        int(app.config.get("CAREKG_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    app.extensions["carekg.cache"] = ResponseCache(settings.cache_bytes)
     app.before_request(lookup)
     app.after_request(finish)

@@ -54,7 +54,7 @@ def _graph_cache() -> Any:
     return cache[snap.id]
 
 
-def _bad(exc: Exception) -> Response:
+def _bad(exc: Exception | str) -> Response:
     return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
 
 

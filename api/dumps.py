@@ -18,18 +18,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template_string, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
+from carekg.api.rdf_templates import render_triples
 from carekg.api.sparql import open_cors
 from carekg.config import Settings
-from carekg.graph import facts_table
-from carekg.graph.store import Snapshot
-from carekg.namespaces import DCAT, DCTERMS, PREFIXES, RDF, SD, VOID, XSD
+from carekg.graph import backend, facts_table
+from carekg.graph.store import Snapshot, local
+from carekg.namespaces import DCAT, DCTERMS, PREFIXES, SD, VOID, XSD
 from carekg.resources import system_query
 
 bp = Blueprint("dumps", __name__)
@@ -71,7 +72,7 @@ def cache_root(config: Settings) -> Path:
             return root
     except OSError:
         pass
-    fallback = Path(tempfile.gettempdir()) / "carekg-dumps" / _digest(config.store)
+    fallback = Path(tempfile.gettempdir()) / "carekg-dumps" / _digest(Path(config.store))
     fallback.mkdir(parents=True, exist_ok=True)
     return fallback
 
@@ -107,7 +108,7 @@ def _cached(config: Settings, snap: Snapshot, name: str,
 
 def _write_rdf(snap: Snapshot, dump: Dump, raw: BinaryIO) -> None:
     with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-        snap.store.dump(out, dump.format, prefixes=PREFIXES)
+        snap.store.dump(cast(IO[bytes], out), dump.format, prefixes=PREFIXES)
 
 
 def _write(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -135,15 +136,11 @@ def write_all(config: Settings, snap: Snapshot) -> list[Path]:
 # -- VoID and DCAT -------------------------------------------------------------------
 
 
-def _n(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-def graph_sizes(snap: Snapshot) -> dict[str, int]:
+def graph_sizes(snap: backend.Snapshot) -> dict[str, int]:
     return {row["g"].value: int(row["n"].value) for row in snap.query(system_query("graph-sizes"))}
 
 
-def example_resources(snap: Snapshot, base: str) -> list[str]:
+def example_resources(snap: backend.Snapshot, base: str) -> list[str]:
     """One resource of each carekg class, minted in carekg's own id space."""
     rows = snap.query(system_query("void-examples"))
     return [row["example"].value for row in rows
@@ -151,108 +148,30 @@ def example_resources(snap: Snapshot, base: str) -> list[str]:
             and row["example"].value.startswith(f"{base}id/")]
 
 
-def void_description(snap: Snapshot, base: str, root: str) -> list[ox.Triple]:
-    """VoID + DCAT: named graphs with triple counts, licences, build time, endpoint,
-    example resources and dumps. ``root`` is the server's URL, ending in '/'."""
-    dataset = _n(f"{root}.well-known/void#dataset")
-    a = _n(str(RDF.type))
-    sizes = graph_sizes(snap)
-    built = ox.Literal(snap.meta.built_at, datatype=_n(str(XSD.dateTime)))
-    triples = [
-        ox.Triple(dataset, a, _n(f"{VOID}Dataset")),
-        ox.Triple(dataset, a, _n(f"{DCAT}Dataset")),
-        ox.Triple(dataset, _n(f"{DCTERMS}title"),
-                  ox.Literal("carekg: how English councils commission adult social care",
-                             language="en")),
-        ox.Triple(dataset, _n(f"{DCTERMS}modified"), built),
-        ox.Triple(dataset, _n(f"{DCTERMS}identifier"), ox.Literal(snap.id)),
-        ox.Triple(dataset, _n(f"{VOID}triples"), ox.Literal(str(sum(sizes.values())),
-                                                              datatype=_n(str(XSD.integer)))),
-        ox.Triple(dataset, _n(f"{VOID}sparqlEndpoint"), _n(f"{root}sparql")),
-        ox.Triple(dataset, _n(f"{VOID}uriSpace"), ox.Literal(f"{base}id/")),
-        ox.Triple(dataset, _n(f"{VOID}vocabulary"), _n(f"{base}def#")),
-    ]
-    service = ox.BlankNode()
-    triples += [
-        ox.Triple(service, a, _n(f"{DCAT}DataService")),
-        ox.Triple(service, a, _n(f"{SD}Service")),
-        ox.Triple(service, _n(f"{DCAT}endpointURL"), _n(f"{root}sparql")),
-        ox.Triple(service, _n(f"{DCAT}servesDataset"), dataset),
-        ox.Triple(service, _n(f"{DCTERMS}conformsTo"),
-                  _n("https://www.w3.org/TR/sparql11-protocol/")),
-    ]
-    for row in snap.query(system_query("void-licences")):
-        licence = row["licence"]
-        predicate = "license" if isinstance(licence, ox.NamedNode) else "rights"
-        triples.append(ox.Triple(dataset, _n(f"{DCTERMS}{predicate}"), licence))
-    for name, size in sizes.items():
-        graph = _n(name)
-        triples += [
-            ox.Triple(dataset, _n(f"{VOID}subset"), graph),
-            ox.Triple(graph, a, _n(f"{VOID}Dataset")),
-            ox.Triple(graph, a, _n(f"{SD}NamedGraph")),
-            ox.Triple(graph, _n(f"{SD}name"), graph),
-            ox.Triple(graph, _n(f"{VOID}triples"),
-                      ox.Literal(str(size), datatype=_n(str(XSD.integer)))),
-        ]
-    for example in example_resources(snap, base):
-        triples.append(ox.Triple(dataset, _n(f"{VOID}exampleResource"), _n(example)))
-    for dump in DUMPS:
-        url = _n(f"{root}dumps/{dump.name}")
-        distribution = ox.BlankNode()
-        triples += [
-            ox.Triple(dataset, _n(f"{VOID}dataDump"), url),
-            ox.Triple(dataset, _n(f"{DCAT}distribution"), distribution),
-            ox.Triple(distribution, a, _n(f"{DCAT}Distribution")),
-            ox.Triple(distribution, _n(f"{DCTERMS}title"), ox.Literal(dump.title)),
-            ox.Triple(distribution, _n(f"{DCAT}downloadURL"), url),
-            ox.Triple(distribution, _n(f"{DCAT}mediaType"), _n(_IANA + dump.media_type)),
-            ox.Triple(distribution, _n(f"{DCAT}compressFormat"),
-                      _n(_IANA + "application/gzip")),
-            ox.Triple(distribution, _n(f"{DCTERMS}modified"), built),
-        ]
-    csv_url = _n(f"{root}dumps/{facts_table.CSV_NAME}")
-    distribution = ox.BlankNode()
-    triples += [
-        ox.Triple(dataset, _n(f"{DCAT}distribution"), distribution),
-        ox.Triple(distribution, a, _n(f"{DCAT}Distribution")),
-        ox.Triple(distribution, _n(f"{DCTERMS}title"),
-                  ox.Literal("every fact as one CSV table (one row per fact), for "
-                             "spreadsheets and data frames")),
-        ox.Triple(distribution, _n(f"{DCAT}downloadURL"), csv_url),
-        ox.Triple(distribution, _n(f"{DCAT}mediaType"), _n(_IANA + "text/csv")),
-        ox.Triple(distribution, _n(f"{DCTERMS}conformsTo"),
-                  _n(f"{root}dumps/{facts_table.METADATA_NAME}")),
-        ox.Triple(distribution, _n(f"{DCTERMS}modified"), built),
-    ]
-    return triples
+def void_description(snap: backend.Snapshot, base: str, root: str) -> list[ox.Triple]:
+    """VoID + DCAT (``templates/void.ttl``): named graphs with triple counts, licences,
+    build time, endpoint, example resources and dumps. ``root`` is the server's URL,
+    ending in '/'."""
+    licences = [row["licence"] for row in snap.query(system_query("void-licences"))]
+    return render_triples("void.ttl", root=root, base=base, snapshot_id=snap.id,
+                          built=snap.meta.built_at, sizes=graph_sizes(snap),
+                          licences=licences, examples=example_resources(snap, base),
+                          dumps=DUMPS, iana=_IANA, xsd=str(XSD),
+                          facts_csv=facts_table.CSV_NAME,
+                          facts_metadata=facts_table.METADATA_NAME)
 
 
 # -- routes --------------------------------------------------------------------------
 
-_INDEX = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>carekg dumps</title></head>
-<body><h1>Dumps of the carekg dataset</h1>
-<p>Snapshot {{ snap.id }}, built {{ snap.meta.built_at }}.
-Described in <a href="/.well-known/void">VoID</a>.</p>
-<ul>{% for dump in dumps %}<li><a href="{{ dump.name }}">{{ dump.name }}</a>:
-{{ dump.title }} ({{ dump.media_type }}, gzip)</li>{% endfor %}
-<li><a href="facts.csv">facts.csv</a>: every fact as one table, one row per fact, for a
-spreadsheet or a data frame (text/csv), described for linked-data tools by its W3C CSVW
-metadata <a href="facts.csv-metadata.json">facts.csv-metadata.json</a></li></ul>
-</body></html>
-"""
-
-
 @bp.route("/dumps/")
 def index() -> str:
-    return render_template_string(_INDEX, snap=snapshot(), dumps=DUMPS)
+    return render_template("dumps.html", snap=snapshot(), dumps=DUMPS)
 
 
 @bp.route("/dumps/facts.csv")
 def facts_csv() -> Response:
     snap = snapshot()
-    path = facts_path(settings(), snap)
+    path = facts_path(settings(), local(snap))
     response = send_file(path, mimetype="text/csv", as_attachment=True,
                          download_name=facts_table.CSV_NAME, conditional=True,
                          etag=f"{snap.id}-{facts_table.CSV_NAME}")
@@ -274,7 +193,7 @@ def download(name: str) -> Response:
     if dump is None:
         abort(404)
     snap = snapshot()
-    path = dump_path(settings(), snap, dump)
+    path = dump_path(settings(), local(snap), dump)
     response = send_file(path, mimetype="application/gzip", as_attachment=True,
                          download_name=name, conditional=True, etag=f"{snap.id}-{name}")
     return response
@@ -292,7 +211,7 @@ def void() -> Response:
     snap = snapshot()
     triples = void_description(snap, settings().base, request.url_root)
     prefixes = {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS), "sd": str(SD)}
-    body = ox.serialize(triples, format=fmt.writer, prefixes=prefixes)
+    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

@@ -14,6 +14,7 @@ The worker counts the rows of an answer before serialising it, so that truncatio
 
 Messages on a worker's pipe (parent -> worker, worker -> parent)::
 
+    <- ("ready",)                                 once, when it has started
     -> ("query", snapshot_dir, sparql, kwargs, max_rows)
     <- ("kind", kind, truncated, rows)  |  ("error", status, message)
     -> ("format", media_type)  |  ("skip",)
@@ -32,9 +33,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from carekg.graph.backend import Snapshot
+
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +106,7 @@ class _Counted:
         if isinstance(result, ox.QueryBoolean):
             self.rows = 1
             return
-        taken = []
+        taken: list[Any] = []
         for item in result:
             if len(taken) == max_rows:
                 self.truncated = True
@@ -164,7 +170,7 @@ def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) 
     if decision[0] != "format":
         return
     out = io.BytesIO()
-    counted.write(_format(counted.kind, decision[1]), out)
+    counted.write(_format(counted.kind or "results", decision[1]), out)
     data = out.getvalue()
     chunks = [data[i:i + CHUNK_SIZE] for i in range(0, len(data), CHUNK_SIZE)] or [b""]
     for chunk in chunks[:-1]:
@@ -173,8 +179,13 @@ def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) 
 
 
 def worker_main(conn: Connection) -> None:
-    """A worker process: answer queries from the pipe until it closes."""
+    """A worker process: say it is ready, then answer queries from the pipe until it
+    closes."""
     stores: dict[str, Any] = {}
+    try:
+        conn.send(("ready",))
+    except OSError:
+        return
     while True:
         try:
             request = conn.recv()
@@ -231,6 +242,16 @@ class Worker:
                                         close_fds=True)
         child.close()
         self.conn = Connection(parent.detach())
+        self.ready = False
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        """Wait for a new worker's first message: its start-up (a few tenths of a second,
+        more on a loaded machine) is not part of any query's time."""
+        if self.ready:
+            return
+        if not self.conn.poll(seconds) or self.conn.recv() != ("ready",):
+            raise LimitError(503, "a query worker did not start; retry")
+        self.ready = True
 
     @property
     def pid(self) -> int:
@@ -243,6 +264,45 @@ class Worker:
         self.process.kill()
         self.process.wait(5)
         self.conn.close()
+
+
+class QueryTimeBudget:
+    """Seconds of query evaluation each client may use per minute, as the large public
+    endpoints limit their clients: a query is refused (429) while its client's budget is
+    spent, and each query's evaluation time is charged when it ends. A token bucket:
+    ``seconds`` of credit, refilled at ``seconds`` per minute, that a long query can
+    overdraw; the client then waits until it is paid back. Cache hits never get here, so
+    cheap repeated lookups are never refused while heavy queries are."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic,
+                 window: float = 60.0) -> None:
+        self.seconds = seconds
+        self.rate = seconds / window
+        self.clock = clock
+        self._credit: dict[str, tuple[float, float]] = {}  # client -> (credit, at)
+        self._lock = threading.Lock()
+
+    def _now(self, client: str) -> float:
+        credit, at = self._credit.get(client, (self.seconds, self.clock()))
+        return min(self.seconds, credit + (self.clock() - at) * self.rate)
+
+    def check(self, client: str) -> None:
+        """Raise a 429 :class:`LimitError` while ``client`` has no credit left."""
+        with self._lock:
+            credit = self._now(client)
+        if credit <= 0:
+            wait = max(1, int(-credit / self.rate) + 1)
+            raise LimitError(429, f"this client has used its {self.seconds:g} s of query "
+                                  f"evaluation per minute; retry in {wait} s (cached answers "
+                                  "are not counted)", {"Retry-After": str(wait)})
+
+    def charge(self, client: str, seconds: float) -> None:
+        with self._lock:
+            self._credit[client] = (self._now(client) - seconds, self.clock())
+            if len(self._credit) > 100_000:  # forget the clients that are paid back
+                full = [c for c in self._credit if self._now(c) >= self.seconds]
+                for gone in full:
+                    del self._credit[gone]
 
 
 @dataclass
@@ -262,12 +322,16 @@ class QueryPool:
         self._idle: list[Worker] = []
         self._lock = threading.Lock()
         self.killed = 0
+        #: Queries holding a worker now (what a test waits for instead of sleeping).
+        self.in_use = 0
         atexit.register(self.close)
 
     def acquire(self) -> Worker:
         if not self._slots.acquire(timeout=self.limits.queue_wait):
             raise LimitError(503, f"the server is busy: all {self.size} query workers are "
                                   "in use; retry shortly", {"Retry-After": "5"})
+        with self._lock:
+            self.in_use += 1
         try:
             with self._lock:
                 while self._idle:
@@ -276,8 +340,13 @@ class QueryPool:
                         return worker
             return Worker()
         except BaseException:
-            self._slots.release()
+            self._release_slot()
             raise
+
+    def _release_slot(self) -> None:
+        with self._lock:
+            self.in_use -= 1
+        self._slots.release()
 
     def release(self, worker: Worker, healthy: bool) -> None:
         if healthy and worker.alive():
@@ -285,7 +354,7 @@ class QueryPool:
                 self._idle.append(worker)
         else:
             worker.kill()
-        self._slots.release()
+        self._release_slot()
 
     def warm(self, count: int = 1) -> None:
         """Start workers ahead of the first query (a worker takes ~0.3 s to start)."""
@@ -315,6 +384,8 @@ class RemoteQuery:
         self.pool = pool
         self.request = ("query", path, sparql, kwargs, pool.limits.max_rows)
         self.deadline = 0.0
+        #: When the query got its worker: what the query-time budget charges from.
+        self.started: float | None = None
         self.worker: Worker | None = None
         self.finished = False
         self.truncated = False
@@ -340,7 +411,12 @@ class RemoteQuery:
 
     def run(self) -> RemoteQuery:
         self.worker = self.pool.acquire()
-        self.deadline = time.monotonic() + self.pool.limits.timeout
+        try:
+            self.worker.wait_ready()
+        except (EOFError, OSError) as exc:
+            raise LimitError(503, "a query worker did not start; retry") from exc
+        self.started = time.monotonic()
+        self.deadline = self.started + self.pool.limits.timeout
         self.worker.conn.send(self.request)
         _, kind, self.truncated, self.rows = self._recv()
         self.kind = kind
@@ -348,6 +424,7 @@ class RemoteQuery:
 
     @staticmethod
     def kind_of(remote: RemoteQuery) -> str:
+        assert remote.kind is not None, "kind_of is asked after run"
         return remote.kind
 
     @staticmethod
@@ -383,7 +460,8 @@ class HttpQueryPool:
     the timeout, so a runaway query costs this process one waiting thread, not a core.
     The same limits hold: ``size`` queries at once, ``queue_wait``, ``max_rows``."""
 
-    def __init__(self, size: int, limits: QueryLimits, snapshot: Any) -> None:
+    def __init__(self, size: int, limits: QueryLimits,
+                 snapshot: Callable[[], Snapshot]) -> None:
         self.size = size
         self.limits = limits
         self.snapshot = snapshot
@@ -423,6 +501,7 @@ class HttpQuery:
         self.rows = 0
         self.kind: str | None = None
         self.writing = False
+        self.started: float | None = None
         self._held = False
 
     def run(self) -> HttpQuery:
@@ -433,7 +512,7 @@ class HttpQuery:
                                   "in use; retry shortly", {"Retry-After": "5"})
         self._held = True
         snapshot = self.pool.snapshot()
-        began = time.monotonic()
+        began = self.started = time.monotonic()
         try:
             result = snapshot.query(self.sparql, timeout=self.pool.limits.timeout,
                                     **_kwargs(self.kwargs))

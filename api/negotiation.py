@@ -36,6 +36,13 @@ class Format:
     w3c: str = ""  # IRI in http://www.w3.org/ns/formats/, for the service description
 
     @property
+    def rdf(self) -> ox.RdfFormat:
+        """The writer of a graph format (``ox.serialize`` takes only these)."""
+        if not isinstance(self.writer, ox.RdfFormat):
+            raise TypeError(f"{self.media_type} is not an RDF graph format")
+        return self.writer
+
+    @property
     def content_type(self) -> str:
         """The Content-Type header: text types say their charset, the others are UTF-8."""
         if self.media_type.startswith("text/"):

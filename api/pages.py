@@ -25,9 +25,11 @@ from carekg.api.app import settings, snapshot
 from carekg.api.claims import together
 from carekg.api.readable import amount, fact_title, plain
 from carekg.errors import CarekgError
-from carekg.graph.store import Snapshot
-from carekg.namespaces import PREFIXES
+from carekg.graph.backend import Snapshot
+from carekg.graph.store import local
+from carekg.namespaces import PREFIXES, prefixed
 from carekg.resources import queries_dir
+from carekg.vocabularies import fact_kinds
 
 bp = Blueprint("pages", __name__)
 
@@ -37,8 +39,6 @@ EXTENSIONS = {".ttl": "ttl", ".jsonld": "jsonld", ".nt": "nt"}
 PARAGRAPH_LIMIT = 1600
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-FACT_KINDS = ("Spend", "Capacity", "ContractEvent", "NeedEstimate", "CommissioningIntention",
-              "StrategyReference")
 
 
 @cache
@@ -70,10 +70,7 @@ def local_path(iri: str) -> str | None:
 
 
 def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and iri != ns:
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return prefixed(iri) or iri
 
 
 def link(term: Any, labels: dict[str, str] | None = None) -> Markup:
@@ -174,7 +171,7 @@ def serialize(triples: list[ox.Triple], fmt: neg.Format) -> bytes:
     kwargs: dict[str, Any] = {}
     if fmt.writer in (ox.RdfFormat.TURTLE, ox.RdfFormat.N3):
         kwargs["prefixes"] = PREFIXES
-    return ox.serialize(triples, format=fmt.writer, **kwargs) or b""
+    return ox.serialize(triples, format=fmt.rdf, **kwargs) or b""
 
 
 def rdf_response(triples: list[ox.Triple], fmt: neg.Format) -> Response:
@@ -246,8 +243,8 @@ def html_page(snap: Snapshot, iri: str, triples: list[ox.Triple]) -> Response:
     subject = ox.NamedNode(iri)
     labels = label_map(snap, iri)
     node = nest(triples, subject)
-    types = [t.object.value for t in triples
-             if t.subject == subject and t.predicate.value == RDF_TYPE]
+    types = [t.object.value for t in triples if t.subject == subject
+             and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)]
     cc = PREFIXES["cc"]
     context: dict[str, Any] = {
         "iri": iri, "label": labels.get(iri) or curie(iri), "types": types, "node": node,
@@ -255,7 +252,7 @@ def html_page(snap: Snapshot, iri: str, triples: list[ox.Triple]) -> Response:
         "graphs": [r["g"] for r in rows(snap, "graphs-of", resource=subject)],
         "formats": EXTENSIONS, "path": local_path(iri),
     }
-    if any(t in types for t in (cc + kind for kind in FACT_KINDS)):
+    if any(t in types for t in (cc + kind for kind in fact_kinds())):
         fact = context["fact"] = fact_view(snap, iri)
         if fact is not None:
             context["label"] = fact["title"]
@@ -351,11 +348,11 @@ def named_graph(rest: str) -> Response:
         return not_found(iri, fmt)
     snap = snapshot()
     name = ox.NamedNode(iri)
-    if not snap.store.contains_named_graph(name):
+    if not local(snap).store.contains_named_graph(name):
         return not_found(iri, fmt)
     if fmt is not None:
         triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in snap.store.quads_for_pattern(None, None, None, name)]
+                   for q in local(snap).store.quads_for_pattern(None, None, None, name)]
         return rdf_response(triples, fmt)
     size = rows(snap, "graph-size", graph=name)
     members = rows(snap, "graph-summary", graph=name)

@@ -22,10 +22,13 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
+
+from carekg.api.limits import QueryTimeBudget
+from carekg.config import Settings
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("carekg.access")
@@ -254,7 +257,7 @@ def log_access(response: Response) -> Response:
         "_started": started,
     }
     if response.is_streamed and not response.direct_passthrough:
-        response.response = _Counting(response.response, record)
+        response.response = _Counting(cast(Iterable[bytes], response.response), record)
     else:
         record["size"] = response.calculate_content_length()
         _emit(record)
@@ -269,6 +272,12 @@ def is_loopback(address: str | None) -> bool:
         return address is not None and ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+def limited(client: str | None) -> bool:
+    """Whether the per-client limits apply to ``client`` (the request's address):
+    loopback is exempt when the app says so (``carekg.limits_exempt_loopback``)."""
+    return not (current_app.extensions["carekg.limits_exempt_loopback"] and is_loopback(client))
 
 
 def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) -> Any:
@@ -297,7 +306,7 @@ def retry_after_only_when_refused(response: Response) -> Response:
     return response
 
 
-def install(app: Flask, settings: Any) -> None:
+def install(app: Flask, settings: Settings) -> None:
     """Wire headers, error handlers, the access log and rate limits into ``app``."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(start_timer)
@@ -307,5 +316,8 @@ def install(app: Flask, settings: Any) -> None:
     app.after_request(retry_after_only_when_refused)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)
-    exempt = settings.rate_limit_exempt_loopback or bool(app.config.get("TESTING"))
+    exempt = bool(settings.rate_limit_exempt_loopback) or bool(app.config.get("TESTING"))
+    app.extensions["carekg.limits_exempt_loopback"] = exempt
     app.extensions["carekg.limiter"] = install_rate_limits(app, settings.rate_limit, exempt)
+    app.extensions["carekg.budget"] = (QueryTimeBudget(settings.query_seconds)
+                                       if settings.query_seconds > 0 else None)

@@ -17,18 +17,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from carekg.config import Settings
-from carekg.graph.remote import is_remote
-from carekg.graph.store import open_store
+from carekg.graph.backend import is_remote
+from carekg.graph.store import local, open_store
 
 log = logging.getLogger(__name__)
 
 #: waitress's logger of "Task queue depth is N" (waitress.utilities.queue_logger).
 QUEUE_LOGGER = "waitress.queue"
 QUEUE_WARNING_INTERVAL = 60.0
-#: waitress's request threads unless ``carekg serve --threads`` says otherwise.
-DEFAULT_THREADS = 8
 
 
 class AtMostEvery(logging.Filter):
@@ -75,6 +74,13 @@ def quiet_queue_warnings(interval: float = QUEUE_WARNING_INTERVAL) -> AtMostEver
     return limiter
 
 
+def serves_loopback_only(host: str) -> bool:
+    """Whether a server bound to ``host`` can only be reached from this machine."""
+    from carekg.api.security import is_loopback
+
+    return host == "localhost" or is_loopback(host.strip("[]"))
+
+
 def ensure_store(settings: Settings, say: Callable[[str], None] = log.info) -> bool:
     """Build the bundled corpus into the store if none is published; True if built."""
     if open_store(settings).exists():
@@ -99,7 +105,6 @@ def serve(
     settings: Settings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    threads: int | None = None,
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
@@ -108,10 +113,12 @@ def serve(
     from carekg.api.app import create_app
     from carekg.api.dumps import write_all
 
+    if settings.rate_limit_exempt_loopback is None:  # exempt when every client is local
+        settings = replace(settings, rate_limit_exempt_loopback=serves_loopback_only(host))
     ensure_store(settings, say)
     if not is_remote(settings.store):  # dumps are files of a local snapshot
         snapshot = open_store(settings).open()
-        write_all(settings, snapshot)
+        write_all(settings, local(snapshot))
         del snapshot
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
@@ -119,5 +126,5 @@ def serve(
     say(f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
         f"http://{shown}:{port}/sparql (Ctrl-C to stop)")
     quiet_queue_warnings()
-    waitress_serve(app, host=host, port=port, threads=threads or DEFAULT_THREADS,
+    waitress_serve(app, host=host, port=port, threads=settings.threads,
                    ident="carekg")

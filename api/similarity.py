@@ -12,9 +12,9 @@ Two councils are linked when they
 
 Every edge keeps its reasons (the shared facts, with both councils' quotes), so a
 similarity is never a bare number. Clusters are Louvain communities (networkx, fixed
-seed, so the same graph gives the same clusters). The inputs are two saved queries,
-``shared-intentions`` and ``spend-totals-by-council-and-service``, so a researcher can
-check every link with SPARQL.
+seed, so the same graph gives the same clusters). The inputs are saved queries,
+``shared-intentions`` (once per council: it is bounded by one) and
+``spend-totals-by-council-and-service``, so a researcher can check every link with SPARQL.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import networkx as nx
 
+from carekg.graph.backend import Snapshot
 from carekg.graph.saved_queries import run_saved
 
 INTENTION_WEIGHT = 1.0
@@ -47,25 +48,30 @@ def _value(solution: Any, name: str) -> str | None:
     return term.value if term is not None else None
 
 
-def council_graph(snap: Any, base: str) -> nx.Graph:
+def council_graph(snap: Snapshot, base: str) -> nx.Graph:
     """Councils with facts as nodes (``name`` attribute); shared facts as weighted edges."""
     graph = nx.Graph()
     for row in run_saved(snap, "facts-by-council-and-kind", {}, base=base):
         graph.add_node(_value(row, "council"), name=_value(row, "councilName"))
     seen: set[tuple[str | None, ...]] = set()
-    for row in run_saved(snap, "shared-intentions", {}, base=base):
-        a, b = _value(row, "councilA"), _value(row, "councilB")
-        # weight once per (service, direction) a pair shares, however many sentences or
-        # tables state it: the first pair of statements is the reason shown
-        key = (a, b, _value(row, "service"), _value(row, "direction"))
-        if key in seen:
-            continue
-        seen.add(key)
-        reason = {"kind": "intention", "service": _value(row, "serviceName"),
-                  "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
-                  "facts": [_value(row, "factA"), _value(row, "factB")],
-                  "quotes": [_value(row, "quoteA"), _value(row, "quoteB")]}
-        _link(graph, a, b, INTENTION_WEIGHT, reason, (row, "nameA"), (row, "nameB"))
+    for council in sorted(graph.nodes):
+        # shared-intentions is bounded by one council; each pair is taken from its first
+        for row in run_saved(snap, "shared-intentions", {"council": council}, base=base):
+            a, b = _value(row, "councilA"), _value(row, "councilB")
+            if a != council:
+                continue
+            # weight once per (service, direction) a pair shares, however many sentences
+            # or tables state it: the first pair of statements is the reason shown
+            key = (a, b, _value(row, "service"), _value(row, "direction"))
+            if key in seen:
+                continue
+            seen.add(key)
+            reason: dict[str, Any] = {
+                "kind": "intention", "service": _value(row, "serviceName"),
+                "direction": (_value(row, "direction") or "").rsplit("#", 1)[-1],
+                "facts": [_value(row, "factA"), _value(row, "factB")],
+                "quotes": [_value(row, "quoteA"), _value(row, "quoteB")]}
+            _link(graph, a, b, INTENTION_WEIGHT, reason, (row, "nameA"), (row, "nameB"))
     profiles = _spend_profiles(snap, base)
     councils = sorted(profiles)
     for i, a in enumerate(councils):
@@ -83,7 +89,7 @@ def council_graph(snap: Any, base: str) -> nx.Graph:
     return graph
 
 
-def _spend_profiles(snap: Any, base: str) -> dict[str, dict[str, tuple[str, float]]]:
+def _spend_profiles(snap: Snapshot, base: str) -> dict[str, dict[str, tuple[str, float]]]:
     """Each council's share of its stated spend by service: {council: {service: (name, share)}}."""
     totals: dict[str, dict[str, tuple[str, Decimal]]] = {}
     for row in run_saved(snap, "spend-totals-by-council-and-service", {}, base=base):

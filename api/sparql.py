@@ -11,18 +11,21 @@ sends it, streamed when large. Errors carry their HTTP status in :class:`Protoco
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Request, Response, current_app, g, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
-from carekg.api.limits import LimitError, QueryPool
-from carekg.api.security import QueryRefusedError, query_hash, screen
+from carekg.api.limits import LimitError, QueryPool, QueryTimeBudget
+from carekg.api.rdf_templates import render_triples
+from carekg.api.security import QueryRefusedError, limited, query_hash, screen
 from carekg.api.streaming import QueryJob
-from carekg.graph.store import Snapshot
+from carekg.graph.backend import Snapshot
 from carekg.namespaces import SD
 
 bp = Blueprint("sparql", __name__)
@@ -155,8 +158,22 @@ def start(snap: Snapshot, sparql: str, kwargs: dict[str, Any]) -> tuple[QueryJob
     the job to take the answer from, the pool's query (rows, truncation) and the kind of
     answer. A limit that stops it is a :class:`ProtocolError` with the limit's status.
     The saved queries go through here too, so that no query runs in a request thread."""
+    client = request.remote_addr or ""
+    budget: QueryTimeBudget | None = current_app.extensions["carekg.budget"] \
+        if limited(client) else None
+    if budget is not None:
+        try:
+            budget.check(client)
+        except LimitError as exc:
+            raise ProtocolError(exc.status, exc.message, exc.headers) from exc
     remote = pool().submit(str(snap.path), sparql, kwargs)
-    job = QueryJob(remote.run, remote.kind_of, remote.write, remote.close)
+
+    def close() -> None:  # in the query's thread, when it ends, however it ends
+        remote.close()
+        if budget is not None and remote.started is not None:
+            budget.charge(client, time.monotonic() - remote.started)
+
+    job = QueryJob(remote.run, remote.kind_of, remote.write, close)
     try:
         kind = job.start()
     except LimitError as exc:
@@ -216,33 +233,14 @@ def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Respo
 
 
 def service_description(snap: Snapshot, endpoint: str) -> list[ox.Triple]:
-    """SPARQL Service Description of this endpoint: languages, formats, dataset."""
-    sd = ox.NamedNode
-    rdf_type = sd("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
-    triples = [
-        ox.Triple(service, rdf_type, sd(f"{SD}Service")),
-        ox.Triple(service, sd(f"{SD}endpoint"), sd(endpoint)),
-        ox.Triple(service, sd(f"{SD}supportedLanguage"), sd(f"{SD}SPARQL11Query")),
-        ox.Triple(service, sd(f"{SD}feature"), sd(f"{SD}UnionDefaultGraph")),
-        ox.Triple(service, sd(f"{SD}defaultDataset"), dataset),
-        ox.Triple(dataset, rdf_type, sd(f"{SD}Dataset")),
-        ox.Triple(dataset, sd(f"{SD}defaultGraph"), default),
-        ox.Triple(default, rdf_type, sd(f"{SD}Graph")),
-    ]
-    for fmt in (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS):
-        triples.append(ox.Triple(service, sd(f"{SD}resultFormat"), sd(fmt.w3c)))
-    for name in snap.graph_names():
-        graph = ox.BlankNode()
-        triples += [
-            ox.Triple(dataset, sd(f"{SD}namedGraph"), graph),
-            ox.Triple(graph, rdf_type, sd(f"{SD}NamedGraph")),
-            ox.Triple(graph, sd(f"{SD}name"), sd(name)),
-        ]
-    return triples
+    """SPARQL Service Description of this endpoint: languages, formats, dataset
+    (``templates/service-description.ttl``)."""
+    formats = [fmt.w3c for fmt in (*neg.RESULT_FORMATS, *neg.GRAPH_FORMATS)]
+    return render_triples("service-description.ttl", endpoint=endpoint, formats=formats,
+                          graphs=snap.graph_names())
 
 
-def describe_service(req: Request, op: Operation) -> Response:
+def describe_service(req: Request, op: Operation) -> WerkzeugResponse:
     """GET /sparql without a query: a browser goes to the query UI, others get sd:."""
     accept = req.headers.get("Accept")
     if not op.format and neg.prefers_html(accept):
@@ -252,7 +250,7 @@ def describe_service(req: Request, op: Operation) -> Response:
     except neg.NotAcceptableError as exc:
         raise ProtocolError(406, str(exc)) from exc
     triples = service_description(snapshot(), req.base_url)
-    body = ox.serialize(triples, format=fmt.writer, prefixes={"sd": str(SD)})
+    body = ox.serialize(triples, format=fmt.rdf, prefixes={"sd": str(SD)})
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
@@ -289,7 +287,7 @@ bp.after_request(open_cors)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
-def endpoint() -> Response:
+def endpoint() -> WerkzeugResponse:
     if request.method == "OPTIONS":
         return preflight()
     try:

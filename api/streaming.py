@@ -101,29 +101,36 @@ class QueryJob:
         raise CancelledError("response closed")
 
     def _work(self) -> None:
+        # ``close`` runs before the last event is handed over, so that what it does (hand
+        # the worker back, charge the client's query time) is done when the response is.
         try:
             self._serve()
         except CancelledError:
-            return
+            self._finish()
         except BaseException as exc:  # handed to the request thread, which decides
             log.debug("query failed in its worker thread", exc_info=exc)
             _forget_frames(exc)
+            self._finish()
             try:
                 self.put(_ERROR, exc)
             except CancelledError:
                 return
-        finally:
-            if self._close is not None:
-                self._close()
+
+    def _finish(self) -> None:
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
 
     def _serve(self) -> None:
         result = self._run()
         self.put(_KIND, self._kind_of(result))
         choice = self._decision.get()
         if choice is None:
+            self._finish()
             return
         out = _QueueWriter(self)
         self._write(result, choice, out)
+        self._finish()
         self.put(_END, out.rest())
 
     # -- request side ----------------------------------------------------------------

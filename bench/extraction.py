@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 
@@ -48,7 +49,7 @@ def scaled(records: list[DocumentRecord], scale: int, workdir: Path) -> list[Doc
     return out
 
 
-def run_once(records: list[DocumentRecord]) -> dict[str, object]:
+def run_once(records: list[DocumentRecord]) -> dict[str, Any]:
     """One pass of every stage over ``records``, then validation and inference."""
     seconds: dict[str, float] = defaultdict(float)
     chars = facts = 0
@@ -76,10 +77,10 @@ def run_once(records: list[DocumentRecord]) -> dict[str, object]:
     return {"seconds": dict(seconds), "chars": chars, "facts": facts, "triples": len(graph)}
 
 
-def median_run(records: list[DocumentRecord], repeat: int) -> dict[str, object]:
+def median_run(records: list[DocumentRecord], repeat: int) -> dict[str, Any]:
     runs = [run_once(records) for _ in range(repeat)]
     stages = [*STAGES, "validate", "infer"]
-    seconds = {s: statistics.median(r["seconds"].get(s, 0.0) for r in runs)  # type: ignore[union-attr]
+    seconds = {s: statistics.median(r["seconds"].get(s, 0.0) for r in runs)
                for s in stages}
     return {**runs[0], "seconds": seconds}
 
@@ -103,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
           f"(median of {args.repeat})")
     print(header)
     rows = []
-    for stage in base["seconds"]:  # type: ignore[union-attr]
-        b = base["seconds"][stage]  # type: ignore[index]
-        lg = large["seconds"][stage]  # type: ignore[index]
+    for stage in base["seconds"]:
+        b = base["seconds"][stage]
+        lg = large["seconds"][stage]
         row = {"stage": stage, "base_s": b, "large_s": lg, "ratio": lg / b if b else None,
-               "base_chars_per_s": base["chars"] / b if b else None,  # type: ignore[operator]
-               "base_facts_per_s": base["facts"] / b if b else None,  # type: ignore[operator]
-               "large_chars_per_s": large["chars"] / lg if lg else None}  # type: ignore[operator]
+               "base_chars_per_s": base["chars"] / b if b else None,
+               "base_facts_per_s": base["facts"] / b if b else None,
+               "large_chars_per_s": large["chars"] / lg if lg else None}
         rows.append(row)
         print(f"{stage:<16}{b:>9.3f}{(row['base_chars_per_s'] or 0) / 1000:>12.0f}"
               f"{row['base_facts_per_s'] or 0:>12.0f}{lg:>9.3f}"

@@ -1,4 +1,4 @@
-"""``carekg bench``: issue 5's benchmarks in one run, every figure a ratio measured side by
+"""``carekg bench``: the project's benchmarks in one run, every figure a ratio measured side by
 side, medians over ``--repeat``, with the machine described.
 
     carekg bench [--quick] [--sizes 10,100] [--repeat N] [--json FILE]
@@ -45,12 +45,13 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-#: The naive baseline's cap per query run (issue 5), and the lowered one of --quick.
+#: The naive baseline's cap per query run (a query past it is recorded as stopped), and
+#: the lowered one of --quick.
 RDFLIB_CAP_S = 120.0
 QUICK_RDFLIB_CAP_S = 10.0
 #: An rdflib run longer than this is not repeated (the engine has no warm cache to fill).
 RDFLIB_SINGLE_RUN_S = 5.0
-#: Goals from issue 5.
+#: The performance goals the ratio table checks (docs/performance.md).
 GOAL_HTTP_OVER_IN_PROCESS = 1.3
 GOAL_HTTP_OVER_VIRTUOSO = 1.5
 GOAL_VIRTUOSO_AT = 100
@@ -379,8 +380,8 @@ def query_summary(rows: list[dict[str, Any]], cap_s: float) -> dict[str, Any]:
     def median(values: list[float]) -> float | None:
         return statistics.median(values) if values else None
 
-    speedups = [r.get("c_over_b", r.get("c_over_b_at_least")) for r in rows]
-    speedups = [s for s in speedups if s is not None]
+    speedups = [s for s in (r.get("c_over_b", r.get("c_over_b_at_least")) for r in rows)
+                if s is not None]
     timeouts = sum(1 for r in rows if r.get("c_status") == "timeout")
     return {
         "queries": len(rows),
@@ -476,7 +477,7 @@ def time_validation(store: Path, repeat: int) -> dict[str, Any]:
 # -- the report --------------------------------------------------------------------------
 
 def ratio_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The headline ratios, one row each, with issue 5's goal where it sets one."""
+    """The headline ratios, one row each, with its goal where one is set."""
     rows: list[dict[str, Any]] = []
 
     def add(size: Any, metric: str, value: Any, goal: str = "-", met: Any = None) -> None:

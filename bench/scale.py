@@ -31,15 +31,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from carekg.config import Settings
+from carekg.graph.backend import Snapshot
 from carekg.graph.build import PHASES
 
 HERE = Path(__file__).resolve().parent
@@ -108,31 +110,32 @@ def timed_ms(action: Callable[[], object], repeat: int) -> tuple[float, int]:
     return statistics.median(samples), repeat
 
 
-def time_queries(settings: Any, snapshot: Any, repeat: int) -> list[dict[str, object]]:
-    """Every saved query in process and over HTTP (waitress on loopback), side by side."""
-    from waitress.server import create_server
+def fetch(request: urllib.request.Request) -> bytes:
+    """One HTTP request's whole answer (what a timed client waits for)."""
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        return bytes(answer.read())
 
-    from carekg.api.app import create_app
+
+def rows_of(run: Callable[..., Any], *args: Any) -> int:
+    """How many rows ``run(*args)`` answers (a timed in-process query)."""
+    return len(list(run(*args)))
+
+
+def time_queries(settings: Settings, snapshot: Snapshot, repeat: int) -> list[dict[str, object]]:
+    """Every saved query in process and over HTTP (waitress on loopback), side by side."""
+    from carekg.bench.served import in_thread
     from carekg.graph.saved_queries import catalogue, run_saved
 
-    server = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    host, port = server.socket.getsockname()[:2]
-    rows = []
-    try:
+    rows: list[dict[str, object]] = []
+    with in_thread(settings) as url:
         for name in sorted(catalogue()):
             count = len(list(run_saved(snapshot, name)))
-            local, runs = timed_ms(lambda n=name: list(run_saved(snapshot, n)), repeat)
+            local, runs = timed_ms(partial(rows_of, run_saved, snapshot, name), repeat)
             request = urllib.request.Request(
-                f"http://{host}:{port}/queries/{name}",
-                headers={"Accept": "application/sparql-results+json"})
-            remote, _ = timed_ms(
-                lambda r=request: urllib.request.urlopen(r, timeout=600).read(), runs)
+                f"{url}/queries/{name}", headers={"Accept": "application/sparql-results+json"})
+            remote, _ = timed_ms(partial(fetch, request), runs)
             rows.append({"query": name, "rows": count, "in_process_ms": local,
                          "http_ms": remote, "ratio": remote / local if local else None})
-    finally:
-        time.sleep(0.5)  # let waitress finish the last response before its sockets close
-        server.close()
     return rows
 
 
@@ -177,7 +180,7 @@ def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None,
         rss_build = peak_rss_mb()
 
         store_bytes = directory_bytes(Path(settings.store))
-        snapshot = StoreDir(settings.store).open()
+        snapshot = StoreDir(Path(settings.store)).open()
 
         def text_of(doc_id: str) -> str:
             text = snapshot.text_of(doc_id)
@@ -204,7 +207,7 @@ def run_size(councils: int, seed: int, query_repeat: int, profile: Path | None,
             "recall_by_kind": {k: s.recall for k, s in evaluation.by_kind().items()},
             "queries": queries,
         }
-        if profiler:
+        if profiler and profile is not None:
             result["profile"] = profile_summary(profiler)
             profile.write_text(result["profile"]["text"], encoding="utf-8")
         return result

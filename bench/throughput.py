@@ -121,7 +121,7 @@ def run_python(url: str, headers: dict[str, str], clients: int,
     deadline = time.monotonic() + seconds
 
     def client() -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         mine: list[float] = []
         bad = 0
         while time.monotonic() < deadline:
@@ -135,7 +135,8 @@ def run_python(url: str, headers: dict[str, str], clients: int,
             except (OSError, http.client.HTTPException):
                 bad += 1
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port,
+                                                  timeout=30)
                 continue
             mine.append(time.perf_counter() - started)
         conn.close()

@@ -30,16 +30,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from carekg.bench.scale import timed_ms
-from carekg.bench.served import free_port
+from carekg.bench.scale import fetch, rows_of, timed_ms
+from carekg.bench.served import free_port, in_thread
 
 HERE = Path(__file__).resolve().parent
 VIRTUOSO = "virtuoso-t"
@@ -117,19 +118,22 @@ class Virtuoso:
         return f"http://127.0.0.1:{self.http_port}/sparql"
 
     def start(self, timeout: float = 120) -> float:
+        """Start virtuoso-t; the seconds until both its SQL and its SPARQL ports answer."""
         began = time.perf_counter()
-        log = (self.root / "stdout.log").open("wb")
-        self.process = subprocess.Popen(self.command, cwd=self.db, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        # The child has its own copy of the log's descriptor: this process closes its own.
+        with (self.root / "stdout.log").open("wb") as log:
+            self.process = subprocess.Popen(self.command, cwd=self.db, stdout=log,
+                                            stderr=subprocess.STDOUT)
         while time.perf_counter() - began < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"virtuoso-t exited: {(self.db / 'virtuoso.log').read_text()}")
             try:
                 self.isql("status();", timeout=10)
-                urllib.request.urlopen(f"{self.endpoint}?query=ASK%7B%7D", timeout=5).read()
+                with urllib.request.urlopen(f"{self.endpoint}?query=ASK%7B%7D", timeout=5) as r:
+                    r.read()
                 return time.perf_counter() - began
             except (subprocess.SubprocessError, OSError):
-                time.sleep(1)
+                time.sleep(0.5)
         raise RuntimeError("virtuoso-t did not answer in time")
 
     def isql(self, script: str, timeout: float = 3600) -> str:
@@ -172,7 +176,7 @@ class Virtuoso:
 
 
 @contextmanager
-def running_virtuoso(root: Path, memory_mb: int):  # type: ignore[no-untyped-def]
+def running_virtuoso(root: Path, memory_mb: int) -> Iterator[Virtuoso]:
     server = Virtuoso(root, memory_mb)
     try:
         server.start()
@@ -215,47 +219,36 @@ def export_nquads(store: Path, out: Path) -> float:
     return time.perf_counter() - began
 
 
-def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, object]]:
-    from waitress.server import create_server
-
-    from carekg.api.app import create_app
+def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, Any]]:
     from carekg.config import Settings
     from carekg.graph.saved_queries import bind, catalogue, run_saved
     from carekg.graph.store import StoreDir
 
     settings = Settings(store=store)
     snapshot = StoreDir(store).open()
-    http = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=http.run, daemon=True).start()
-    host, port = http.socket.getsockname()[:2]
-    rows = []
-    try:
+    rows: list[dict[str, Any]] = []
+    with in_thread(settings) as url:
         for name, saved in sorted(catalogue().items()):
             expected = len(list(run_saved(snapshot, name)))
             text = with_values(saved.text, bind(saved, {}))
-            row: dict[str, object] = {"query": name, "rows": expected}
+            row: dict[str, Any] = {"query": name, "rows": expected}
             try:
                 answer = json.loads(server.select(text))
                 row["virtuoso_rows"] = len(answer["results"]["bindings"])
-                row["virtuoso_ms"], _ = timed_ms(lambda t=text: server.select(t), repeat)
+                row["virtuoso_ms"], _ = timed_ms(partial(server.select, text), repeat)
             except (OSError, ValueError, KeyError) as exc:
                 row["virtuoso_error"] = str(exc)[:300]
-            row["in_process_ms"], _ = timed_ms(
-                lambda n=name: list(run_saved(snapshot, n)), repeat)
+            row["in_process_ms"], _ = timed_ms(partial(rows_of, run_saved, snapshot, name),
+                                               repeat)
             request = urllib.request.Request(
-                f"http://{host}:{port}/queries/{name}",
-                headers={"Accept": "application/sparql-results+json"})
-            row["http_ms"], _ = timed_ms(
-                lambda r=request: urllib.request.urlopen(r, timeout=600).read(), repeat)
+                f"{url}/queries/{name}", headers={"Accept": "application/sparql-results+json"})
+            row["http_ms"], _ = timed_ms(partial(fetch, request), repeat)
             if isinstance(row.get("virtuoso_ms"), float):
-                row["http_over_virtuoso"] = row["http_ms"] / row["virtuoso_ms"]  # type: ignore[operator]
+                row["http_over_virtuoso"] = row["http_ms"] / row["virtuoso_ms"]
             rows.append(row)
             print(f"{name:<38}{expected:>7}{row.get('virtuoso_rows', '-')!s:>8}"
                   f"{row['in_process_ms']:>10.1f}{row['http_ms']:>10.1f}"
                   f"{row.get('virtuoso_ms', float('nan')):>10.1f}", flush=True)
-    finally:
-        time.sleep(0.5)
-        http.close()
     return rows
 
 
@@ -294,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             command = " ".join(server.command)
             ini = server.ini.read_text(encoding="utf-8")
     ratios = [r["http_over_virtuoso"] for r in rows if "http_over_virtuoso" in r]
-    overhead = [r["http_ms"] / r["in_process_ms"] for r in rows if r["in_process_ms"]]  # type: ignore[operator]
+    overhead = [r["http_ms"] / r["in_process_ms"] for r in rows if r["in_process_ms"]]
     same = sum(1 for r in rows if r.get("virtuoso_rows") == r["rows"])
     print(f"median carekg HTTP / Virtuoso: {statistics.median(ratios):.2f}; median HTTP / "
           f"in-process: {statistics.median(overhead):.2f}; same row count on {same} of "

@@ -20,7 +20,7 @@ from carekg import __version__
 from carekg.config import Settings
 
 if TYPE_CHECKING:
-    from carekg.graph.store import Snapshot
+    from carekg.graph.backend import Snapshot
 
 from carekg.errors import CarekgError, InputError, UsageError
 
@@ -150,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         export_dataset(snapshot, args.format, sys.stdout.buffer)
     else:
         try:
-            handle = open(args.output, "wb")  # noqa: SIM115 - closed just below
+            handle = open(args.output, "wb")
         except OSError as exc:
             raise InputError(Path(args.output), f"cannot write: {exc.strerror}") from exc
         with handle:
@@ -209,6 +209,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)  # each begins with the file's name
     _info(args, f"added {record.id}: {report.facts} facts -> snapshot {report.snapshot}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from carekg.graph.load import load_dump
+
+    report = load_dump(args.dump, _settings(args))
+    _info(args, f"loaded {report.snapshot}: {report.documents} documents, {report.facts} "
+                f"facts, {report.triples} triples in {report.seconds:.1f}s "
+                f"-> {_settings(args).store}")
     return 0
 
 
@@ -336,17 +346,22 @@ def _print_audit_sample(snapshot: Snapshot, size: int, seed: int, as_json: bool)
               f"   {fact['fact']}\n   \u201c{' '.join((fact['quote'] or '').split())}\u201d")
 
 
+def serve_settings(args: argparse.Namespace) -> Settings:
+    """The settings of ``carekg serve``: each flag given replaces its setting's default."""
+    from carekg.config import SERVE_SETTINGS
+
+    changes = {s.name: getattr(args, s.name) for s in SERVE_SETTINGS}
+    if changes["federation_allow"] is not None:
+        changes["federation_allow"] = tuple(changes["federation_allow"])
+    if args.no_rate_limit:
+        changes.update(rate_limit="", query_seconds=0.0)
+    return _settings(args).with_(**changes)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from carekg.api.serve import serve
 
-    settings = _settings(args).with_(
-        query_timeout=args.timeout, max_result_rows=args.max_rows,
-        max_body_bytes=args.max_body, max_query_chars=args.max_query_chars,
-        max_concurrent_queries=args.workers, queue_wait=args.queue_wait,
-        federation_allow=tuple(args.allow_service) or None,
-        rate_limit="" if args.no_rate_limit else args.rate_limit,
-        rate_limit_exempt_loopback=args.rate_limit_exempt_loopback or None)
-    serve(settings, host=args.host, port=args.port, threads=args.threads,
+    serve(serve_settings(args), host=args.host, port=args.port,
           say=lambda m: _info(args, m))
     return 0
 
@@ -386,6 +401,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "add": (cmd_add, "add (or replace) one document in the store",
             "carekg add report.pdf --council Sefton --kind cabinet-report --issued 2021-06-24\n"
             "carekg add https://example.org/mps.pdf --council Sefton --kind other --issued 2024"),
+    "load": (cmd_load, "build the store from a carekg dump (/dumps/*.nq.gz), without the "
+             "documents; validated and published like a build",
+             "carekg load carekg.nq.gz\n"
+             "carekg load https://example.org/dumps/carekg.nq.gz   # a mirror"),
     "remove": (cmd_remove, "remove one document from the store",
                "carekg remove sefton-cabinet-supported-living-2021"),
     "evaluate": (cmd_evaluate, "compare the store's facts with hand-checked gold facts",
@@ -405,6 +424,29 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
     "docs": (cmd_docs, "generate the ontology's HTML documentation with pyLODE",
              "carekg docs -o docs   # writes docs/ontology.html"),
 }
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """``carekg serve``'s flags, one per serving setting (carekg.config.SERVE_SETTINGS):
+    the dest is the setting's name, and an absent flag leaves the default."""
+    from carekg.config import SERVE_SETTINGS, shown_default
+
+    limits = parser.add_argument_group("limits and serving (docs/security.md)")
+    for setting in SERVE_SETTINGS:
+        flag, help_text = setting.metadata["flag"], setting.metadata["help"]
+        if isinstance(setting.default, bool) or setting.type == "bool | None":
+            limits.add_argument(flag, dest=setting.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
+        elif isinstance(setting.default, tuple):
+            limits.add_argument(flag, dest=setting.name, action="append", default=None,
+                                metavar=setting.metadata["metavar"],
+                                help=f"{help_text}; default {shown_default(setting)}")
+        else:
+            limits.add_argument(flag, dest=setting.name, metavar=setting.metadata["metavar"],
+                                type=str if setting.default is None else type(setting.default),
+                                help=f"{help_text}; default {shown_default(setting)}")
+    limits.add_argument("--no-rate-limit", action="store_true",
+                        help="no per-client limits (neither query time nor request counts)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -469,6 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--max-bytes", type=int, default=25 * 1024 * 1024, metavar="N",
                      help="largest document fetched from a URL (default 25 MiB)")
     parsers["remove"].add_argument("id", metavar="ID", help="document id")
+    parsers["load"].add_argument("dump", metavar="DUMP",
+                                 help="a dump file or URL: .nq, .nq.gz, .trig or .trig.gz")
     parsers["evaluate"].add_argument("--gold", metavar="DIR",
                                      help="directory of gold facts (*.jsonl)")
     parsers["evaluate"].add_argument("--sample", type=int, metavar="N",
@@ -496,28 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["serve"].add_argument("--host", default="127.0.0.1")
     serve_p = parsers["serve"]
     serve_p.add_argument("--port", type=int, default=8080)
-    limits = serve_p.add_argument_group("limits (defaults: docs/security.md)")
-    limits.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="stop a query after this long (504); default 30")
-    limits.add_argument("--max-rows", type=int, metavar="N",
-                        help="cut answers after N rows (X-Carekg-Truncated); default 10000")
-    limits.add_argument("--max-body", type=int, metavar="BYTES",
-                        help="largest request body (413); default 1000000")
-    limits.add_argument("--max-query-chars", type=int, metavar="N",
-                        help="longest query (413); default 100000")
-    limits.add_argument("--workers", type=int, metavar="N",
-                        help="queries evaluated at once, one worker process each; default 4")
-    limits.add_argument("--queue-wait", type=float, metavar="SECONDS",
-                        help="wait for a free worker before 503; default 2")
-    limits.add_argument("--threads", type=int, metavar="N",
-                        help="HTTP request threads (waitress); default 8")
-    limits.add_argument("--allow-service", action="append", default=[], metavar="IRI",
-                        help="an endpoint SERVICE may federate to; repeatable; none by default")
-    limits.add_argument("--rate-limit", metavar="LIMITS",
-                        help='per-client limits, e.g. "300 per minute; 5000 per hour"')
-    limits.add_argument("--no-rate-limit", action="store_true", help="no per-client limits")
-    limits.add_argument("--rate-limit-exempt-loopback", action="store_true",
-                        help="do not rate-limit clients on 127.0.0.1/::1")
+    _serve_arguments(serve_p)
     parsers["stats"].add_argument("--json", action="store_true", help="machine-readable output")
     from carekg.bench.runner import add_arguments as bench_arguments
 

@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from carekg.config import DEFAULT_BASE
@@ -154,8 +155,9 @@ def concepts(scheme: str, base: str = DEFAULT_BASE) -> tuple[Concept, ...]:
     graph = _parsed(SCHEME_FILES[scheme], iris.base)
     scheme_iri = iris.scheme(scheme)
     found = []
-    for iri in sorted(set(graph.subjects(SKOS.inScheme, scheme_iri))):
-        if not isinstance(iri, URIRef) or (iri, RDF.type, SKOS.Concept) not in graph:
+    members = {s for s in graph.subjects(SKOS.inScheme, scheme_iri) if isinstance(s, URIRef)}
+    for iri in sorted(members):
+        if (iri, RDF.type, SKOS.Concept) not in graph:
             continue
         pref = _english(graph, iri, SKOS.prefLabel)
         notation = sorted(str(n) for n in graph.objects(iri, SKOS.notation))
@@ -187,7 +189,32 @@ def label_index(scheme: str, base: str = DEFAULT_BASE) -> dict[str, Concept]:
     return {label.lower(): c for c in concepts(scheme, base) for label in c.labels}
 
 
+@cache
+def fact_kinds() -> tuple[str, ...]:
+    """The local names of the fact classes (the subclasses of ``cc:Fact``: 'Spend',
+    'Capacity'...), in the order of the ontology's ``owl:AllDisjointClasses`` list of
+    them."""
+    graph = _parsed("carekg.ttl", DEFAULT_BASE)
+    cc = f"{DEFAULT_BASE}def#"
+    kinds = {s for s in graph.subjects(RDFS.subClassOf, URIRef(f"{cc}Fact"))
+             if isinstance(s, URIRef)}
+    for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = graph.value(group, OWL.members)
+        listed = [m for m in Collection(graph, members) if isinstance(m, URIRef)] \
+            if members is not None else []
+        if set(listed) == kinds:
+            return tuple(str(m).removeprefix(cc) for m in listed)
+    return tuple(sorted(str(k).removeprefix(cc) for k in kinds))
+
+
+def direction_names() -> tuple[str, ...]:
+    """The local names of the directions of a commissioning intention ('Increase'...),
+    the concepts of the ``directions`` scheme."""
+    return tuple(str(c.iri).rsplit("#", 1)[1] for c in concepts("directions"))
+
+
 def clear_cache() -> None:
     """Forget parsed files (tests that edit a vocabulary in place call this)."""
     _parsed.cache_clear()
     concepts.cache_clear()
+    fact_kinds.cache_clear()

@@ -32,6 +32,7 @@ from carekg import __version__
 from carekg.config import DEFAULT_BASE, Settings
 from carekg.councils import Register, default_register
 from carekg.errors import InputError, ValidationError
+from carekg.graph.backend import Snapshot, Store
 from carekg.graph.infer import Inference
 from carekg.graph.register import councils_graph
 from carekg.graph.store import open_store
@@ -153,11 +154,11 @@ class Context:
             data += graph
         return validate(data, ontology=self.ontology)
 
-    def write_static(self, snapshot: Any, report: BuildReport) -> None:
+    def write_static(self, snapshot: Snapshot, report: BuildReport) -> None:
         """Validate the static graphs on their own and write them with their entailments."""
         started = time.perf_counter()
         result = self.validate([])
-        _raise_on_violations(result, "the ontology, taxonomies and council register")
+        raise_on_violations(result, "the ontology, taxonomies and council register")
         report.phases["validating"] += time.perf_counter() - started
         started = time.perf_counter()
         inference = self.inference
@@ -247,10 +248,10 @@ def remove_document(doc_id: str, settings: Settings) -> BuildReport:
     return BuildReport(snapshot_id, 0, 0, 0, [], time.perf_counter() - started, removed=1)
 
 
-def _static_key(store: Any) -> str | None:
+def _static_key(store: Store) -> str | None:
     try:
         snapshot = store.open()
-    except Exception:  # noqa: BLE001 - a damaged or missing store means: build it all
+    except Exception:  # a damaged or missing store means: build it all
         return None
     try:
         return snapshot.meta.static_key
@@ -272,7 +273,7 @@ def batched(items: Iterable[T], size: Callable[[T], int]) -> Iterator[list[T]]:
         yield batch
 
 
-def _add(snapshot: Any, records: list[DocumentRecord], context: Context,
+def _add(snapshot: Snapshot, records: list[DocumentRecord], context: Context,
          report: BuildReport, progress: Progress) -> None:
     """Load, check and write documents batch by batch (replacing any of the same id)."""
 
@@ -360,11 +361,11 @@ def _check(batch: list[LoadedDocument], context: Context, report: BuildReport) -
     if not result.conforms and len(batch) > 1:
         for document in batch:  # name the document at fault, not the batch
             _check([document], context, report)
-    _raise_on_violations(result, batch[0].record.path.name)
+    raise_on_violations(result, batch[0].record.path.name)
     report.phases["validating"] += time.perf_counter() - began
 
 
-def _forget(snapshot: Any, doc_id: str, settings: Settings) -> None:
+def _forget(snapshot: Snapshot, doc_id: str, settings: Settings) -> None:
     """Remove a document's graph, text, record and the triples inferred about its nodes."""
     graph_iri = rebase_iri(str(DEFAULT_IRIS.document_graph(doc_id)), DEFAULT_BASE, settings.base)
     old = snapshot.to_rdflib([graph_iri])
@@ -376,7 +377,7 @@ def _forget(snapshot: Any, doc_id: str, settings: Settings) -> None:
     snapshot.meta.documents.pop(doc_id, None)
 
 
-def _record(snapshot: Any, document: LoadedDocument) -> None:
+def _record(snapshot: Snapshot, document: LoadedDocument) -> None:
     # Every document's text is kept in the snapshot, so evidence offsets can be checked
     # and shown in context from the snapshot alone, wherever the source file has gone.
     record = document.record
@@ -391,7 +392,7 @@ def _record(snapshot: Any, document: LoadedDocument) -> None:
     }
 
 
-def _raise_on_violations(result: Any, what: str) -> None:
+def raise_on_violations(result: Any, what: str) -> None:
     if not result.conforms:
         raise ValidationError(
             f"{what}: the new graph does not conform to the shapes ({result.violation_count} "

@@ -17,6 +17,7 @@ from typing import Any
 from rdflib import Graph
 
 from carekg.config import DEFAULT_BASE, Settings
+from carekg.graph.backend import Snapshot
 from carekg.graph.build import Context, Progress, batched, no_progress
 from carekg.graph.infer import Inconsistency, infer_and_check
 from carekg.graph.validate import ValidationResult, validate
@@ -38,18 +39,18 @@ class StoreCheck:
                 and not self.missing_inferred and not self.stale_inferred)
 
 
-def _graph(snapshot: Any, settings: Settings, names: list[str]) -> Graph:
+def _graph(snapshot: Snapshot, settings: Settings, names: list[str]) -> Graph:
     return rebase_graph(snapshot.to_rdflib(names), settings.base, DEFAULT_BASE)
 
 
-def _document_graphs(snapshot: Any, settings: Settings,
+def _document_graphs(snapshot: Snapshot, settings: Settings,
                      progress: Progress) -> Iterator[Graph]:
     for doc_id in progress(sorted(snapshot.meta.documents), "documents"):
         iri = rebase_iri(str(DEFAULT_IRIS.document_graph(doc_id)), DEFAULT_BASE, settings.base)
         yield _graph(snapshot, settings, [iri])
 
 
-def check_documents(snapshot: Any, settings: Settings,
+def check_documents(snapshot: Snapshot, settings: Settings,
                     progress: Progress = no_progress) -> StoreCheck:
     """The shapes over each batch of document graphs together with the static graphs."""
     context = Context(settings)
@@ -62,7 +63,7 @@ def check_documents(snapshot: Any, settings: Settings,
     return StoreCheck(result)
 
 
-def check_full(snapshot: Any, settings: Settings, inference: str = "none") -> StoreCheck:
+def check_full(snapshot: Snapshot, settings: Settings, inference: str = "none") -> StoreCheck:
     """The shapes over the whole store at once, the whole store's OWL RL closure, and the
     stored entailments against a fresh computation."""
     inferred_iri = rebase_iri(str(DEFAULT_IRIS.graph("inferred")), DEFAULT_BASE, settings.base)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from carekg.config import DEFAULT_BASE
-from carekg.graph.store import Snapshot
+from carekg.graph.backend import Snapshot
 from carekg.iris import rebase_iri
 from carekg.namespaces import PREFIXES
 from carekg.resources import system_query

@@ -47,8 +47,9 @@ from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from carekg.errors import QueryError, StoreError
+from carekg.graph import backend
+from carekg.graph.backend import SnapshotMeta, is_remote, now
 
-SCHEMES = ("sparql+http://", "sparql+https://")
 STORE_NS = "urn:carekg:store#"
 META_GRAPH = "urn:carekg:store:meta"
 TEXT_GRAPH = "urn:carekg:store:text:"
@@ -59,10 +60,6 @@ _COMMENT = re.compile(r"#[^\n]*")
 _FROM = re.compile(r"(?<![\w:?$])FROM\b", re.IGNORECASE)
 
 
-def is_remote(store: object) -> bool:
-    return str(store).startswith(SCHEMES)
-
-
 def _literal_nt(value: str) -> str:
     """A string as an N-Triples literal, escaped by pyoxigraph (not by hand)."""
     return str(ox.Literal(value))
@@ -71,7 +68,7 @@ def _literal_nt(value: str) -> str:
 class RemoteSnapshot:
     """The remote store as the builder and the application see one snapshot of it."""
 
-    def __init__(self, store: RemoteStore, meta: Any, graphs: list[str], *,
+    def __init__(self, store: RemoteStore, meta: SnapshotMeta, graphs: list[str], *,
                  writing: bool = False, fresh: bool = False) -> None:
         self.remote = store
         self.meta = meta
@@ -201,18 +198,18 @@ class RemoteStore:
 
         There is no lock: two writers at once on one server are the operator's to avoid
         (docs/deploy.md)."""
-        from carekg.graph.store import SnapshotMeta, _now
-
         if from_current:
             current = self.open()
-            current.meta.built_at = _now()
+            current.meta.built_at = now()
             yield RemoteSnapshot(self, current.meta, current.graph_names(), writing=True)
         else:
-            yield RemoteSnapshot(self, SnapshotMeta(built_at=_now()), [], writing=True,
+            yield RemoteSnapshot(self, SnapshotMeta(built_at=now()), [], writing=True,
                                  fresh=True)
 
-    def publish(self, snapshot: RemoteSnapshot) -> str:
+    def publish(self, snapshot: backend.Snapshot) -> str:
         """Write texts and meta; after a full build, delete graphs it did not write."""
+        if not isinstance(snapshot, RemoteSnapshot):
+            raise TypeError(f"not a snapshot of this store: {snapshot!r}")
         previous = self._read_meta()
         if snapshot.fresh and previous is not None:
             for name in previous[1]:
@@ -322,16 +319,14 @@ class RemoteStore:
 
     # -- meta and texts ------------------------------------------------------------------
 
-    def _read_meta(self) -> tuple[Any, list[str]] | None:
-        from carekg.graph.store import SnapshotMeta
-
+    def _read_meta(self) -> tuple[SnapshotMeta, list[str]] | None:
         answer = self._select(f"SELECT ?p ?o WHERE {{ GRAPH <{META_GRAPH}> {{ "
                               f"<{META_GRAPH}> ?p ?o }} }}")
         values = {row["p"]["value"]: row["o"]["value"]
                   for row in answer["results"]["bindings"]}
         if f"{STORE_NS}meta" not in values:
             return None
-        meta = SnapshotMeta(**json.loads(values[f"{STORE_NS}meta"]))
+        meta = SnapshotMeta.from_json(values[f"{STORE_NS}meta"])
         return meta, json.loads(values.get(f"{STORE_NS}graphs", "[]"))
 
     def read_text(self, doc_id: str) -> str | None:
@@ -382,3 +377,8 @@ def _mask_strings(text: str) -> str:
     pattern = re.compile(r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
+
+
+# mypy checks here that the remote backend keeps the contract.
+_store: type[backend.Store] = RemoteStore
+_snapshot: type[backend.Snapshot] = RemoteSnapshot

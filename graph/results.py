@@ -11,8 +11,9 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from carekg.errors import UsageError
-from carekg.graph.store import Snapshot
-from carekg.namespaces import PREFIXES
+from carekg.graph.backend import Snapshot
+from carekg.graph.store import local
+from carekg.namespaces import PREFIXES, prefixed
 from carekg.resources import system_query
 
 _TABULAR = {
@@ -29,10 +30,7 @@ def shorten(term: Any) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for prefix, ns in PREFIXES.items():
-            if term.value.startswith(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return f"<{term.value}>"
+        return prefixed(term.value) or f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
@@ -84,7 +82,7 @@ def export_dataset(snapshot: Snapshot, fmt: str, out: IO[bytes]) -> None:
         write_csv(snapshot, out)
         return
     if fmt in _DATASET:
-        snapshot.store.dump(out, format=_DATASET[fmt])
+        local(snapshot).store.dump(out, format=_DATASET[fmt])
         return
     if fmt != "turtle":
         raise UsageError(f"unknown export format {fmt!r}")

@@ -18,14 +18,11 @@ makes opening it read-only from other processes safe.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,32 +30,15 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from carekg import __version__
-from carekg.errors import StoreError
+from carekg.config import Settings
+from carekg.errors import QueryError, StoreError
+from carekg.graph import backend
+from carekg.graph.backend import SnapshotMeta, is_remote, now
+from carekg.graph.remote import RemoteStore
 
 #: How many published snapshots to keep (the current one and the one before it, which a
 #: server may still be reading).
 KEEP_SNAPSHOTS = 2
-
-
-@dataclass
-class SnapshotMeta:
-    """What a snapshot records about itself, in ``meta.json``."""
-
-    built_at: str
-    carekg_version: str = __version__
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: Fingerprint of the ontology, taxonomies, register, shapes and base the documents were
-    #: validated and inferred against (``carekg build --changed`` rebuilds all when it moves).
-    static_key: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2, sort_keys=True)
-
-    @classmethod
-    def from_file(cls, path: Path) -> SnapshotMeta:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**data)
 
 
 class Snapshot:
@@ -141,8 +121,6 @@ class Snapshot:
         try:
             return self.store.query(sparql, **kwargs)
         except SyntaxError as exc:
-            from carekg.errors import QueryError
-
             raise QueryError(f"malformed SPARQL query: {exc}") from exc
 
     def graph_names(self) -> list[str]:
@@ -245,9 +223,9 @@ class StoreDir:
                         shutil.copytree(current / "texts", path / "texts",
                                         copy_function=os.link)
                     meta = SnapshotMeta.from_file(current / "meta.json")
-                    meta.built_at = _now()
+                    meta.built_at = now()
                 else:
-                    meta = SnapshotMeta(built_at=_now())
+                    meta = SnapshotMeta(built_at=now())
                 snapshot = Snapshot(path, ox.Store(str(path / "oxigraph")), meta,
                                     copied=from_current)
                 yield snapshot
@@ -259,8 +237,10 @@ class StoreDir:
                 shutil.rmtree(path, ignore_errors=True)
                 raise
 
-    def publish(self, snapshot: Snapshot) -> str:
+    def publish(self, snapshot: backend.Snapshot) -> str:
         """Flush, close and atomically make ``snapshot`` the current one; returns its id."""
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"not a snapshot of this store: {snapshot!r}")
         snapshot.store.flush()
         if not snapshot.copied:
             # Compaction pays off after a full build; after an addition to a large store it
@@ -310,16 +290,22 @@ class StoreDir:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_store(settings: Any) -> Any:
+def local(snapshot: backend.Snapshot) -> Snapshot:
+    """``snapshot`` as an embedded one, for what only a pyoxigraph database offers (its
+    files, ``Store.dump``); a remote snapshot is refused with a one-line reason."""
+    if not isinstance(snapshot, Snapshot):
+        raise StoreError("this needs the embedded store (--store DIR), not a remote server")
+    return snapshot
+
+
+def open_store(settings: Settings) -> backend.Store:
     """The store ``settings.store`` names: a directory (:class:`StoreDir`) or the URL of a
     SPARQL server (``sparql+http://...``, :class:`carekg.graph.remote.RemoteStore`).
 
     The one place that decides, so the builder, the CLI and the application agree."""
-    from carekg.graph.remote import RemoteStore, is_remote
-
     if is_remote(settings.store):
-        return RemoteStore(str(settings.store), getattr(settings, "graph_store", None),
-                           timeout=max(getattr(settings, "query_timeout", 300.0), 300.0))
+        return RemoteStore(str(settings.store), settings.graph_store,
+                           timeout=max(settings.query_timeout, 300.0))
     return StoreDir(Path(settings.store))
 
 
@@ -332,13 +318,14 @@ def _quads(graph: Graph, graph_iri: str) -> Iterator[str]:
             yield line[:-2] + suffix
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# mypy checks here that the embedded backend keeps the contract.
+_store: type[backend.Store] = StoreDir
+_snapshot: type[backend.Snapshot] = Snapshot

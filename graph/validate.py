@@ -112,7 +112,7 @@ class _PreparedQueryGraph(Graph):
     bound separately), so the parsed query is reused.
     """
 
-    def query(self, query_object, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def query(self, query_object, *args, **kwargs):
         if isinstance(query_object, str):
             query_object = _prepared(query_object)
         return super().query(query_object, *args, **kwargs)
@@ -231,7 +231,7 @@ def _show(term: Node | None, graph: Graph) -> str | None:
         if referrer is None:
             break
         subject, predicate = referrer
-        steps.insert(0, f"{_PREFIXED.namespace_manager.normalizeUri(predicate)} []")
+        steps.insert(0, f"{_PREFIXED.namespace_manager.normalizeUri(str(predicate))} []")
         if not isinstance(subject, BNode):
             return f"<{subject}> " + " ".join(steps)
         node = subject

@@ -1,5 +1,6 @@
 """Loaders: turn a council's document into evidenced facts.
 
 The pipeline reads in one direction, one module per stage:
-read -> segment -> attribute -> extract -> classify -> map.
+read -> segment -> attribute -> extract -> attribute-facts -> map
+(``carekg.loaders.pipeline.STAGES``; extraction classifies as it goes).
 """

@@ -73,10 +73,10 @@ class CouncilMatcher:
                 for variant in _variants(name):
                     keys.setdefault(variant, set()).add(council.gss_code)
         for code in listed:
-            council = register.by_code.get(code)
-            if council is None:
+            named = register.by_code.get(code)
+            if named is None:
                 continue
-            first = re.split(r"\s+(?:and|&)\s+", council.name)
+            first = re.split(r"\s+(?:and|&)\s+", named.name)
             if len(first) > 1 and core_name(first[0]) not in {core_name(k) for k in keys}:
                 keys.setdefault(first[0], set()).add(code)
         self._codes = {key: codes for key, codes in keys.items()}

@@ -60,7 +60,7 @@ GOLD_TYPES = {
     "intention": "CommissioningIntention",
     "strategy": "StrategyReference",
 }
-QUERY_FILE = "evaluation-facts.rq"
+QUERY_FILE = "system/evaluation-facts.rq"
 ANY_COUNCIL = "*"
 
 

@@ -25,6 +25,7 @@ from carekg.iris import Iris, fact_key, slugify
 from carekg.loaders.attribute import stated_councils
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord, DocumentText
 from carekg.namespaces import OA, PREFIXES
+from carekg.vocabularies import direction_names
 
 #: PAV (Provenance, Authoring and Versioning), which specialises PROV-O: where a document
 #: was retrieved from and when.
@@ -32,8 +33,8 @@ PAV = Namespace("http://purl.org/pav/")
 LOADER_AGENT = "carekg-loaders"
 #: Characters of context kept either side of a quote (oa:prefix / oa:suffix).
 CONTEXT_CHARS = 30
-DIRECTIONS = ("Increase", "Decrease", "Maintain", "Review", "Procure", "Develop",
-              "Decommission")
+#: The directions of an intention, by local name (the ontology's directions scheme).
+DIRECTIONS = direction_names()
 _URL = re.compile(r"^https?://\S+$")
 
 

@@ -14,15 +14,11 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-#: The six fact kinds of the model, by their ontology class local name.
-FACT_KINDS = (
-    "Spend",
-    "Capacity",
-    "ContractEvent",
-    "NeedEstimate",
-    "CommissioningIntention",
-    "StrategyReference",
-)
+from carekg.vocabularies import fact_kinds
+
+#: The fact kinds of the model, by their ontology class local name (the subclasses of
+#: cc:Fact in ontology/carekg.ttl).
+FACT_KINDS = fact_kinds()
 
 
 @dataclass(frozen=True)

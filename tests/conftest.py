@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,13 @@ def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def serving_app() -> Callable[..., AbstractContextManager[str]]:
+    """:func:`served` as a context manager, for tests that serve an app of their own:
+    ``with serving_app(app) as url: ...``."""
+    return contextmanager(served)
+
+
+@pytest.fixture(scope="session")
 def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Base URL of the bundled-corpus app over real HTTP."""
     yield from served(app)
@@ -107,6 +115,24 @@ def protocol_url(protocol_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield from served(protocol_app)
 
 
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 30) -> None:
+    """Poll ``condition`` until it is true: a readiness signal, where a fixed sleep would
+    bet on how long something takes; fails with ``what`` once ``seconds`` have passed."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {seconds:g} s waiting until {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def until() -> Callable[..., None]:
+    """:func:`wait_until` as a fixture, for the test modules."""
+    return wait_until
+
+
 def skip_unless_required(reason: str) -> None:
     """Skip a test whose outside requirement (a browser, node, the gold files) is missing,
     unless CAREKG_REQUIRE_ALL is set, as CI sets it: there a missing requirement fails."""
@@ -127,3 +153,49 @@ def gold_dir() -> Path:
         skip_unless_required(f"gold facts not available at {GOLD_DIR} "
                              "(shared/ is not beside the repository)")
     return GOLD_DIR
+
+
+# -- the fast loop: `pytest -m "not slow"` (make test-fast) ---------------------------
+
+#: Modules whose every test starts processes or builds stores (subprocess builds, killed
+#: builds, servers, browsers, Virtuoso): slow as a whole.
+SLOW_MODULES = frozenset({
+    "test_add_remove", "test_bench", "test_faults", "test_fuzz_loaders", "test_generate",
+    "test_incremental", "test_load", "test_openapi", "test_ontology_docs", "test_remote_store",
+    "test_serve", "test_sparql_clients", "test_ui",
+})
+#: Single tests of otherwise quick modules that take a second or more on this machine
+#: (pytest --durations), by module and the start of their name.
+SLOW_TESTS = frozenset({
+    ("test_cli", "test_a_failed_build_leaves_the_previous_store"),
+    ("test_cli", "test_validate_passes_on_a_built_store"),
+    ("test_cli", "test_build_under_another_base"),
+    ("test_cli", "test_piped_output_has_no_progress_bar"),
+    ("test_cli", "test_audit_sample_is_seeded_and_shows_quotes"),
+    ("test_infer", "test_engines_entail_the_same"),
+    ("test_infer", "test_contradictions_are_detected"),
+    ("test_infer", "test_documents_closed_one_by_one_entail_what_all_at_once_do"),
+    ("test_infer", "test_a_document_contradiction_is_reported_once"),
+    ("test_caching", "test_a_cache_hit_needs_no_query_worker"),
+    ("test_caching", "test_a_streamed_answer_is_gzipped_chunk_by_chunk"),
+    ("test_security", "test_a_full_pool_answers_503_at_once"),
+    ("test_security", "test_a_runaway_query_is_stopped_and_its_worker_freed"),
+    ("test_hostile_sparql", "test_the_heavy_ones_time_out"),
+    ("test_hostile_sparql", "test_hand_written_hostile_queries"),
+    ("test_evaluate", "test_bundled_corpus_against_shared_gold"),
+    ("test_security", "test_rows_beyond_the_limit_are_cut_and_the_header_says_so"),
+    ("test_security", "test_a_client_that_spent_its_query_time_gets_429"),
+    ("test_store", "test_failed_write_leaves_previous_snapshot"),
+    ("test_store", "test_copy_on_write_keeps_old_snapshot_readable"),
+    ("test_hostile_sparql", "test_generated_keyword_soup"),
+    ("test_sparql_protocol", "test_a_client_that_goes_away_stops_the_query"),
+    ("test_cli", "test_export_round_trips"),
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.path.stem
+        if module in SLOW_MODULES or any(module == m and item.name.startswith(name)
+                                         for m, name in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

@@ -50,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+    def do_GET(self) -> None:
         if self.path == "/plan.html":
             self._send(200, "text/html; charset=utf-8", PAGE)
         elif self.path == "/report.pdf":

@@ -34,7 +34,6 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     return json.loads(out.read_text(encoding="utf-8")), done.stdout
 
 
-@pytest.mark.slow
 def test_quick_run_writes_every_section(bench_run: tuple[dict[str, Any], str]) -> None:
     result, _ = bench_run
     assert result["mode"] == "quick"
@@ -66,7 +65,6 @@ def test_quick_run_writes_every_section(bench_run: tuple[dict[str, Any], str]) -
         assert all(positive(level["requests_per_s"]) for level in throughput["levels"])
 
 
-@pytest.mark.slow
 def test_every_saved_query_on_every_engine_with_positive_ratios(
         bench_run: tuple[dict[str, Any], str]) -> None:
     result, _ = bench_run
@@ -94,7 +92,6 @@ def test_every_saved_query_on_every_engine_with_positive_ratios(
     assert positive(metrics["median_c/b"]["value"])
 
 
-@pytest.mark.slow
 def test_printed_tables_are_whitespace_separated(bench_run: tuple[dict[str, Any], str]) -> None:
     """Piped output has no progress lines, and each table's rows have its header's width."""
     _, stdout = bench_run

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,7 +168,7 @@ def _publish(settings: Settings, council: str | None = None) -> str:
 
 
 @pytest.fixture()
-def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
+def own(tmp_path: Path, serving_app) -> Iterator[tuple[str, Settings, object]]:  # type: ignore[no-untyped-def]
     """A small store served by its own app (one query worker, short waits)."""
     from carekg.api.app import create_app
 
@@ -177,19 +176,8 @@ def own(tmp_path: Path) -> Iterator[tuple[str, Settings, object]]:
                         max_concurrent_queries=1, queue_wait=0.2)
     _publish(settings)
     app = create_app(settings, TESTING=True)
-    from waitress.server import create_server
-    from waitress.wasyncore import close_all
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    loop = threading.Thread(target=server.run, daemon=True)
-    loop.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}", settings, app
-    # Let the request threads end, then close every socket from the loop's own thread
-    # (closing them from here raced its select(): EBADF); the loop ends with its map.
-    server.task_dispatcher.shutdown(timeout=10)
-    server.trigger.pull_trigger(lambda: close_all(server._map))
-    loop.join(10)
+    with serving_app(app) as url:
+        yield url, settings, app
     app.extensions["carekg.pool"].close()
 
 
@@ -208,13 +196,14 @@ def test_a_new_snapshot_changes_the_etag_and_the_answer(own) -> None:  # type: i
     assert fetch(target, {"Accept": JSON, "If-None-Match": after["etag"]})[0] == 304
 
 
-def test_a_cache_hit_needs_no_query_worker(own) -> None:  # type: ignore[no-untyped-def]
+def test_a_cache_hit_needs_no_query_worker(own, until) -> None:  # type: ignore[no-untyped-def]
     url, _, app = own
     cheap = sparql_url(url, COUNCILS)
     assert fetch(cheap, {"Accept": JSON})[0] == 200  # now cached
     heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
     heavy.start()
-    time.sleep(0.5)  # the only worker is busy with the heavy query
+    pool = app.extensions["carekg.pool"]
+    until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
     status, _, body = fetch(cheap, {"Accept": JSON})
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 2
     assert fetch(sparql_url(url, "ASK { ?s ?p ?o }"))[0] == 503  # not cached: needs one

@@ -76,3 +76,25 @@ def test_the_missing_assets_banner_gives_a_command_that_works_when_installed() -
         banner = page[page.index('id="assets-missing"'):page.index("</p>",
                                                                   page.index("assets-missing"))]
         assert "checkout" in banner and "npm" in banner
+
+
+def test_readme_names_the_folder_of_every_import_name() -> None:
+    """The developer section's table is the package-dir mapping of pyproject.toml."""
+    import tomllib
+
+    mapping = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-dir"]
+    rows = re.findall(r"^\| (`carekg[^|]*) \| (`[^|]*) \|$", README, re.M)
+    shown: dict[str, str] = {}
+    for names, folders in rows:
+        for name, folder in zip(re.findall(r"`([\w.]+)`", names),
+                                re.findall(r"`(\w+)/`", folders), strict=True):
+            shown[name] = folder
+    assert shown == mapping
+
+
+def test_readme_one_test_example_names_a_test() -> None:
+    match = re.search(r"`\.venv/bin/pytest (tests/\w+\.py)::(\w+)", README)
+    assert match, "the developer section shows no one-test command"
+    source = (REPO / match.group(1)).read_text(encoding="utf-8")
+    assert f"def {match.group(2)}(" in source

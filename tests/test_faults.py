@@ -37,7 +37,6 @@ COUNT_QUERY = ("SELECT (COUNT(DISTINCT ?d) AS ?docs) (COUNT(?f) AS ?facts) "
                "<http://www.w3.org/ns/prov#wasDerivedFrom> ?d }")
 BUILD_SECONDS = 120  # ceiling for one build of a small corpus on a busy 2-core machine
 
-pytestmark = pytest.mark.slow
 
 
 def carekg(*args: str, timeout: float = BUILD_SECONDS) -> subprocess.CompletedProcess[str]:

@@ -314,14 +314,12 @@ def _one_line(unit: str, size: int = 1_000_000) -> bytes:
     return ((unit * (size // len(unit) + 1))[:size] + "\n").encode("utf-8")
 
 
-@pytest.mark.slow
 def test_pipeline_on_a_one_megabyte_line(shapes_context: tuple[Graph, Graph]) -> None:
     """One line of a million characters, pounds and prose without a full stop."""
     loaded = _load_or_refuse(_one_line("care home £ and the council £ "), ".txt", ("E09000019",))
     _check_loaded(loaded, shapes_context)
 
 
-@pytest.mark.slow
 def test_a_one_megabyte_line_of_amounts_is_read_in_bounded_time(
         shapes_context: tuple[Graph, Graph]) -> None:
     import time

@@ -51,6 +51,15 @@ class Listener:
             self.connections += 1
             conn.close()
 
+    def others(self, until) -> int:  # type: ignore[no-untyped-def]
+        """Connections anyone else has made so far. Connects once itself and waits until
+        that one is counted: the backlog is accepted in order, so every earlier
+        connection has been counted by then (a signal, not a sleep)."""
+        before = self.connections
+        socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+        until(lambda: self.connections > before, "the listener counted our own connection")
+        return self.connections - 1
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(2)
@@ -66,17 +75,6 @@ def listener() -> Iterator[Listener]:
 
 def make_app(settings: Settings, **limits: object):  # type: ignore[no-untyped-def]
     return create_app(settings.with_(**limits), TESTING=True)
-
-
-def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.close()
 
 
 def ask(client, query: str, **params: str):  # type: ignore[no-untyped-def]
@@ -140,13 +138,12 @@ SERVICE_FORMS = [
 
 @pytest.mark.parametrize("form", SERVICE_FORMS)
 def test_service_is_refused_and_nothing_is_contacted(client, listener: Listener,  # type: ignore[no-untyped-def]
-                                                     form: str) -> None:
+                                                     form: str, until) -> None:
     for url in (listener.url, "http://169.254.169.254/latest/meta-data/"):
         response = ask(client, form.format(url=url))
         assert response.status_code == 403, response.data
         assert b"SERVICE" in response.data
-    time.sleep(0.3)
-    assert listener.connections == 0
+    assert listener.others(until) == 0
 
 
 def test_words_that_only_look_like_service_still_run(client) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +158,7 @@ def test_an_allow_listed_service_is_contacted(built_settings: Settings,  # type:
     client = make_app(built_settings, federation_allow=(listener.url,),
                       query_timeout=5.0).test_client()
     response = ask(client, f"SELECT * {{ SERVICE SILENT <{listener.url}> {{ ?s ?p ?o }} }}")
-    assert response.status_code < 500
+    assert response.status_code == 200, response.get_data(as_text=True)  # SILENT: no answer
     deadline = time.monotonic() + 3
     while listener.connections == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -170,7 +167,7 @@ def test_an_allow_listed_service_is_contacted(built_settings: Settings,  # type:
     assert other.status_code == 403
 
 
-def test_from_and_from_named_never_fetch(client, listener: Listener) -> None:  # type: ignore[no-untyped-def]
+def test_from_and_from_named_never_fetch(client, listener: Listener, until) -> None:  # type: ignore[no-untyped-def]
     for query in (f"SELECT * FROM <{listener.url}> {{ ?s ?p ?o }}",
                   f"SELECT * FROM NAMED <{listener.url}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
                   f"DESCRIBE <{listener.url}>"):
@@ -178,8 +175,7 @@ def test_from_and_from_named_never_fetch(client, listener: Listener) -> None:  #
     response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }",
                                                    "default-graph-uri": listener.url})
     assert response.status_code == 200
-    time.sleep(0.3)
-    assert listener.connections == 0
+    assert listener.others(until) == 0
 
 
 # -- limits --------------------------------------------------------------------------
@@ -248,13 +244,14 @@ def test_large_bodies_and_long_queries_are_413(built_settings: Settings) -> None
     assert b"limit is 1000" in response.data
 
 
-def test_a_full_pool_answers_503_at_once(built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_pool_answers_503_at_once(built_settings: Settings, until, serving_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(built_settings, query_timeout=3.0, max_concurrent_queries=1,
                    queue_wait=0.2)
-    for url in serve(app):
+    pool = app.extensions["carekg.pool"]
+    with serving_app(app) as url:
         heavy = threading.Thread(target=_get, args=(url, HEAVY), daemon=True)
         heavy.start()
-        time.sleep(0.5)
+        until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
         started = time.monotonic()
         status, headers, _ = _get(url, "ASK {}")
         assert status == 503
@@ -293,9 +290,53 @@ def test_loopback_is_exempt_in_tests_and_when_configured(built_settings: Setting
         assert {client.get("/queries.json").status_code for _ in range(4)} == {200}
 
 
-def test_serve_defaults_rate_limit_everyone() -> None:
+def test_by_default_query_time_is_limited_and_loopback_exempt_only_on_loopback() -> None:
+    from carekg.api.serve import serves_loopback_only
+
     settings = Settings()
-    assert settings.rate_limit and not settings.rate_limit_exempt_loopback
+    assert settings.query_seconds > 0 and not settings.rate_limit
+    assert settings.rate_limit_exempt_loopback is None  # decided by the address served on
+    assert all(serves_loopback_only(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost"))
+    assert not any(serves_loopback_only(h) for h in ("0.0.0.0", "::", "192.0.2.1"))
+
+
+def test_query_time_budget_refills_at_its_rate() -> None:
+    from carekg.api.limits import LimitError, QueryTimeBudget
+
+    now = [0.0]
+    budget = QueryTimeBudget(6.0, clock=lambda: now[0])  # 6 s per minute: 0.1 s per s
+    budget.check("a")
+    budget.charge("a", 8.0)  # a long query overdraws: credit -2 s
+    with pytest.raises(LimitError) as refused:
+        budget.check("a")
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "21"
+    budget.check("b")  # another client has its own budget
+    now[0] = 21.0
+    budget.check("a")  # paid back: 2 s of debt at 0.1 s a second
+
+
+def test_a_client_that_spent_its_query_time_gets_429_but_cached_answers(
+        built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(built_settings, query_seconds=0.5, query_timeout=1.0)
+    client = app.test_client()
+    assert ask(client, "ASK {}").status_code == 200  # the worker is up (loopback: exempt)
+    far = {"REMOTE_ADDR": "203.0.113.7"}
+    cheap = "SELECT ?c WHERE { ?c a <https://w3id.org/carekg/def#Council> } LIMIT 3"
+    assert client.get("/sparql", query_string={"query": cheap}, environ_base=far,
+                      headers={"Accept": "application/sparql-results+json"}).status_code == 200
+    assert client.get("/sparql", query_string={"query": HEAVY},
+                      environ_base=far).status_code == 504  # 1 s of a 0.5 s budget
+    refused = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                         environ_base=far)
+    assert refused.status_code == 429, refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    hits = app.extensions["carekg.cache"].hits
+    again = client.get("/sparql", query_string={"query": cheap}, environ_base=far,
+                       headers={"Accept": "application/sparql-results+json"})
+    assert again.status_code == 200 and app.extensions["carekg.cache"].hits == hits + 1
+    other = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                       environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    assert other.status_code == 200
 
 
 # -- headers, errors, access log -----------------------------------------------------

@@ -173,7 +173,6 @@ def comunica_missing() -> str | None:
     return None
 
 
-@pytest.mark.slow
 def test_comunica(endpoint, expected, requirement) -> None:  # type: ignore[no-untyped-def]
     reason = comunica_missing()
     if reason:
