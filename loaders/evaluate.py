@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from carekg.councils import Register, default_register
 from carekg.errors import InputError, UnknownCouncilError
@@ -51,6 +52,9 @@ from carekg.iris import slugify
 from carekg.loaders.attribute import JOINT, stated_councils
 from carekg.loaders.model import FACT_KINDS
 from carekg.resources import ontology_dir, queries_dir
+
+if TYPE_CHECKING:
+    from carekg.loaders.pipeline import LoadedDocument
 
 GOLD_TYPES = {
     "spend": "Spend",
@@ -525,7 +529,7 @@ def rows_from_results(results: Iterable[Mapping[str, object] | Sequence[object]]
             service=_slug_of(value["service"]) if value["service"] else None,
             direction=_slug_of(value["direction"]).casefold() if value["direction"] else None,
             iri=value["fact"],
-            population=_slug_of(value["population"]) if value.get("population") else None,
+            population=_slug_of(value["population"] or "") if value.get("population") else None,
             joint=(value.get("joint") or "").strip().casefold() in ("true", "1"),
         ))
     return rows
@@ -560,7 +564,8 @@ def evaluate_store(query_fn: Callable[[str], Iterable[object]], gold_dir: Path,
 
 # -- command line (for developers: `python -m carekg.loaders.evaluate`) ------------------
 
-def evaluate_corpus(corpus_dir: Path, gold_dir: Path) -> tuple[EvaluationReport, list[object]]:
+def evaluate_corpus(corpus_dir: Path, gold_dir: Path
+                    ) -> tuple[EvaluationReport, list[LoadedDocument]]:
     """Run the pipeline over a corpus and evaluate it."""
     from carekg.iris import Iris
     from carekg.loaders.manifest import read_manifest
@@ -594,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(report.table())
         if args.errors:
-            texts = {doc.record.id: doc.text.text for doc in loaded}  # type: ignore[attr-defined]
+            texts = {doc.record.id: doc.text.text for doc in loaded}
             print(errors_text(report, args.gold, texts))
     return 0
 

@@ -54,7 +54,7 @@ def extract_stage() -> Callable[[list[Sentence], DocumentRecord], list[Candidate
     """The extraction helper's entry point, imported when first needed; until that package
     provides it, a stage that finds nothing (so the rest of the pipeline still runs)."""
     try:
-        from carekg.loaders.extract import extract_candidates  # type: ignore[attr-defined]
+        from carekg.loaders.extract import extract_candidates
     except ImportError as exc:
         log.warning("carekg.loaders.extract.extract_candidates is not available (%s); "
                     "no facts will be extracted", exc)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import TypedDict
 
 from carekg.loaders.extract.money import Money, find_money
 from carekg.loaders.extract.periods import Period, find_periods
@@ -107,8 +108,8 @@ class SentenceView:
             sentence=self.sentence,
             start=self.sentence.start + start,
             end=self.sentence.start + end,
-            **values,
-        )  # type: ignore[arg-type]
+            **values,  # type: ignore[arg-type]
+        )
 
 
 #: A bare figure of a table row or label line: "Supported living 120", "Millom: 8", "29%".
@@ -213,7 +214,7 @@ def _opens_course(view: SentenceView, start: int, period: Period) -> bool:
 def _before_issue(period: Period, record: DocumentRecord) -> bool:
     """A period over before the document's year is what was done, not what will be."""
     match = re.match(r"(\d{4})", record.issued or "")
-    return bool(match) and period.end_date.year < int(match.group(1))
+    return match is not None and period.end_date.year < int(match.group(1))
 
 
 def period_in(
@@ -230,7 +231,15 @@ def period_in(
     return inside[0]
 
 
-def period_values(period: Period | None) -> dict[str, object]:
+class PeriodValues(TypedDict, total=False):
+    """A candidate's period fields, to pass as ``**values``."""
+
+    period_label: str
+    period_start: date
+    period_end: date
+
+
+def period_values(period: Period | None) -> PeriodValues:
     if period is None:
         return {}
     return {
@@ -240,7 +249,7 @@ def period_values(period: Period | None) -> dict[str, object]:
     }
 
 
-def issued_year(record: DocumentRecord) -> dict[str, object]:
+def issued_year(record: DocumentRecord) -> PeriodValues:
     """The period of "currently": the calendar year the document was issued."""
     match = re.match(r"(\d{4})", record.issued or "")
     if not match:

@@ -21,6 +21,7 @@ from carekg.loaders.extract.common import (
     period_values,
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
+from carekg.loaders.extract.periods import Period
 from carekg.loaders.extract.quantities import is_house_number
 from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
@@ -128,7 +129,8 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue
         if is_house_number(text, m.end()):
             continue  # "the centre at 42 Park Road": an address, not a count
-        token = re.search(r"\S*$", text[: m.start()]).group(0)
+        last = re.search(r"\S*$", text[: m.start()])
+        token = last.group(0) if last else ""
         if "/" in token or "http" in token:
             continue  # part of an address or a code
         approx = bool(m.group(2)) or is_approximate_before(text, m.start())
@@ -230,18 +232,18 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     **values,
                 )
             )
-    projection = bool(_PROJECTION.search(text))
+    projected = bool(_PROJECTION.search(text))
     for value, s, _e, approx in bare:
         start, end = spans[s]
         candidates.append(
-            _need(view, start, end, value, unit_slug("people"), approx, s, projection)
+            _need(view, start, end, value, unit_slug("people"), approx, s, projected)
         )
     if need_words and projection:
         candidates.extend(_percent_needs(view))
     return sorted(candidates, key=lambda c: c.start)
 
 
-def _lead_in_period(view: SentenceView) -> object:
+def _lead_in_period(view: SentenceView) -> Period | None:
     """The one period of a list's lead-in ("In October 2019 there were:"), if not later
     than the document: it dates every item that names none."""
     periods = view.lead_in_periods
@@ -263,7 +265,7 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
     q_start = quantity.start  # type: ignore[attr-defined]
     if _is_increment(text, quantity):
         return False
-    number_end = re.match(r"[\w,]+", text[q_start:]).end()
+    number_end = _word_end(text, q_start)
     if text[q_start:q_start + number_end].casefold() == "one":
         return False
     clause = text[start:end]
@@ -284,8 +286,14 @@ def _is_increment(text: str, quantity: object) -> bool:
     q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
     if _INCREMENT.search(text[max(0, q_start - 12):q_start]):
         return True
-    number_end = re.match(r"[\w,]+", text[q_start:]).end()
+    number_end = _word_end(text, q_start)
     return bool(_INCREMENT.match(text[q_start + number_end:q_end + 1]))
+
+
+def _word_end(text: str, start: int) -> int:
+    """Length of the number's word at ``start`` ("1,200", "one")."""
+    word = re.match(r"[\w,]+", text[start:])
+    return word.end() if word else 0
 
 
 def _NEED_AFTER() -> re.Pattern[str]:  # noqa: N802 - a compiled rule, named like one

@@ -249,7 +249,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         direction, term_at = found
         if term_at - course > 120:
             continue
-        term_end = term_at + len(re.match(r"[\w-]+", text[term_at:]).group(0))
+        word = re.match(r"[\w-]+", text[term_at:])
+        term_end = term_at + (len(word.group(0)) if word else 0)
         if _demand_not_action(text, term_at, term_end):
             continue
         if compiled("intention_relation_objects").search(text, term_end, term_end + 30):
@@ -288,7 +289,6 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
 
 def _candidate(view: SentenceView, at: int, direction: str, service: str | None) -> Candidate:
     period = course_period(view, at)
-    values: dict[str, object] = dict(period_values(period))
     quantity = next(
         (
             q
@@ -298,8 +298,9 @@ def _candidate(view: SentenceView, at: int, direction: str, service: str | None)
         ),
         None,
     )
-    if quantity is not None:
-        values.update(
-            value=quantity.value, unit=unit_slug(quantity.unit), approximate=quantity.approximate
-        )
-    return view.candidate("CommissioningIntention", direction=direction, service=service, **values)
+    if quantity is None:
+        return view.candidate("CommissioningIntention", direction=direction, service=service,
+                              **period_values(period))
+    return view.candidate("CommissioningIntention", direction=direction, service=service,
+                          value=quantity.value, unit=unit_slug(quantity.unit),
+                          approximate=quantity.approximate, **period_values(period))

@@ -117,7 +117,11 @@ def financial_year(first: int) -> tuple[str, date, date]:
 
 def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
     g = m.groupdict()
-    year = int(g["y"]) if g.get("y") and len(g["y"]) == 4 else None
+    if kind == "numday":
+        return _numday(g)
+    if not (g.get("y") and len(g["y"]) == 4):
+        return None  # every other reading has a year of four digits
+    year = int(g["y"])
     if kind in ("day", "mday"):
         month = _MONTHS[g["m"].lower().rstrip(".")]
         day = int(g["d"])
@@ -129,16 +133,6 @@ def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
             date(year, month, day),
             "day",
         )
-    if kind == "numday":
-        y = int(g["y"])
-        y = y + 2000 if y < 100 else y
-        month, day = int(g["m"]), int(g["d"])
-        if (
-            not (1 <= month <= 12 and 2000 <= y <= 2069)
-            or not 1 <= day <= calendar.monthrange(y, month)[1]
-        ):
-            return None
-        return f"{y}-{month:02d}-{day:02d}", date(y, month, day), date(y, month, day), "day"
     if kind == "monthrange":
         month = _MONTHS[g["m"].lower().rstrip(".")]
         month2 = _MONTHS[g["m2"].lower().rstrip(".")] if g.get("m2") else 12
@@ -187,6 +181,19 @@ def _build(kind: str, m: re.Match[str]) -> tuple[str, date, date, str] | None:
     if kind == "year":
         return str(year), date(year, 1, 1), date(year, 12, 31), "year"
     return None
+
+
+def _numday(g: dict[str, str]) -> tuple[str, date, date, str] | None:
+    """A numeric date ("31/03/2027", "1.4.26")."""
+    y = int(g["y"])
+    y = y + 2000 if y < 100 else y
+    month, day = int(g["m"]), int(g["d"])
+    if (
+        not (1 <= month <= 12 and 2000 <= y <= 2069)
+        or not 1 <= day <= calendar.monthrange(y, month)[1]
+    ):
+        return None
+    return f"{y}-{month:02d}-{day:02d}", date(y, month, day), date(y, month, day), "day"
 
 
 def _issued_year(issued: str | None) -> int | None:

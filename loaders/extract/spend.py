@@ -141,7 +141,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
     return candidates
 
 
-def _header_period(view: SentenceView):  # noqa: ANN202 - Period | None
+def _header_period(view: SentenceView):
     """The year over the last column, which holds the amount taken: the table's header
     lists the column years left to right ("2012/13 Budget ... 2013/14 Budget")."""
     from carekg.loaders.extract.periods import find_periods
@@ -153,7 +153,7 @@ def _header_period(view: SentenceView):  # noqa: ANN202 - Period | None
     return found[-1] if found else None
 
 
-def _heading_period(view: SentenceView):  # noqa: ANN202 - Period | None
+def _heading_period(view: SentenceView):
     from carekg.loaders.extract.periods import find_periods
 
     if not view.heading:
