@@ -18,7 +18,6 @@ order), so the committed model is reproduced by running the command again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -99,7 +98,9 @@ def read_training_corpus(corpus_dir: Path, gold_dir: Path,
         text = read_document(record.path)
         sentences = attribute(segment(text), record, register)
         readings = read_sentences(sentences, record)
-        spans = _gold_spans(gold_file, text.text)
+        spans = [(g.kind, g.start, g.end)
+                 for g in read_gold(Path(gold_dir), record.id, text.text, register)
+                 if g.start >= 0]
         primary = _primary_sentences(readings, spans)
         features, labels, unknown, fallback = [], [], [], []
         for index, reading in enumerate(readings):
@@ -135,25 +136,6 @@ def _primary_sentences(readings: Sequence[SentenceReading],
         if overlaps:
             primary.add((max(overlaps)[2], kind))
     return primary
-
-
-def _gold_spans(path: Path, text: str) -> list[tuple[str, int, int]]:
-    from carekg.loaders.evaluate import GOLD_TYPES
-
-    spans = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            kind = GOLD_TYPES[data["type"]]
-        except (json.JSONDecodeError, KeyError) as exc:
-            raise InputError(path, f"line {number}: not a gold fact ({exc})") from exc
-        quote = data.get("quote") or ""
-        start = text.find(quote) if quote else -1
-        if start >= 0:
-            spans.append((kind, start, start + len(quote)))
-    return spans
 
 
 def council_groups(documents: Sequence[Document]) -> list[list[Document]]:

@@ -238,7 +238,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         candidates.append(
             _need(view, start, end, value, unit_slug("people"), approx, s, projected)
         )
-    if need_words and projection:
+    if need_words and projected:
         candidates.extend(_percent_needs(view))
     return sorted(candidates, key=lambda c: c.start)
 
