@@ -449,17 +449,31 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="no per-client limits (neither query time nor request counts)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. The subcommands' copy
+    has no defaults (argparse.SUPPRESS), so `carekg --store X query ...` keeps X instead of
+    the subcommand's default overwriting it."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", metavar="DIR|URL",
+    none = None if defaults else argparse.SUPPRESS
+    false = False if defaults else argparse.SUPPRESS
+    common.add_argument("--store", metavar="DIR|URL", default=none,
                         help="store directory (default: ./var/store or $CAREKG_STORE), or a "
                              "SPARQL server: sparql+http://host:port/sparql (docs/deploy.md)")
-    common.add_argument("--graph-store", metavar="URL",
+    common.add_argument("--graph-store", metavar="URL", default=none,
                         help="the remote server's Graph Store Protocol endpoint (default: "
                              "/sparql-graph-crud beside the query endpoint)")
-    common.add_argument("--base", metavar="IRI", help="base IRI (default https://w3id.org/carekg/)")
-    common.add_argument("--quiet", "-q", action="store_true", help="no progress or status output")
-    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("--base", metavar="IRI", default=none,
+                        help="base IRI (default https://w3id.org/carekg/)")
+    common.add_argument("--quiet", "-q", action="store_true", default=false,
+                        help="no progress or status output")
+    common.add_argument("--debug", action="store_true", default=false,
+                        help="show tracebacks on errors")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=True)
+    after = _common_options(defaults=False)
 
     parser = argparse.ArgumentParser(
         prog="carekg", description="A knowledge graph of English councils' adult social care "
@@ -469,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers: dict[str, argparse.ArgumentParser] = {}
     for name, (_, help_text, example) in COMMANDS.items():
         parsers[name] = sub.add_parser(
-            name, help=help_text, description=help_text, parents=[common],
+            name, help=help_text, description=help_text, parents=[after],
             epilog="example:\n" + textwrap.indent(example, "  "),
             formatter_class=argparse.RawDescriptionHelpFormatter)
     parsers["build"].add_argument("--corpus", metavar="DIR",

@@ -487,8 +487,11 @@ def rows_of_loaded(loaded: object) -> list[FactRow]:
                           _decimal(candidate.value), candidate.service,
                           candidate.direction.casefold() if candidate.direction else None,
                           population=candidate.population_group, joint=joint)
+            # the graph states two facts of one sentence that differ in what the row
+            # does not show (two strategies named in one sentence) as two facts
             key = (row.kind, row.council, row.start, row.end, row.value, row.service,
-                   row.direction)
+                   row.direction, candidate.title, candidate.unit, candidate.event_type,
+                   candidate.period_label)
             if key not in seen:
                 seen.add(key)
                 rows.append(row)

@@ -23,6 +23,7 @@ from carekg.loaders.classify import (
     classify_direction,
     classify_route,
     classify_service,
+    unit_slug,
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
@@ -68,7 +69,8 @@ def _spend(view: SentenceView) -> list[Candidate]:
         periods = [p for p in view.periods if p.kind != "relative"]
         period = period_values(periods[0]) if periods else issued_year(view.record)
         out.append(view.candidate(
-            "Spend", value=money.value, unit="GBP/year" if money.rate == "year" else "GBP",
+            "Spend", value=money.value,
+            unit=unit_slug("GBP/year" if money.rate == "year" else "GBP"),
             service=service, approximate=money.approximate,
             value_start=view.sentence.start + money.start, **period))
     return out
