@@ -27,6 +27,11 @@ from carekg.errors import InputError
 from carekg.loaders.model import FACT_KINDS
 
 MODEL_FILE = "sentence-kinds.json"
+#: A "sentence" longer than this is a run of text the segmenter could not split (a table
+#: flattened into one line, a page without full stops): it is no one sentence, so the gate
+#: neither scores it nor reads it generically, and the rules' facts of it stand (scoring
+#: and reading each of its figures against the whole run would grow with its square).
+MAX_GATED_CHARS = 2000
 FORMAT_VERSION = 1
 
 

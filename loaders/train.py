@@ -40,7 +40,7 @@ from carekg.loaders.evaluate import (
 from carekg.loaders.extract import SentenceReading, first_mentions, read_sentences
 from carekg.loaders.extract.common import SentenceView
 from carekg.loaders.extract.fallback import fallback_candidates
-from carekg.loaders.kind_model import KindModel, KindWeights, decide
+from carekg.loaders.kind_model import MAX_GATED_CHARS, KindModel, KindWeights, decide
 from carekg.loaders.manifest import read_manifest
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord
 from carekg.loaders.read import read_document
@@ -220,6 +220,9 @@ def assemble(held: HeldOut, thresholds: Mapping[str, tuple[float, float]],
     for reading, probs, extra in zip(held.document.readings, held.probabilities,
                                      held.document.fallback, strict=True):
         fired = rule_kinds_of(reading.candidates)
+        if len(reading.sentence.text) > MAX_GATED_CHARS:  # as the gate: the rules' alone
+            out.extend(c for c in reading.candidates if only is None or c.kind == only)
+            continue
         chosen = decide(probs, fired, thresholds)
         if only is not None:
             chosen &= {only}

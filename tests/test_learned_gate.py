@@ -224,3 +224,13 @@ def test_carekg_train_names_a_malformed_data_argument(capsys: pytest.CaptureFixt
 
     assert main(["train", "--data", "corpus-without-gold"]) == 2
     assert "CORPUS_DIR:GOLD_DIR" in capsys.readouterr().err
+
+
+def test_a_run_of_text_no_segmenter_split_gets_no_generic_reading() -> None:
+    from carekg.loaders.kind_model import MAX_GATED_CHARS
+
+    run = "Home care places 12 " * (MAX_GATED_CHARS // 10)
+    assert fallback_candidates(_view(run), "Capacity") == []
+    assert fallback_candidates(_view(run[:200]), "Capacity")
+    always = _model(Capacity=(9.0, {}, 0.0, 0.0))
+    assert gate(always, SentenceReading(_sentence(run), (), "", (), []), RECORD) == []

@@ -144,9 +144,11 @@ def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> 
     readings of the kinds it is confident of where no rule fired."""
     from carekg.loaders.extract.common import SentenceView
     from carekg.loaders.extract.fallback import fallback_candidates
-    from carekg.loaders.kind_model import decide
+    from carekg.loaders.kind_model import MAX_GATED_CHARS, decide
     from carekg.loaders.sentence_features import rule_kinds_of, sentence_features
 
+    if len(reading.sentence.text) > MAX_GATED_CHARS:
+        return reading.candidates
     features = sentence_features(reading.sentence, record, reading.context,
                                  rule_kinds_of(reading.candidates), reading.lead_in)
     probabilities = model.probabilities(features)

@@ -27,6 +27,7 @@ from carekg.loaders.classify import (
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
+from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
 
 _TITLE_HEADS = re.compile(
@@ -40,7 +41,9 @@ DEFAULT_DIRECTION = "Develop"
 def fallback_candidates(view: SentenceView, kind: str) -> list[Candidate]:
     """Facts of ``kind`` read generically from the sentence (empty when it cannot)."""
     reader = _READERS.get(kind)
-    return reader(view) if reader else []
+    if reader is None or len(view.text) > MAX_GATED_CHARS:
+        return []
+    return reader(view)
 
 
 def _service(view: SentenceView, anchor: int | None = None) -> str | None:
