@@ -123,7 +123,7 @@ def _cues(plain: str, words: list[str]) -> list[str]:
     provision noun, a contract-event cue, a service or client group named)."""
     from carekg.loaders.classify import direction_hits, label_hits
     from carekg.loaders.extract.quantities import find_quantities
-    from carekg.loaders.extract.rules import compiled, compiled_map, load_rules
+    from carekg.loaders.extract.rules import compiled, compiled_map, gate_cue, load_rules
 
     out = [f"cue:direction:{hit.direction}" for hit in direction_hits(plain)]
     for name in ("intention_markers", "intention_negations", "need_cues", "capacity_cues",
@@ -136,7 +136,7 @@ def _cues(plain: str, words: list[str]) -> list[str]:
     out += [f"cue:count:{q.unit}" for q in find_quantities(plain)]
     cues = load_rules()["gate_cues"]
     for name in cues:
-        if name != "course_verbs" and _cue_pattern(name).search(plain):
+        if name != "course_verbs" and gate_cue(name).search(plain):
             out.append(f"cue:{name}")
     verbs = {*cues["course_verbs"], *(v.split()[-1] for v in load_rules()["action_item_verbs"])}
     first = next((w for w in words if w not in ("to", "and", "<int>")), "")
@@ -174,13 +174,6 @@ def _figures(plain: str, record: DocumentRecord) -> list[str]:
     if not periods:
         out.append("period:none")
     return out
-
-
-@cache
-def _cue_pattern(name: str) -> re.Pattern[str]:
-    from carekg.loaders.extract.rules import load_rules, phrase_pattern
-
-    return re.compile(phrase_pattern(load_rules()["gate_cues"][name]), re.IGNORECASE)
 
 
 def rule_kinds_of(candidates: Iterable[Candidate]) -> set[str]:

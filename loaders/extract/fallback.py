@@ -17,7 +17,6 @@ right.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from carekg.loaders.classify import (
     classify_direction,
@@ -26,7 +25,7 @@ from carekg.loaders.classify import (
     unit_slug,
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
-from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
+from carekg.loaders.extract.rules import compiled_map, gate_cue
 from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
 
@@ -135,13 +134,8 @@ def _strategy(view: SentenceView) -> list[Candidate]:
 def _contractual(view: SentenceView) -> bool:
     """The sentence, or its heading, names something contractual (a bare release time
     under a notice's title, or a meeting's date, is no event)."""
-    pattern = _cue("contract")
+    pattern = gate_cue("contract")
     return bool(pattern.search(view.text) or pattern.search(view.heading or ""))
-
-
-@cache
-def _cue(name: str) -> re.Pattern[str]:
-    return re.compile(phrase_pattern(load_rules()["gate_cues"][name]), re.IGNORECASE)
 
 
 def _issued(view: SentenceView) -> int:

@@ -43,6 +43,13 @@ def compiled(name: str) -> re.Pattern[str]:
 
 
 @cache
+def gate_cue(name: str) -> re.Pattern[str]:
+    """A case-insensitive pattern for one vocabulary of ``gate_cues`` (what the learned
+    kind gate weighs, and what its generic readers require)."""
+    return re.compile(phrase_pattern(load_rules()["gate_cues"][name]), re.IGNORECASE)
+
+
+@cache
 def compiled_map(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(key, pattern) pairs, in file order, for a mapping of key -> phrases."""
     return tuple(

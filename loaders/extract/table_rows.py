@@ -13,11 +13,9 @@ unit of provision is left alone.
 
 from __future__ import annotations
 
-import re
-
 from carekg.loaders.classify import classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year
-from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
+from carekg.loaders.extract.rules import compiled, compiled_map
 from carekg.loaders.model import Candidate
 
 #: At most this many figures in one row are read (the rest are other columns: change,
@@ -52,11 +50,6 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
 
 def _unit(text: str) -> str | None:
     """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``)."""
-    best: tuple[int, str] | None = None
-    for unit, nouns in load_rules()["count_nouns"].items():
-        if not nouns or unit in ("people", "items"):
-            continue
-        match = re.search(phrase_pattern(nouns), text, re.IGNORECASE)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), unit)
-    return unit_slug(best[1]) if best else None
+    hits = [(m.start(), unit) for unit, pattern in compiled_map("count_nouns")
+            if unit not in ("people", "items") and (m := pattern.search(text))]
+    return unit_slug(min(hits)[1]) if hits else None
