@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol, TypeVar
 
 from carekg import vocabularies
@@ -128,6 +128,14 @@ def _unwrapped(text: str) -> tuple[str, list[int]]:
 
 def label_hits(scheme: str, text: str) -> list[LabelHit]:
     """Every label of the scheme found in the text, most specific first where they overlap."""
+    return list(_label_hits(scheme, text))
+
+
+@lru_cache(maxsize=8192)
+def _label_hits(scheme: str, text: str) -> tuple[LabelHit, ...]:
+    """Cached: the same headings are classified for every sentence under them, and the
+    rules and the kind gate's features ask about the same sentence; matching every label
+    of a scheme is the costliest step of extraction."""
     ancestry = _ancestry(scheme)
     joined, index = _unwrapped(text)
     hits = []
@@ -141,7 +149,7 @@ def label_hits(scheme: str, text: str) -> list[LabelHit]:
     found = {h.slug for h in kept}
     kept = [h for h in kept if not any(h.slug in ancestry.get(o, ()) for o in found)]
     kept.sort(key=lambda h: (h.start, -(h.end - h.start)))
-    return kept
+    return tuple(kept)
 
 
 def _choose(hits: list[LabelHit], anchor: int | None) -> str | None:
