@@ -81,6 +81,10 @@ _LABEL_VALUE = re.compile(
 #: ("Home care service 1019 Increase The Council will ..."); the row is cut after the figure.
 _GRID_ROW = re.compile(
     r"^(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
+#: A grid row's label names a service; one with a verb is a clause whose figure counts the
+#: capitalised noun after it ("There are currently 27 Extra Care Schemes").
+_CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
+                          r"operates?|provides?|commissions?)\b", re.IGNORECASE)
 #: One cell of an HTML table flattened to a line per cell, each ending in " |".
 _PIPE_CELL = re.compile(r"^[^|]*\|$")
 #: A line that opens with a day of a month ("21 Oct 2025 at 15:21", "1st April 2026 ...") is
@@ -707,7 +711,8 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
             if _is_boundary(logical, match.start(), match.end())}
     for at in line_starts:  # a rating-grid row: its label and figure are one sentence
         grid = _GRID_ROW.match(logical, at)
-        if grid and _word_count(grid.group("label")) <= MAX_LABEL_WORDS:
+        if (grid and _word_count(grid.group("label")) <= MAX_LABEL_WORDS
+                and not _CLAUSE_VERB.search(grid.group("label"))):
             cuts.add(grid.end("figure"))
     cuts.update(_run_on_cuts(text, logical, where))
     cuts.update(_date_row_cuts(text, logical, where))

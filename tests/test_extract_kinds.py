@@ -788,3 +788,37 @@ def test_a_section_named_after_a_council_takes_the_service_of_the_text_before_it
         at += len(text) + 1
     spend = [c for c in extract_candidates(sentences, RECORD) if c.kind == "Spend"]
     assert [c.service for c in spend] == ["home-improvement-agency"]
+
+
+def _list_facts(lines: list[str], kind: str, heading: str = "Our services") -> list[Candidate]:
+    """The facts of a lead-in line followed by its list items, under one heading."""
+    section = Section(heading, 2, 0, 500)
+    sentences, at = [], 0
+    for index, line in enumerate(lines):
+        sentences.append(Sentence(line, at, at + len(line), section=section,
+                                  is_list_item=index > 0))
+        at += len(line) + 1
+    return [c for c in extract_candidates(sentences, RECORD, model=None) if c.kind == kind]
+
+
+def test_items_counted_in_words_take_their_verb_from_the_lead_in() -> None:
+    found = _list_facts(["The council's own services include:",
+                         "Three residential care homes for older people",
+                         "Five day centres for adults with a learning disability"], "Capacity")
+    assert [(c.value, c.unit) for c in found][:1] == [(Decimal(3), "homes")]
+    # a lead-in of plans or of need does not make its items current provision
+    assert _list_facts(["Over the next five years we will open:",
+                        "Three residential care homes for older people"], "Capacity") == []
+
+
+def test_labelled_figures_under_a_lead_in_count_what_it_names() -> None:
+    found = _list_facts(["There are 60 nursing homes in the county with these ratings:",
+                         "Good: 41", "Requires improvement: 12"], "Capacity")
+    assert {(c.value, c.unit, c.service) for c in found} >= {
+        (Decimal(41), "homes", "nursing-care"), (Decimal(12), "homes", "nursing-care")}
+
+
+def test_the_capacity_of_provision_is_a_count_of_it() -> None:
+    [fact] = facts("The total capacity of this provision is 640 flats.", "Capacity",
+                   heading="Extra care housing")
+    assert (fact.value, fact.unit, fact.service) == (Decimal(640), "units", "extra-care-housing")

@@ -366,3 +366,8 @@ def test_a_release_time_is_no_numbered_heading_and_dates_its_stage() -> None:
     last = sentences[-1]
     assert last.plain == "The council seeks providers of meals services."
     assert last.section is not None and "A tender notice" in last.section.titles
+
+
+def test_a_clause_with_a_figure_is_no_rating_grid_row() -> None:
+    text = "There are currently 14 Extra Care Schemes within the county.\n"
+    assert [s.plain for s in _segment(text)] == [text.strip()]

@@ -35,3 +35,11 @@ def test_rows_of_need_money_or_no_provision_are_left_alone() -> None:
     assert _row("People aged 65+ | 4,100 |", "Projected population by 2030") == []
     assert _row("Home care | £1,200,000 |", "Budget") == []
     assert _row("Town hall visitors: 300", "Visitors by month") == []
+
+
+def test_a_distant_heading_of_demand_does_not_make_a_table_of_homes_need() -> None:
+    sentence = Sentence("Nursing dementia | 44 |", 0, 22,
+                        section=Section("Table 2: care homes by client type", 2, 0, 999),
+                        is_table_row=True, header="Specialism | Number of homes |")
+    view = SentenceView.of(sentence, RECORD, ("Supply and demand",))
+    assert [(c.value, c.unit) for c in extract_table_counts(view)] == [(Decimal(44), "homes")]

@@ -49,6 +49,8 @@ class SentenceView:
     #: Periods of the lead-in of the list this item belongs to ("In October 2019 there
     #: were:"), which date the items that name no period of their own.
     lead_in_periods: list[Period] = field(default_factory=list)
+    #: The lead-in itself: what its items count or commit to when they only name a label.
+    lead_in: str = ""
 
     @classmethod
     def of(
@@ -72,6 +74,7 @@ class SentenceView:
             quantities=find_quantities(text),
             lead_in_periods=[p for p in find_periods(lead_in, record.issued)
                              if p.kind != "relative"] if lead_in else [],
+            lead_in=lead_in,
         )
 
     def context_service(self) -> str | None:

@@ -199,7 +199,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             )
         elif has_intention:
             continue
-        elif provision or compiled("capacity_cues").search(text, 0, end):
+        elif provision or compiled("capacity_cues").search(text, 0, end) or (
+                view.sentence.is_list_item and _provision_lead_in(view)):
             if quantity.unit == "items" and not provision:
                 continue
             if quantity.unit == "people" and _WORKFORCE_BEFORE.search(
@@ -241,6 +242,16 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     if need_words and projected:
         candidates.extend(_percent_needs(view))
     return sorted(candidates, key=lambda c: c.start)
+
+
+def _provision_lead_in(view: SentenceView) -> bool:
+    """Whether a list item's lead-in says its items are provision ("In-house services
+    include:", "We currently commission:"): an item that is only a count and its noun
+    ("Two residential care homes") takes its verb from there."""
+    lead_in = view.lead_in
+    return bool(lead_in) and bool(
+        _PROVISION.search(lead_in) or compiled("capacity_cues").search(lead_in)
+    ) and not (compiled("need_cues").search(lead_in) or _FUTURE.search(lead_in))
 
 
 def _lead_in_period(view: SentenceView) -> Period | None:

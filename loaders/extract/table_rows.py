@@ -13,6 +13,8 @@ unit of provision is left alone.
 
 from __future__ import annotations
 
+import re
+
 from carekg.loaders.classify import classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year
 from carekg.loaders.extract.rules import compiled, compiled_map
@@ -23,8 +25,20 @@ from carekg.loaders.model import Candidate
 MAX_FIGURES = 3
 
 
+#: A list item that is only a label and its figure ("Good: 113", "Keswick: 48"): a row of
+#: the table its lead-in introduces ("There are 175 homes with these ratings:").
+_LABELLED_ITEM = re.compile(r"[^\d:]{2,60}:\s*\d[\d,]*(?:\.\d+)?%?\*?")
+
+
+def _is_row(view: SentenceView) -> bool:
+    sentence = view.sentence
+    return sentence.is_table_row or bool(
+        sentence.is_list_item and view.lead_in
+        and _LABELLED_ITEM.fullmatch(sentence.text.strip()))
+
+
 def extract_table_counts(view: SentenceView) -> list[Candidate]:
-    if not view.sentence.is_table_row or view.money:
+    if not _is_row(view) or view.money:
         return []
     figures = bare_figures(view)[:MAX_FIGURES]
     if not figures:
@@ -32,9 +46,12 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     label = view.text[: figures[0][2]]
     if sum(c.isalpha() for c in label) < 3:
         return []  # a row of figures only: whose count it is, the text does not say
-    around = " ".join(t for t in (view.sentence.header or "", view.heading or "",
+    around = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or "",
                                   *view.context[:2]) if t)
-    if compiled("need_cues").search(around) or compiled("need_cues").search(label):
+    own = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or ""))
+    rating = compiled("quality_ratings").fullmatch(label.strip(" :|\t-"))
+    if compiled("need_cues").search(own) or (compiled("need_cues").search(label)
+                                             and not rating):
         return []  # a table of projections or prevalence counts need, which varies too
         # much by column (years, change, rates) to be read without its header's columns
     unit = _unit(label) or _unit(around)
