@@ -292,7 +292,8 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
 
     The first direction term wins, except that an increase or decrease named as the object
     of a procuring, developing or reviewing verb ("commission an increase in", "develop
-    additional") wins over that verb, because the object says what changes."""
+    additional"), or a procurement set up by a developing verb ("establish a framework
+    agreement"), wins over that verb, because the object says what changes."""
     hits = direction_hits(text, start)
     if not hits:
         return None
@@ -301,7 +302,9 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
         for other in hits[1:]:
             if other.start - first.end > 25:
                 break
-            if other.direction in ("Increase", "Decrease"):
+            if other.direction in ("Increase", "Decrease") or (
+                    first.direction == "Develop" and other.direction == "Procure"):
+                # "establish a framework agreement": what is set up is a procurement
                 return other.direction, other.start
     return first.direction, first.start
 

@@ -822,3 +822,37 @@ def test_the_capacity_of_provision_is_a_count_of_it() -> None:
     [fact] = facts("The total capacity of this provision is 640 flats.", "Capacity",
                    heading="Extra care housing")
     assert (fact.value, fact.unit, fact.service) == (Decimal(640), "units", "extra-care-housing")
+
+
+def test_intentions_stated_as_reviews_needs_and_searches() -> None:
+    [review] = facts("We are reviewing the way we provide day services over the coming months.",
+                     "CommissioningIntention")
+    assert (review.direction, review.service) == ("Review", "day-opportunities")
+    [more] = facts("The borough needs more extra care housing for older people.",
+                   "CommissioningIntention")
+    assert (more.direction, more.service) == ("Increase", "extra-care-housing")
+
+
+def test_items_of_a_list_of_courses_are_intentions_when_they_name_a_service() -> None:
+    found = _list_facts(["The new model will focus on:",
+                         "specialist respite services for carers of people with dementia",
+                         "Choice and control: giving people advice on home care",
+                         "closer working with partners"], "CommissioningIntention")
+    assert [(c.service, c.direction) for c in found] == [("respite-care", "Increase")]
+
+
+def test_the_base_of_a_rate_is_not_a_count() -> None:
+    assert facts("There are 31 extra care units per 1,000 people aged 75 and over.",
+                 "NeedEstimate") == []
+
+
+def test_what_a_course_sets_up_or_builds_gives_its_direction() -> None:
+    [framework] = facts("The Council wishes to establish a framework agreement for home care.",
+                        "CommissioningIntention")
+    assert framework.direction == "Procure"
+    [build] = facts("We will facilitate the construction of extra care housing in the north.",
+                    "CommissioningIntention")
+    assert build.direction == "Increase"
+    [considered] = facts("We are considering the development of a new approach to home care.",
+                         "CommissioningIntention")
+    assert considered.direction == "Develop"

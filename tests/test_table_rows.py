@@ -43,3 +43,12 @@ def test_a_distant_heading_of_demand_does_not_make_a_table_of_homes_need() -> No
                         is_table_row=True, header="Specialism | Number of homes |")
     view = SentenceView.of(sentence, RECORD, ("Supply and demand",))
     assert [(c.value, c.unit) for c in extract_table_counts(view)] == [(Decimal(44), "homes")]
+
+
+def test_a_label_opening_with_a_care_home_kind_counts_that_kind() -> None:
+    assert _row("Nursing dementia | 44 |", "Care homes by client type",
+                "Specialism | Number of homes |") == [
+        ("Capacity", Decimal(44), "homes", "nursing-care")]
+    assert _row("Residential: Mental Health | 12 |", "Care homes by client type",
+                "Specialism | Number of homes |") == [
+        ("Capacity", Decimal(12), "homes", "residential-care")]

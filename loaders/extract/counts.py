@@ -129,6 +129,8 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue
         if is_house_number(text, m.end()):
             continue  # "the centre at 42 Park Road": an address, not a count
+        if re.search(r"\bper\s+$", text[max(0, m.start() - 12):m.start()], re.IGNORECASE):
+            continue  # "a rate per 100,000 population": the rate's base
         last = re.search(r"\S*$", text[: m.start()])
         token = last.group(0) if last else ""
         if "/" in token or "http" in token:
@@ -173,6 +175,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         # "300 people in need of support": people counted by their need, not by a service
         is_need = is_need or bool(quantity.unit == "people" and _NEED_AFTER().match(
             text, quantity.end + len(text[quantity.end:]) - len(text[quantity.end:].lstrip())))
+        if (is_need and quantity.unit != "people" and not projection
+                and not _NEEDED.search(clause)):
+            is_need = False  # "71 beds were available" beside a word of need: provision
         if (is_need and quantity.unit != "people" and _is_increment(text, quantity)
                 and not _NEEDED.search(text)):
             continue  # "one new nursing home opened to meet demand": an addition, not a need

@@ -37,6 +37,7 @@ _OTHER_SUBJECT = re.compile(
 _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
+    r"the\s+(?:borough|county|city|district)\s+needs|"
     r"ambition\s+is|aim\s+is|"
     r"aspirations?)\b",
     re.IGNORECASE,
@@ -225,10 +226,43 @@ def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
     return bool(_DEMAND_AFTER.match(text, term_end))
 
 
+# A lead-in that opens a list of the council's courses ("The system-wide outcomes are to:",
+# "the council is undertaking the following measures:", "a service focusing on:").
+_COURSE_LEAD_IN = re.compile(
+    r"\b(?:outcomes?\s+(?:are|is)\s+to|the\s+following\s+(?:\w+\s+)?(?:measures|actions|"
+    r"priorities|changes|steps)|focus(?:ing|es)?\s+on|vision\s+for|intentions?|priorit(?:y|ies)"
+    r"|we\s+will|will\s+(?:be\s+)?(?:focus|prioritise|commission|develop)\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _item_of_a_course(view: SentenceView) -> list[Candidate]:
+    """A list item under a lead-in that commits to courses speaks for the council without
+    a verb of its own ("- specialist day services for people living with dementia"): it
+    takes the direction of its own verb, else of the lead-in, and must name its service
+    itself (an item naming none is a quality or an outcome, not provision)."""
+    lead_in = view.lead_in
+    if not (view.sentence.is_list_item and lead_in and _COURSE_LEAD_IN.search(lead_in)):
+        return []
+    if _OTHER_ACTOR.search(lead_in) and not _COMMISSIONER.search(lead_in):
+        return []  # "opportunities for providers to explore:": the market's course
+    if view.quantities and not classify_direction(view.text):
+        return []  # a count under the lead-in is provision, read by the count rules
+    if ":" in view.text:
+        return []  # "Choice and control: giving people ...": a term and its definition
+    found = classify_direction(view.text) or classify_direction(lead_in)
+    service = classify_service(view.text, None)  # the item itself names what it is about
+    if found is None or service is None:
+        return []
+    return [_candidate(view, 0, found[0], service)]
+
+
 def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
     if text.rstrip().endswith("?") or view.sentence.is_heading:
         return []  # a question, or a heading's topic ("Increasing preventative services")
+    if not _commitments(text):
+        return _item_of_a_course(view)
     for at, course in _commitments(text):
         if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
             continue
@@ -243,7 +277,12 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         # The course is in the commitment's own sentence: a later cell of a row (the
         # evidence, "currently reviewing") is not what the council commits to.
         own = text[: sentence_bounds(text, at)[1]]
-        found = found or classify_direction(own, course) or classify_direction(own, at)
+        # "needs more": the marker itself names a change ("are considering" names no course)
+        inside = classify_direction(own, at)
+        if inside is not None and (inside[1] >= course
+                                   or inside[0] not in ("Increase", "Decrease")):
+            inside = None
+        found = found or inside or classify_direction(own, course) or classify_direction(own, at)
         if found is None:
             continue
         direction, term_at = found

@@ -123,6 +123,9 @@ def _unit_of(match: re.Match[str]) -> str:
     raise ValueError("no unit group matched")
 
 
+_DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every count of a known noun in ``text``, in order, without overlaps."""
     found: list[Quantity] = []
@@ -145,6 +148,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue  # "16+ young people", "65+ residents": an age band, not a count
         if is_house_number(text, m.end()):
             continue  # "at 42 Park Road": an address
+        if _DENOMINATOR.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "per 1,000 people aged 65+": a rate's base, not a count of anyone
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(

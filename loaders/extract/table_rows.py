@@ -55,7 +55,8 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
         return []  # a table of projections or prevalence counts need, which varies too
         # much by column (years, change, rates) to be read without its header's columns
     unit = _unit(label) or _unit(around)
-    service = classify_service(label) or classify_service(around) or view.context_service()
+    service = (_home_type(label) or classify_service(label) or classify_service(around)
+               or view.context_service())
     if unit is None and classify_service(label) is None and classify_service(around) is None:
         return []
     return [view.candidate("Capacity", value=value,
@@ -63,6 +64,17 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
                            value_start=view.sentence.start + start,
                            **issued_year(view.record))
             for value, pct, start, _ in figures[:1]]
+
+
+#: The two kinds of care home (CQC's registrations) opening a row's label ("Nursing
+#: dementia", "Residential: Mental Health"): the row counts that kind, for the group named.
+_HOME_TYPE = re.compile(r"\s*(residential|nursing)\b(?!\s+(?:care|homes?)\b)", re.IGNORECASE)
+
+
+def _home_type(label: str) -> str | None:
+    """The care home kind a label opens with, when the label says no more of it."""
+    match = _HOME_TYPE.match(label)
+    return classify_service(f"{match.group(1)} care") if match else None
 
 
 def _unit(text: str) -> str | None:
