@@ -856,3 +856,15 @@ def test_what_a_course_sets_up_or_builds_gives_its_direction() -> None:
     [considered] = facts("We are considering the development of a new approach to home care.",
                          "CommissioningIntention")
     assert considered.direction == "Develop"
+
+
+def test_shares_of_provision_are_capacity_and_rates_of_change_are_not() -> None:
+    [occupancy] = facts("Care homes in the county currently report an occupancy of 91%.",
+                        "Capacity")
+    assert (occupancy.value, occupancy.unit, occupancy.service) == (
+        Decimal(91), "percent", "care-homes")
+    [share] = [c for c in facts("Three providers currently deliver around 60% of the "
+                                "supported living market.", "Capacity") if c.unit == "percent"]
+    assert (share.value, share.unit, share.service) == (Decimal(60), "percent", "supported-living")
+    assert facts("Home care hours have seen a 12% increase in the last year.", "Capacity") == []
+    assert facts("Staff turnover in care homes is currently 30%.", "Capacity") == []

@@ -15,6 +15,7 @@ from carekg.loaders.classify import classify_population, classify_service, need_
 from carekg.loaders.extract.common import (
     NATIONAL,
     SentenceView,
+    bare_figures,
     clause_spans,
     issued_year,
     period_in,
@@ -238,6 +239,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     **values,
                 )
             )
+    if not has_intention and not need_words:
+        candidates.extend(_provision_shares(view))
     projected = bool(_PROJECTION.search(text))
     for value, s, _e, approx in bare:
         start, end = spans[s]
@@ -257,6 +260,41 @@ def _provision_lead_in(view: SentenceView) -> bool:
     return bool(lead_in) and bool(
         _PROVISION.search(lead_in) or compiled("capacity_cues").search(lead_in)
     ) and not (compiled("need_cues").search(lead_in) or _FUTURE.search(lead_in))
+
+
+# A share of provision: "occupancy of 87%", "12% of older adults' beds", "around 75% of the
+# supported living market" (a figure of the market's make-up, not a rate of change).
+_OCCUPANCY = re.compile(r"\boccupan\w*", re.IGNORECASE)
+_SHARE_OF = re.compile(
+    r"\s*(?:of\s+(?:the\s+|our\s+|all\s+)?(?:[\w'’-]+\s+){0,4}?(?:market|beds|homes|care\s+homes|"
+    r"placements|places|providers|schemes|units|provision|capacity)\b)", re.IGNORECASE)
+_CHANGE_AFTER = re.compile(r"\s*(?:increase|rise|growth|decrease|fall|reduction|drop|higher|"
+                           r"lower|more|less|fewer|turnover|vacancy)", re.IGNORECASE)
+
+
+def _provision_shares(view: SentenceView) -> list[Candidate]:
+    """Percentages that describe current provision: its occupancy or a share of a market,
+    of beds or of homes. Rates of change, vacancy and turnover, and projections are not."""
+    text = view.text
+    if _PROJECTION.search(text) or not _PRESENT.search(text) and not _OCCUPANCY.search(text):
+        return []
+    shares = [f for f in bare_figures(view) if f[1]]
+    spans = clause_spans(text, [(f[2], f[3]) for f in shares])
+    out = []
+    for (value, _pct, start, end), (low, high) in zip(shares, spans, strict=True):
+        if _CHANGE_AFTER.match(text, end):
+            continue
+        if not (_SHARE_OF.match(text, end) or _OCCUPANCY.search(text, low, high)):
+            continue
+        service = classify_service(text[low:high]) or view.context_service()
+        if service is None:
+            continue
+        out.append(view.candidate("Capacity", low, high, value=value, unit=unit_slug("percent"),
+                                  approximate=is_approximate_before(text, start),
+                                  service=service, value_start=view.sentence.start + start,
+                                  **(period_values(period_in(view.periods, low, high))
+                                     or issued_year(view.record))))
+    return out
 
 
 def _lead_in_period(view: SentenceView) -> Period | None:
