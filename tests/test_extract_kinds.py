@@ -868,3 +868,15 @@ def test_shares_of_provision_are_capacity_and_rates_of_change_are_not() -> None:
     assert (share.value, share.unit, share.service) == (Decimal(60), "percent", "supported-living")
     assert facts("Home care hours have seen a 12% increase in the last year.", "Capacity") == []
     assert facts("Staff turnover in care homes is currently 30%.", "Capacity") == []
+
+
+def test_resolutions_and_own_aims_are_intentions() -> None:
+    [resolved] = facts("Approve a public consultation on the future of two day centres.",
+                       "CommissioningIntention", heading="RESOLVED to:")
+    assert (resolved.direction, resolved.service) == ("Review", "day-opportunities")
+    [aim] = facts("Our aim is to develop better, more joined-up services for people.",
+                  "CommissioningIntention", heading="Home care")
+    assert (aim.direction, aim.service) == ("Develop", "home-care")
+    # a wish of someone else's stays out
+    assert facts("Providers want to develop better services for people.",
+                 "CommissioningIntention", heading="Home care") == []

@@ -66,7 +66,8 @@ _PROVISION_SUBJECT = re.compile(
 # Headings of lists of intentions: their items speak for the council without saying "we".
 _INTENTION_HEADING = re.compile(
     r"\b(?:intentions?|aspirations?|priorit(?:y|ies)|opportunities|we\s+will|plans?|"
-    r"what\s+we\s+(?:will|want)|next\s+steps|future|action|recommendations?|decisions?)\b",
+    r"what\s+we\s+(?:will|want)|next\s+steps|future|action|recommendations?|decisions?|"
+    r"resolved)\b",
     re.IGNORECASE,
 )
 _LIST_OPENING = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?", re.UNICODE)
@@ -98,6 +99,12 @@ _WEAK_MARKER = re.compile(
     r"need|needs|expected|anticipated|going|likely)\b",
     re.IGNORECASE,
 )
+
+
+# A wish the council states as its own aim ("our aim is to", "we want to"): its course
+# is the council's even when only the section names the service.
+_OWN_WISH = re.compile(r"\b(?:our\s+aim|we\s+want|we\s+would\s+like\s+to\s+(?!hear))\b",
+                       re.IGNORECASE)
 
 
 def _subject(text: str, at: int) -> str:
@@ -316,6 +323,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
                 continue  # a course for no service a researcher could name
             if _WEAK_MARKER.search(text, max(0, at - 12), course) and not (
                 _PROVISION_SUBJECT.search(_subject(text, at))
+                or _OWN_WISH.search(text, max(0, at - 12), course)
             ):
                 continue  # "we want to develop services": a wish without its service
         elif not (_intends_here(view) or direction == "Review") and not (
