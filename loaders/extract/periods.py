@@ -72,7 +72,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"\b(?P<y>{_YEAR})(?:{_DASH}|\s+(?:to|until|and)\s+)(?P<y2>{_YEAR})\b", re.I),
     ),
     # A year, not a figure: "2023, " ends a clause but "2,023" and "2023,5" are numbers.
-    ("year", re.compile(rf"(?<![\d£$.,/])(?P<y>{_YEAR})(?![\d%]|[.,]\d)")),
+    ("year", re.compile(rf"(?<![\d£$.,/])(?P<y>{_YEAR})(?![\d%]|[.,/]\d)")),
 ]
 _RELATIVE = re.compile(
     r"\b(?:over|in|within|during|for)\s+the\s+(?:next|coming)\s+(?P<n>\d{1,2}|"
