@@ -45,7 +45,8 @@ def test_deadline_flag() -> None:
     assert not period.is_deadline
 
 
-@pytest.mark.parametrize("text", ["aged 16-64", "2,017 people", "£2020m", "12.2030", "45%"])
+@pytest.mark.parametrize("text", ["aged 16-64", "2,017 people", "£2020m", "12.2030", "45%",
+                                  "SI 2019/713"])
 def test_not_periods(text: str) -> None:
     assert find_periods(text) == []
 
