@@ -880,3 +880,19 @@ def test_resolutions_and_own_aims_are_intentions() -> None:
     # a wish of someone else's stays out
     assert facts("Providers want to develop better services for people.",
                  "CommissioningIntention", heading="Home care") == []
+
+
+def test_each_figure_of_a_projection_is_a_need_and_so_is_its_rate() -> None:
+    found = facts("The number of people aged 65 and over is estimated at 41,200 in 2024 and "
+                  "is predicted to rise by 4.1% to 42,900 by 2026 and to 47,300 by 2030.",
+                  "NeedEstimate")
+    assert {(c.value, c.unit) for c in found} >= {
+        (Decimal(41200), "people"), (Decimal(42900), "people"), (Decimal(47300), "people"),
+        (Decimal("4.1"), "percent")}
+    assert Decimal(65) not in {c.value for c in found}
+
+
+def test_an_age_written_or_over_is_not_a_count() -> None:
+    found = [c.value for kind in ("Capacity", "NeedEstimate") for c in facts(
+        "The total number of adults 70 or over in receipt of support is 1,350.", kind)]
+    assert Decimal(70) not in found

@@ -55,7 +55,7 @@ _HYPOTHETICAL = re.compile(r"\bwould\b.*\bif\b|\bif\b.*\bwould\b", re.IGNORECASE
 _AGE_OF = re.compile(r"\bage\s+of\s*$", re.IGNORECASE)
 _AGE_WORD_ONLY = re.compile(r"(?:\bover|\bunder)\s*$", re.IGNORECASE)
 _AFTER_AGE = re.compile(
-    r"^\s*(?:\+|-|–|and\s+over|and\s+above|years?\b|to\s+\d|yrs)", re.IGNORECASE
+    r"^\s*(?:\+|-|–|(?:and|or)\s+(?:over|above|older)|years?\b|to\s+\d|yrs)", re.IGNORECASE
 )
 # A figure that is one end of a range ("between 20 and 30", "20-30", "20 to 30"): the
 # model holds one value, and either end alone misstates the text.
@@ -176,8 +176,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         # "300 people in need of support": people counted by their need, not by a service
         is_need = is_need or bool(quantity.unit == "people" and _NEED_AFTER().match(
             text, quantity.end + len(text[quantity.end:]) - len(text[quantity.end:].lstrip())))
-        if (is_need and quantity.unit != "people" and not projection
-                and not _NEEDED.search(clause)):
+        if (is_need and quantity.unit != "people" and not _PROJECTION.search(clause)
+                and not _NEEDED.search(clause) and not _FUTURE.search(clause)):
             is_need = False  # "71 beds were available" beside a word of need: provision
         if (is_need and quantity.unit != "people" and _is_increment(text, quantity)
                 and not _NEEDED.search(text)):
@@ -372,8 +372,8 @@ def _need_figures(
         if not any(q.start <= c[1] < q.end for q in quantities)
         and not in_range(view.text, c[1], c[2])
     ]
-    if _FROM_TO.search(view.text) or len(counts) > 2:
-        counts = counts[-1:]  # a series: the latest figure is the one the sentence is about
+    if _FROM_TO.search(view.text):
+        counts = counts[-1:]  # "from 850 to 1,227": the change ends at the current figure
     return counts
 
 
@@ -384,10 +384,17 @@ _PERCENT_CHANGE = re.compile(
 )
 
 
+# "is predicted to rise by 9.8% to ...", "will increase by around 12%": the change written
+# after its verb.
+_CHANGE_BY = re.compile(
+    r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+by\s+(?:around\s+|about\s+|"
+    r"approximately\s+|some\s+)?(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
+
+
 def _percent_needs(view: SentenceView) -> list[Candidate]:
     """Projected changes in need given as a percentage ("a 9% rise in people needing
     care by 2030"): one fact per figure, each with its own clause and year."""
-    found = list(_PERCENT_CHANGE.finditer(view.text))
+    found = list(_PERCENT_CHANGE.finditer(view.text)) + list(_CHANGE_BY.finditer(view.text))
     # a figure without its noun ("and a 20% increase by 2030") shares the first one's
     found += [
         m for m in re.finditer(
