@@ -52,3 +52,12 @@ def test_a_label_opening_with_a_care_home_kind_counts_that_kind() -> None:
     assert _row("Residential: Mental Health | 12 |", "Care homes by client type",
                 "Specialism | Number of homes |") == [
         ("Capacity", Decimal(12), "homes", "residential-care")]
+
+
+def test_each_figure_of_a_row_counts_what_its_column_names() -> None:
+    header = "Current services\nArea | Client group | Schemes | Capacity |"
+    assert _row("Extra care housing | Older people | 9 | 410 |", "Current services",
+                header) == [("Capacity", Decimal(9), "homes", "extra-care-housing"),
+                            ("Capacity", Decimal(410), "units", "extra-care-housing")]
+    # without named columns, only the first figure is read
+    assert len(_row("Extra care housing | Older people | 9 | 410 |", "Current services")) == 1

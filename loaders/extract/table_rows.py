@@ -59,11 +59,34 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
                or view.context_service())
     if unit is None and classify_service(label) is None and classify_service(around) is None:
         return []
-    return [view.candidate("Capacity", value=value,
-                           unit="percent" if pct else unit or "units", service=service,
-                           value_start=view.sentence.start + start,
-                           **issued_year(view.record))
-            for value, pct, start, _ in figures[:1]]
+    columns = _column_names(view)
+    if columns is None:
+        figures = figures[:1]  # without its columns' names, the row's first figure alone
+    else:  # the header's unit is one column's: the others take the label's or the heading's
+        unit = _unit(label) or _unit(" ".join((view.lead_in, view.heading or "")))
+    out = []
+    for value, pct, start, _ in figures:
+        column = columns[view.text.count("|", 0, start)] if columns else ""
+        if columns and compiled("need_cues").search(column):
+            continue
+        out.append(view.candidate(
+            "Capacity", value=value,
+            unit="percent" if pct else _unit(column) or unit or "units", service=service,
+            value_start=view.sentence.start + start, **issued_year(view.record)))
+    return out
+
+
+def _column_names(view: SentenceView) -> list[str] | None:
+    """The names of a pipe table's columns, when the header's last row has as many cells
+    as this row ("Area | Care Group | Schemes | Capacity |"): each figure is then its
+    column's count, so a row of several figures states several facts."""
+    header = view.sentence.header or ""
+    rows = [line for line in header.splitlines() if line.count("|") >= 2]
+    if not rows or "|" not in view.text:
+        return None
+    names = [cell.strip() for cell in rows[-1].rstrip().rstrip("|").split("|")]
+    cells = view.text.rstrip().rstrip("|").split("|")
+    return names if len(names) == len(cells) else None
 
 
 #: The two kinds of care home (CQC's registrations) opening a row's label ("Nursing
