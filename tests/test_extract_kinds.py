@@ -896,3 +896,11 @@ def test_an_age_written_or_over_is_not_a_count() -> None:
     found = [c.value for kind in ("Capacity", "NeedEstimate") for c in facts(
         "The total number of adults 70 or over in receipt of support is 1,350.", kind)]
     assert Decimal(70) not in found
+
+
+def test_a_count_of_placements_in_homes_and_its_parts() -> None:
+    found = facts("The Council funds around 2,400 care home placements; just over 1,500 in "
+                  "residential homes and under 900 in nursing homes", "Capacity")
+    assert [(c.value, c.unit, c.service) for c in found] == [
+        (Decimal(2400), "places", "care-homes"), (Decimal(1500), "places", "residential-care"),
+        (Decimal(900), "places", "nursing-care")]

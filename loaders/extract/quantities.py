@@ -75,7 +75,9 @@ _WORD_NUMBER = re.compile(
 # After a count, further figures that share its noun: "453 people in A, 495 in B and 375
 # in C" counts people three times.
 _ELIDED = re.compile(
-    r"(?:\s*(?:,|;|and|,\s+and)\s+)(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d%.,/])\s+(?=in\b|at\b)",
+    r"(?:\s*(?:,|;|and|,\s+and)\s+)(?P<approx>(?:just\s+)?(?:over|under|around|about|"
+    r"approximately|almost|nearly|some)\s+)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d%.,/])\s+(?=in\b|at\b)",
     re.IGNORECASE,
 )
 
@@ -156,6 +158,10 @@ def find_quantities(text: str) -> list[Quantity]:
                 text, position + len(text[position:]) - len(text[position:].lstrip())
             )
             if noun and re.match(r"\s", text[position : position + 1] or "x"):
+                head = nouns.match(text, noun.end() + 1) if text[noun.end():noun.end() + 1] == " " \
+                    else None
+                if head and _unit_of(head) not in ("people", _unit_of(noun)):
+                    noun = head  # "care home placements" counts placements, not homes
                 if not _describes_another(text, noun):
                     found.append(_quantity(text, m, _unit_of(noun), noun.group(0), noun.end()))
                 taken.append((m.start(), noun.end()))
@@ -169,14 +175,15 @@ def find_quantities(text: str) -> list[Quantity]:
         while True:
             # the place a count is "in" comes first: "453 people in Westminster, 495 in ..."
             place = re.match(r"\s+(?:in|at)\s+[^,;]{1,60}?(?=,|;|\s+and\s)", text[position:])
-            if not place:
-                break
-            elided = _ELIDED.match(text, position + place.end())
+            if not place and not quantity.elided and not text.startswith(";", position):
+                break  # a total before its parts is cut off by a semicolon
+            elided = _ELIDED.match(text, position + (place.end() if place else 0))
             if not elided or any(a <= elided.start("num") < b for a, b in taken):
                 break
             found.append(
                 Quantity(to_decimal(elided.group("num")), quantity.unit, quantity.noun,
-                         elided.start("num"), elided.end("num"), elided=True)
+                         elided.start("num"), elided.end("num"),
+                         approximate=bool(elided.group("approx")), elided=True)
             )
             taken.append((elided.start("num"), elided.end("num")))
             position = elided.end("num")
