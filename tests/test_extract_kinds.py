@@ -904,3 +904,13 @@ def test_a_count_of_placements_in_homes_and_its_parts() -> None:
     assert [(c.value, c.unit, c.service) for c in found] == [
         (Decimal(2400), "places", "care-homes"), (Decimal(1500), "places", "residential-care"),
         (Decimal(900), "places", "nursing-care")]
+
+
+def test_a_count_dated_in_brackets_and_a_further_stock_are_current() -> None:
+    [dated] = facts("There are approximately 1,940 older people receiving home care (May 2021).",
+                    "Capacity")
+    assert (dated.value, dated.period_label) == (Decimal(1940), "2021-05")
+    [further] = facts("The council's own provider also operates a further six care homes.",
+                      "Capacity")
+    assert further.value == Decimal(6)
+    assert facts("We will open a further six care homes by 2026.", "Capacity") == []

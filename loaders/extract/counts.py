@@ -85,6 +85,10 @@ _WORKFORCE_BEFORE = re.compile(
 # A count that names no service must at least be of care or support of some kind.
 _ANY_PROVISION = re.compile(r"\b(?:care|support|services?|provision)\b", re.IGNORECASE)
 _AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
+_PRESENT_STOCK = re.compile(r"\b(?:operates?|runs?|has|have|provides?|commissions?|"
+                            r"there\s+(?:are|is))\b", re.IGNORECASE)
+# "(June 2023)": a date in brackets beside a figure says when it was counted.
+_STAMP = re.compile(r".?\([^()]*\)", re.DOTALL)
 # A flattened table: three or more bare figures in a row ("273 248 240").
 _SERIES = re.compile(r"(?<![\d,.])\d[\d,]*\s+\d[\d,]*\s+\d[\d,]*(?![\d,.])")
 
@@ -330,7 +334,8 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
     for period in view.periods:
         if start <= period.start < end and period.kind in ("day", "month", "season",
                                                            "monthrange", "quarter"):
-            if not _AS_AT.search(text[max(0, period.start - 10):period.start]):
+            if not (_AS_AT.search(text[max(0, period.start - 10):period.start])
+                    or _STAMP.match(text[max(0, period.start - 2):period.end + 2])):
                 return False
     return True
 
@@ -338,10 +343,12 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
 def _is_increment(text: str, quantity: object) -> bool:
     """Whether a count is an addition ("3 more units", "one new home") to what exists."""
     q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
-    if _INCREMENT.search(text[max(0, q_start - 12):q_start]):
-        return True
-    number_end = _word_end(text, q_start)
-    return bool(_INCREMENT.match(text[q_start + number_end:q_end + 1]))
+    before = text[max(0, q_start - 12):q_start]
+    if _INCREMENT.search(before):
+        # "also operates a further eight care homes": more of what exists, not an addition
+        return not (re.search(r"\ba\s+further\s+$", before, re.IGNORECASE)
+                    and _PRESENT_STOCK.search(text) and not _FUTURE.search(text))
+    return bool(_INCREMENT.match(text[q_start + _word_end(text, q_start):q_end + 1]))
 
 
 def _word_end(text: str, start: int) -> int:
