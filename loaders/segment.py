@@ -158,13 +158,36 @@ def segment(document: DocumentText) -> list[Sentence]:
                     start=start,
                     end=end,
                     section=_section_at(sections, start),
-                    is_table_row=kind == "table",
+                    is_table_row=kind == "table" or _grid_cell(text, start, end),
                     is_heading=kind == "heading",
                     is_list_item=kind in ("bullet", "item"),
                     header=header,
                 )
             )
     return sentences
+
+
+_GRID_CELL = re.compile(r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s\d[\d,]*(?:\.\d+)?\*?")
+
+
+def _grid_cell(text: str, start: int, end: int) -> bool:
+    """Whether a sentence is the label and figure of a rating-grid row cut from the rest
+    of its line ("Home care service 1019" before "Increase The Council will ..."): a row
+    of a table, though its line is prose."""
+    if end >= len(text) or text[end] == "\n":
+        return False
+    cell = _GRID_CELL.fullmatch(text, start, end)
+    return bool(cell and _word_count(cell.group("label")) <= MAX_LABEL_WORDS
+                and not _CLAUSE_VERB.search(cell.group("label"))
+                and not _NOT_A_ROW_LABEL.search(cell.group("label")))
+
+
+#: Labels whose figure is a number of another kind: an ordinal ("Level 1", "Table 3"), a
+#: day ("Thursday 14", "From 1"), or a clause's ("Members of Cabinet, who meet on").
+_NOT_A_ROW_LABEL = re.compile(
+    r",|^(?:from|on|by|until|since|in|at)\b|\b(?:level|type|band|tier|phase|table|figure|"
+    r"step|page|section|item|priority|stage|option|lot|chapter|appendix|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\s*$", re.IGNORECASE)
 
 
 def table_cells(row: str) -> list[tuple[int, int]]:
