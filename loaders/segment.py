@@ -329,6 +329,7 @@ def _classify(lines: list[_Line], double: bool) -> None:
         if (line.kind == "table" and "\t" not in line.text and following is not None
                 and following.kind == "body" and _starts_lower(following.text)):
             line.kind, line.level = "body", 0  # the figures end a line of running text
+    _mark_markdown_tables(lines)
     _mark_pipe_tables(lines)
     _mark_label_values(lines)
     _mark_timetables(lines, double)
@@ -362,6 +363,26 @@ def _mark_label_values(lines: list[_Line]) -> None:
         near = [shapes[k] for k in (i - 1, i + 1) if 0 <= k < len(shapes)]
         if shape == "colon" or (shape == "space" and any(near)):
             lines[i].kind = "table"
+
+
+_CAPTION = re.compile(r"(?:Table|Figure|Chart)\s+\d+[.:]?\s+\S")
+_MARKDOWN_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*")
+
+
+def _mark_markdown_tables(lines: list[_Line]) -> None:
+    """A table written in markdown: a line of column names, a rule ("---|---|"), then
+    lines of as many cells. Every line after the rule is a row, with the names as its
+    header, whatever its first word looks like (a bullet's letter, a number)."""
+    for i in range(1, len(lines) - 1):
+        if not _MARKDOWN_RULE.fullmatch(lines[i].text) or "|" not in lines[i - 1].text:
+            continue
+        names, cells = lines[i - 1], lines[i - 1].text.strip().strip("|").count("|")
+        names.kind, names.level, names.title_start = "table", 1, names.start
+        lines[i].kind = "furniture"
+        for line in lines[i + 1:]:
+            if line.text.strip().strip("|").count("|") != cells:
+                break
+            line.kind, line.level, line.title_start = "table", 0, line.start
 
 
 def _mark_pipe_tables(lines: list[_Line]) -> None:
@@ -492,6 +513,9 @@ def _mark_headers(lines: list[_Line], double: bool) -> None:
                 k -= 1
                 continue
             if line.kind == "table" and line.level == 1:  # column years above row labels
+                above.insert(0, line.text)
+                break
+            if _CAPTION.match(line.text):  # "Table 4. Predictions of ...": what it counts
                 above.insert(0, line.text)
                 break
             if (line.kind not in ("body", "heading", "item") or line.level not in (0, SHORT_LEVEL,

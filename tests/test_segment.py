@@ -378,3 +378,15 @@ def test_a_rating_grid_cell_is_a_table_row_but_an_ordinal_is_not() -> None:
             "Placement Type Service Type Level 1 Residential care for adults.\n")
     rows = [s.plain for s in _segment(text) if s.is_table_row]
     assert rows == ["Care at home support 120"]
+
+
+def test_a_markdown_table_is_rows_under_its_caption_and_column_names() -> None:
+    text = ("Table 2. Predicted prevalence of dementia in the county\n"
+            "People aged 65+ predicted to have: | 2025 | 2030 | Increase |\n"
+            "---|---|---|---|\n"
+            "A mild dementia | 1,200 | 1,350 | +12.5% |\n"
+            "Severe dementia | 400 | 460 | +15.0% |\n"
+            "The figures come from a national model.\n")
+    rows = [s for s in _segment(text) if s.is_table_row and "dementia |" in s.plain]
+    assert [s.plain.split(" |")[0] for s in rows] == ["A mild dementia", "Severe dementia"]
+    assert all(s.header and s.header.startswith("Table 2.") for s in rows)

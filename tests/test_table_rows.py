@@ -61,3 +61,15 @@ def test_each_figure_of_a_row_counts_what_its_column_names() -> None:
                             ("Capacity", Decimal(410), "units", "extra-care-housing")]
     # without named columns, only the first figure is read
     assert len(_row("Extra care housing | Older people | 9 | 410 |", "Current services")) == 1
+
+
+def test_a_row_of_a_table_of_need_is_read_by_its_year_columns() -> None:
+    sentence = Sentence("Severe dementia | 400 | 460 | +15.0% |", 0, 38,
+                        section=Section("Demography", 2, 0, 999), is_table_row=True,
+                        header="Table 2. Predicted prevalence of dementia\n"
+                               "People aged 65+ predicted to have: | 2025 | 2030 | Increase |")
+    found = [(c.kind, c.value, c.unit, c.period_label, c.population_group)
+             for c in extract_table_counts(SentenceView.of(sentence, RECORD))]
+    assert found == [("NeedEstimate", Decimal(400), "people", "2025", "people-living-with-dementia"),
+                     ("NeedEstimate", Decimal(460), "people", "2030", "people-living-with-dementia"),
+                     ("NeedEstimate", Decimal("15.0"), "percent", None, "people-living-with-dementia")]

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import re
 
-from carekg.loaders.classify import classify_service, unit_slug
-from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year
+from decimal import Decimal
+
+from carekg.loaders.classify import classify_population, classify_service, unit_slug
+from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
+from carekg.loaders.extract.periods import find_periods
 from carekg.loaders.extract.rules import compiled, compiled_map
 from carekg.loaders.model import Candidate
 
@@ -52,8 +55,10 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     rating = compiled("quality_ratings").fullmatch(label.strip(" :|\t-"))
     if compiled("need_cues").search(own) or (compiled("need_cues").search(label)
                                              and not rating):
-        return []  # a table of projections or prevalence counts need, which varies too
-        # much by column (years, change, rates) to be read without its header's columns
+        # a table of projections or prevalence counts need, which varies too much by
+        # column (years, change, rates) to be read without its header's columns
+        columns = _column_names(view)
+        return _need_row(view, figures, columns, label, own) if columns else []
     unit = _unit(label) or _unit(around)
     service = (_home_type(label) or classify_service(label) or classify_service(around)
                or view.context_service())
@@ -73,6 +78,28 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
             "Capacity", value=value,
             unit="percent" if pct else _unit(column) or unit or "units", service=service,
             value_start=view.sentence.start + start, **issued_year(view.record)))
+    return out
+
+
+def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
+              columns: list[str], label: str, own: str) -> list[Candidate]:
+    """A row of a table of need read by its columns: each figure a need estimate dated by
+    its column ("2025", "2030"), a change column in percent, a projection when its year is
+    after the document's or the table says it predicts."""
+    issued = issued_year(view.record).get("period_label")
+    predicted = bool(re.search(r"\b(?:predict|project|forecast|estimat)\w*", own, re.I))
+    group = classify_population(label) or classify_population(own)
+    out = []
+    for value, pct, start, _ in figures:
+        column = columns[view.text.count("|", 0, start)]
+        periods = find_periods(column, view.record.issued)
+        period = periods[0] if periods else None
+        later = bool(period and issued and period.start_date.year > int(str(issued)[:4]))
+        out.append(view.candidate(
+            "NeedEstimate", value=value, unit="percent" if pct else unit_slug("people"),
+            approximate=False, population_group=group,
+            service=classify_service(label, None), is_projection=predicted or later or pct,
+            value_start=view.sentence.start + start, **period_values(period)))
     return out
 
 
