@@ -596,6 +596,11 @@ def _mark_short_headings(lines: list[_Line], double: bool) -> None:
         if line.kind == "body" and _CONTENTS_ENTRY.search(line.text):
             line.kind = "item"  # "Strategic priorities ....... 16": a contents entry
     width = _column_width(lines) if double else None
+    # Where markdown headings give the structure (one excerpt per "## page"), a line in
+    # capitals inside a page ("LEEDS CITY COUNCIL") labels the page, not the document.
+    marked = [line.level for line in lines if line.kind == "heading"
+              and _MARKDOWN.match(line.text)]
+    caps_level = max(marked) + 1 if marked else CAPS_LEVEL
     candidates = [
         line.kind == "body" and _title_like(line.text)
         and (width is None or len(line.text) < WRAPPED_SHARE * width)
@@ -625,7 +630,7 @@ def _mark_short_headings(lines: list[_Line], double: bool) -> None:
         if following is None and not _is_caps(line.text):
             continue
         line.kind = "heading"
-        line.level = CAPS_LEVEL if _is_caps(line.text) else SHORT_LEVEL
+        line.level = min(caps_level, SHORT_LEVEL) if _is_caps(line.text) else SHORT_LEVEL
 
 
 # -- sections ----------------------------------------------------------------------------

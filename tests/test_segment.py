@@ -390,3 +390,12 @@ def test_a_markdown_table_is_rows_under_its_caption_and_column_names() -> None:
     rows = [s for s in _segment(text) if s.is_table_row and "dementia |" in s.plain]
     assert [s.plain.split(" |")[0] for s in rows] == ["A mild dementia", "Severe dementia"]
     assert all(s.header and s.header.startswith("Table 2.") for s in rows)
+
+
+def test_a_capitals_line_inside_a_markdown_page_stays_under_the_page() -> None:
+    text = ("## Meals service for older people\n\nMeals service for older people\n\n"
+            "NORTHTOWN COUNCIL\n\nSummary of the notice\n\n"
+            "The contract runs from 1 April 2026 to 31 March 2029.\n")
+    last = _segment(text)[-1]
+    assert last.section is not None
+    assert "Meals service for older people" in last.section.titles
