@@ -90,6 +90,14 @@ class Register:
 
     def resolve(self, name: str) -> Council:
         """The council a name or GSS code means; UnknownCouncilError lists the closest."""
+        council = self.find(name)
+        if council is None:
+            raise UnknownCouncilError(name, self.suggest(name))
+        return council
+
+    def find(self, name: str) -> Council | None:
+        """The council a name or GSS code means, or None: for callers that only ask
+        whether a text names a council (the suggestions of an error cost a fuzzy search)."""
         text = name.strip()
         if text.upper() in self.by_code:
             return self.by_code[text.upper()]
@@ -97,7 +105,7 @@ class Register:
             codes = table.get(key, set())
             if len(codes) == 1:
                 return self.by_code[next(iter(codes))]
-        raise UnknownCouncilError(name, self.suggest(name))
+        return None
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         names = {c.name: c for c in self.councils}

@@ -81,9 +81,25 @@ def _is_acronym(label: str) -> bool:
     return bool(letters) and len(label) <= 6 and sum(ch.isupper() for ch in letters) >= 2
 
 
+@dataclass(frozen=True)
+class _LabelPattern:
+    """A concept's labels as one pattern, with the words one of which any match contains
+    (each label's longest word): a pattern whose words are all absent from a text cannot
+    match it, so most of a scheme's patterns are never run over a given sentence."""
+
+    pattern: re.Pattern[str]
+    slug: str
+    words: tuple[str, ...]
+    folded: bool  # the words are to be looked for in the lower-cased text
+
+
+def _longest_word(label: str) -> str:
+    return max(re.findall(r"[^\W_]+", label), key=len, default="")
+
+
 @cache
-def _label_patterns(scheme: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """One compiled pattern per concept: (pattern, slug); acronyms match case-sensitively."""
+def _label_patterns(scheme: str) -> tuple[_LabelPattern, ...]:
+    """One compiled pattern per concept; acronyms match case-sensitively."""
     try:
         concepts = vocabularies.concepts(scheme)
     except (InputError, FileNotFoundError):
@@ -95,9 +111,13 @@ def _label_patterns(scheme: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         plain = [label for label in concept.labels if not _is_acronym(label)]
         acronyms = [label for label in concept.labels if _is_acronym(label)]
         if plain:
-            patterns.append((re.compile(_flexible(plain), re.IGNORECASE), concept.slug))
+            patterns.append(_LabelPattern(
+                re.compile(_flexible(plain), re.IGNORECASE), concept.slug,
+                tuple({_longest_word(label).lower() for label in plain}), True))
         if acronyms:
-            patterns.append((re.compile(phrase_pattern(acronyms)), concept.slug))
+            patterns.append(_LabelPattern(
+                re.compile(phrase_pattern(acronyms)), concept.slug,
+                tuple({_longest_word(label) for label in acronyms}), False))
     return tuple(patterns)
 
 
@@ -138,11 +158,15 @@ def _label_hits(scheme: str, text: str) -> tuple[LabelHit, ...]:
     of a scheme is the costliest step of extraction."""
     ancestry = _ancestry(scheme)
     joined, index = _unwrapped(text)
+    lowered = joined.lower()
     hits = []
-    for pattern, slug in _label_patterns(scheme):
-        for m in pattern.finditer(joined):
-            hits.append(LabelHit(slug, index[m.start()], index[m.end() - 1] + 1,
-                                 len(ancestry.get(slug, ()))))
+    for label in _label_patterns(scheme):
+        within = lowered if label.folded else joined
+        if not any(word in within for word in label.words):
+            continue
+        for m in label.pattern.finditer(joined):
+            hits.append(LabelHit(label.slug, index[m.start()], index[m.end() - 1] + 1,
+                                 len(ancestry.get(label.slug, ()))))
     # Drop a hit inside a longer hit ("care homes" inside "dementia nursing care homes")
     # and a concept whose narrower concept was also found.
     kept = outermost(hits)
@@ -278,13 +302,20 @@ class DirectionHit:
 
 def direction_hits(text: str, start: int = 0) -> list[DirectionHit]:
     """Direction terms of ``rules.yaml`` from ``start`` on, earliest and longest first."""
+    return [hit for hit in _direction_hits(text) if hit.start >= start]
+
+
+@lru_cache(maxsize=4096)
+def _direction_hits(text: str) -> tuple[DirectionHit, ...]:
+    """Cached per text: a sentence is asked for its direction from several offsets (after
+    each commitment), and the kind gate asks again."""
     hits = []
     for direction, pattern in compiled_map("direction_terms"):
-        for m in pattern.finditer(text, start):
+        for m in pattern.finditer(text):
             hits.append(DirectionHit(direction, m.start(), m.end()))
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     # A shorter term inside a longer one ("increase" in "no significant increase") goes.
-    return outermost(hits)
+    return tuple(outermost(hits))
 
 
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:

@@ -43,7 +43,8 @@ class KindWeights:
     add: float  # a fact is built where no rule fired at this probability
 
     def probability(self, features: Iterable[str]) -> float:
-        score = self.bias + sum(self.weights.get(name, 0.0) for name in set(features))
+        names = features if isinstance(features, (set, frozenset)) else set(features)
+        score = self.bias + sum(self.weights[name] for name in names.intersection(self.weights))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
 

@@ -310,7 +310,6 @@ def _council_label(heading: str | None) -> bool:
     """Whether a heading is only a council's name: a per-council part of a topic the
     text before it introduces ("Westminster" after a paragraph on handyperson services)."""
     from carekg.councils import default_register
-    from carekg.errors import CarekgError
 
     if not heading or len(heading.split()) > 7:
         return False
@@ -319,11 +318,7 @@ def _council_label(heading: str | None) -> bool:
     name = _label_tail().sub("", heading.strip(" :"))
     if len(name.split()) > 5:
         return False
-    try:
-        default_register().resolve(name)
-    except (CarekgError, KeyError, ValueError):
-        return False
-    return True
+    return default_register().find(name) is not None
 
 
 @cache

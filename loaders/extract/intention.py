@@ -268,9 +268,10 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
     if text.rstrip().endswith("?") or view.sentence.is_heading:
         return []  # a question, or a heading's topic ("Increasing preventative services")
-    if not _commitments(text):
+    commitments = _commitments(text)
+    if not commitments:
         return _item_of_a_course(view)
-    for at, course in _commitments(text):
+    for at, course in commitments:
         if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
             continue
         if _another_actors_course(text, at, course):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 _MONTHS = {
     name: number
@@ -204,6 +205,13 @@ def _issued_year(issued: str | None) -> int | None:
 
 def find_periods(text: str, issued: str | None = None) -> list[Period]:
     """Every date or period in ``text``, longest readings first, without overlaps."""
+    return list(_periods(text, issued))
+
+
+@lru_cache(maxsize=4096)
+def _periods(text: str, issued: str | None) -> tuple[Period, ...]:
+    """Cached: the rules read a sentence's masked text and the kind gate its plain text,
+    and the lead-ins and headings of a list are read again for each of its items."""
     taken: list[tuple[int, int]] = []
     found: list[Period] = []
 
@@ -243,7 +251,7 @@ def find_periods(text: str, issued: str | None = None) -> list[Period]:
             taken.append(m.span())
     found.extend(_bare_months(text, found, issued, free))
     found.sort(key=lambda p: p.start)
-    return found
+    return tuple(found)
 
 
 def _bare_months(text: str, found: list[Period], issued: str | None,

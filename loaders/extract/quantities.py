@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
@@ -130,6 +130,12 @@ _DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every count of a known noun in ``text``, in order, without overlaps."""
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=4096)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    """Cached: the rules and the kind gate's features count in the same sentences."""
     found: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _HOURS.finditer(text):
@@ -188,7 +194,7 @@ def find_quantities(text: str) -> list[Quantity]:
             taken.append((elided.start("num"), elided.end("num")))
             position = elided.end("num")
     found.sort(key=lambda q: q.start)
-    return found
+    return tuple(found)
 
 
 def _describes_another(text: str, noun: re.Match[str]) -> bool:

@@ -14,7 +14,6 @@ unit of provision is left alone.
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 
 from carekg.loaders.classify import classify_population, classify_service, unit_slug
