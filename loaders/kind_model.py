@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 
@@ -44,8 +44,12 @@ class KindWeights:
 
     def probability(self, features: Iterable[str]) -> float:
         names = features if isinstance(features, (set, frozenset)) else set(features)
-        score = self.bias + sum(self.weights[name] for name in names.intersection(self.weights))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        return _logistic(self.bias + sum(self.weights[name]
+                                         for name in names.intersection(self.weights)))
+
+
+def _logistic(score: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,23 @@ class KindModel:
     def thresholds(self) -> dict[str, tuple[float, float]]:
         return {kind: (w.keep, w.add) for kind, w in self.kinds.items()}
 
+    @cached_property
+    def _by_feature(self) -> dict[str, list[tuple[int, float]]]:
+        """Each feature's weights in every kind that has one: a sentence's features are
+        looked up once for all kinds."""
+        table: dict[str, list[tuple[int, float]]] = {}
+        for index, weights in enumerate(self.kinds.values()):
+            for name, weight in weights.weights.items():
+                table.setdefault(name, []).append((index, weight))
+        return table
+
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
-        names = set(features)
-        return {kind: weights.probability(names) for kind, weights in self.kinds.items()}
+        scores = [weights.bias for weights in self.kinds.values()]
+        table = self._by_feature
+        for name in set(features):
+            for index, weight in table.get(name, ()):
+                scores[index] += weight
+        return {kind: _logistic(score) for kind, score in zip(self.kinds, scores, strict=True)}
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 from carekg.loaders.extract.money import find_money
 from carekg.loaders.extract.periods import find_periods
@@ -48,6 +48,7 @@ _SUFFIXES = ("ments", "ment", "ings", "ing", "ised", "ized", "ises", "izes", "is
              "ions", "ion", "ers", "er", "ed", "es", "s", "e")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     if word.startswith("<") or len(word) <= 4:
         return word
