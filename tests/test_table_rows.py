@@ -70,6 +70,7 @@ def test_a_row_of_a_table_of_need_is_read_by_its_year_columns() -> None:
                                "People aged 65+ predicted to have: | 2025 | 2030 | Increase |")
     found = [(c.kind, c.value, c.unit, c.period_label, c.population_group)
              for c in extract_table_counts(SentenceView.of(sentence, RECORD))]
-    assert found == [("NeedEstimate", Decimal(400), "people", "2025", "people-living-with-dementia"),
-                     ("NeedEstimate", Decimal(460), "people", "2030", "people-living-with-dementia"),
-                     ("NeedEstimate", Decimal("15.0"), "percent", None, "people-living-with-dementia")]
+    group = "people-living-with-dementia"
+    assert found == [("NeedEstimate", Decimal(400), "people", "2025", group),
+                     ("NeedEstimate", Decimal(460), "people", "2030", group),
+                     ("NeedEstimate", Decimal("15.0"), "percent", None, group)]
