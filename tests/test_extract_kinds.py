@@ -914,3 +914,9 @@ def test_a_count_dated_in_brackets_and_a_further_stock_are_current() -> None:
                       "Capacity")
     assert further.value == Decimal(6)
     assert facts("We will open a further six care homes by 2026.", "Capacity") == []
+
+
+def test_an_age_band_in_a_title_is_not_a_need_figure() -> None:
+    found = facts("Projected 75+ population of the borough: people aged 75 and over will "
+                  "grow to 21,400 by 2030.", "NeedEstimate")
+    assert Decimal(75) not in {c.value for c in found}

@@ -130,6 +130,8 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue
         if _AFTER_AGE.match(text[m.end() :]) or _NOT_A_HEADCOUNT.match(text[m.end() :]):
             continue
+        if m.group(2) and to_decimal(m.group(1)) <= 120:
+            continue  # "60+ population": an age band
         if _AGE_OF.search(text[max(0, m.start() - 12) : m.start()]):
             continue
         if is_house_number(text, m.end()):
