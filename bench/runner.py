@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -102,8 +101,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("carekg bench: --sizes needs positive numbers of councils")
     repeat = args.repeat or (1 if quick else 3)
     cap = args.rdflib_cap or (QUICK_RDFLIB_CAP_S if quick else RDFLIB_CAP_S)
-    virtuoso = (not args.no_virtuoso and shutil.which("virtuoso-t") is not None
-                and shutil.which("isql-vt") is not None)
+    virtuoso = not args.no_virtuoso and _virtuoso_installed()
     mode = "quick" if quick else "full"
     target = Path(args.json) if args.json else RESULTS / f"bench-{mode}.json"
     return {"mode": mode, "sizes": sizes, "repeat": repeat, "seed": args.seed,
@@ -111,6 +109,12 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
             "virtuoso_memory_mb": args.virtuoso_memory_mb, "json": target,
             "http_timeout_s": max(600.0, cap),
             "throughput_seconds": args.throughput_seconds}
+
+
+def _virtuoso_installed() -> bool:
+    from carekg.bench.virtuoso import installed
+
+    return installed()
 
 
 def _sayer(quiet: bool) -> Say:
@@ -191,10 +195,9 @@ def engines_described(plan: dict[str, Any]) -> dict[str, Any]:
         "d": None, "pyshacl": pyshacl.__version__,
     }
     if plan["virtuoso"]:
-        version = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True)
-        line = next((x for x in (version.stdout + version.stderr).splitlines()
-                     if x.startswith("Version")), "version unknown")
-        engines["d"] = f"OpenLink Virtuoso Open Source {line.split()[1]}, /sparql on loopback"
+        from carekg.bench.virtuoso import version
+
+        engines["d"] = f"OpenLink Virtuoso Open Source {version()}, /sparql on loopback"
     return engines
 
 
@@ -507,30 +510,10 @@ def ratio_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _num(value: Any, digits: int = 2) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            return f"{value:.0f}"
-        return f"{value:.{digits}f}"
-    return str(value).replace(" ", "_")
-
-
-def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
-    """One whitespace-separated table under a '## title' line: every cell one token."""
-    cells = [header, *[[_num(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    print(f"\n## {title}")
-    for row in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def print_tables(result: dict[str, Any]) -> None:
+    from carekg.bench.tables import cell as _num
+    from carekg.bench.tables import table as _table
+
     settings, machine = result["settings"], result["machine"]
     cap = settings["rdflib_cap_s"]
     note = (f" (lowered by --quick; the full run stops rdflib at {RDFLIB_CAP_S:.0f} s)"

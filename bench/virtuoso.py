@@ -93,6 +93,18 @@ DefaultGraph =
 """
 
 
+def installed() -> bool:
+    return shutil.which(VIRTUOSO) is not None and shutil.which(ISQL) is not None
+
+
+def version() -> str:
+    """The installed virtuoso-t's version, as ``virtuoso-t -?`` prints it."""
+    done = subprocess.run([VIRTUOSO, "-?"], capture_output=True, text=True)
+    line = next((x for x in (done.stdout + done.stderr).splitlines()
+                 if x.startswith("Version")), "Version unknown")
+    return line.split()[1]
+
+
 class Virtuoso:
     """A private virtuoso-t: its own directory, ini and loopback ports."""
 
