@@ -82,6 +82,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per throughput run (default 5; --quick: 2)")
     parser.add_argument("--virtuoso-memory-mb", type=int, default=1024, metavar="MB",
                         help="Virtuoso's buffer memory (default 1024)")
+    peers = parser.add_argument_group(
+        "peers", "carekg bench --peers: carekg serve against Oxigraph's server and Virtuoso "
+        "on the same N-Quads (bench/peers.py, bench/README.md)")
+    peers.add_argument("--peers", action="store_true",
+                       help="run the peers comparison instead of the other benchmarks; "
+                            "--sizes then takes 'bundled' or councils (default bundled,100; "
+                            "--quick: bundled), --json defaults to bench/results/peers.json")
+    peers.add_argument("--rounds", type=int, metavar="N",
+                       help="interleaved rounds, medians (default 7; --quick: 3)")
+    peers.add_argument("--load-seconds", type=float, metavar="S",
+                       help="seconds of bench/load.py's mix at 64 clients per size "
+                            "(default 15; --quick: 5; 0: skip)")
+    peers.add_argument("--no-oxigraph", action="store_true",
+                       help="skip Oxigraph's server even when the oxigraph command is there")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,10 +146,14 @@ def _sayer(quiet: bool) -> Say:
 
 def run(args: argparse.Namespace) -> int:
     """Run every benchmark, print the tables, write the JSON; 0 when all ran."""
+    say = _sayer(bool(getattr(args, "quiet", False)))
+    if getattr(args, "peers", False):
+        from carekg.bench import peers
+
+        return peers.run(args, say)
     from carekg.bench import scale
 
     plan = _plan(args)
-    say = _sayer(bool(getattr(args, "quiet", False)))
     began = time.perf_counter()
     machine = scale.machine()
     machine["uncommitted"] = _uncommitted()
