@@ -301,7 +301,9 @@ def load_mix(store: Path, plan: dict[str, Any], root: Path, say: Say) -> dict[st
     return {"status": "measured", "clients": LOAD_CLIENTS, "timeout_s": LOAD_TIMEOUT_S,
             "ok_per_s": level["throughput_per_s"], "errors": level["requests"] - level["ok"],
             "p99_ms": level["latency_ms"]["p99"], "heavy": level["heavy"]["requests"],
+            "statuses": level["status"],
             "heavy_stopped": bool(heavy) and set(heavy) <= {"503", "504"},
+            "heavy_max_s": max(level["heavy"]["seconds"], default=None),
             "problems": held([level]), "level": level}
 
 

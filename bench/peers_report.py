@@ -154,14 +154,17 @@ def print_tables(result: dict[str, Any]) -> None:
     for entry in result["sizes"]:
         load = entry["load"]
         if load["status"] != "measured":
-            load_rows.append([entry["size"], "-", "not_measured", "-", "-", "-", "-"])
+            load_rows.append([entry["size"], "-", "not_measured", "-", "-", "-", "-", "-",
+                              "-"])
             continue
+        statuses = ",".join(f"{code}:{n}" for code, n in load["statuses"].items())
         load_rows.append([entry["size"], load["clients"], load["ok_per_s"], load["errors"],
-                          load["p99_ms"], load["heavy"], load["heavy_stopped"]])
+                          statuses, load["p99_ms"], load["heavy"], load["heavy_stopped"],
+                          load["heavy_max_s"]])
     table("load (bench/load.py: saved queries at 64 clients while heavy queries run, "
-          "2 s timeout)",
-          ["size", "clients", "ok/s", "errors", "p99_ms", "heavy", "heavy_stopped"],
-          load_rows)
+          "2 s timeout; heavy_stopped: every heavy query ended in 503/504)",
+          ["size", "clients", "ok/s", "errors", "statuses", "p99_ms", "heavy",
+           "heavy_stopped", "heavy_max_s"], load_rows)
 
 
 def _minus(figures: dict[str, float], a: str, b: str) -> float | None:
