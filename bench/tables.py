@@ -29,3 +29,18 @@ def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     print(f"\n## {title}")
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def parse(report: str) -> dict[str, list[list[str]]]:
+    """The tables of a printed report by title (up to its first " ("), each row split on
+    whitespace, header first: what ``awk`` sees, for the tests that read a report."""
+    tables: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for line in report.splitlines():
+        if line.startswith("## "):
+            current = tables.setdefault(line[3:].split(" (")[0], [])
+        elif not line.strip():
+            current = None
+        elif current is not None:
+            current.append(line.split())
+    return tables
