@@ -124,20 +124,12 @@ def time_requests(requests: dict[str, dict[str, urllib.request.Request]], rounds
     return rows
 
 
-def median_over_rounds(action: Callable[[], object], per_round: int) -> float:
-    """The median milliseconds of ``per_round`` calls of ``action`` (one round's figure)."""
-    samples = []
-    for _ in range(per_round):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples)
-
-
 def fixed_cost(engines: Sequence[Engine], in_process: Callable[[], object], rounds: int,
                per_round: int = 30) -> dict[str, float]:
     """Milliseconds of the trivial query ``ASK {}`` on each engine and in process: what
-    every request pays before any data is touched. Medians of per-round medians."""
+    every request pays before any data is touched. Interleaved request by request (one
+    request per engine, in rotated order, ``rounds * per_round`` times): a request lasts
+    a millisecond or so, and a burst of another job's work must fall on every engine."""
     def over_http(engine: Engine) -> Callable[[], object]:
         request = engine.sparql("ASK {}")
         return lambda: timed(request)
@@ -147,7 +139,9 @@ def fixed_cost(engines: Sequence[Engine], in_process: Callable[[], object], roun
     for action in actions.values():
         action()  # warm-up: connections, caches, the worker pool
     samples: dict[str, list[float]] = {name: [] for name in actions}
-    for n in range(rounds):
+    for n in range(rounds * per_round):
         for name in rotated(list(actions), n):
-            samples[name].append(median_over_rounds(actions[name], per_round))
+            began = time.perf_counter()
+            actions[name]()
+            samples[name].append((time.perf_counter() - began) * 1000)
     return {name: statistics.median(values) for name, values in samples.items()}

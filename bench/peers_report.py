@@ -122,7 +122,8 @@ def print_tables(result: dict[str, Any]) -> None:
           ["size", "query", "engine", "rows", "carekg_rows"],
           disagreements or [["-", "none", "-", "-", "-"]])
 
-    table("fixed cost (ms per ASK {}, medians of per-round medians)",
+    table("fixed cost (ms per ASK {}, medians of 30 requests per round and engine, interleaved "
+          "request by request)",
           ["size", "in_process", "carekg", "oxigraph", "virtuoso", "carekg-in_process",
            "carekg-oxigraph", "oxigraph-in_process"],
           [[e["size"], f.get("in_process"), f.get("carekg"), f.get("oxigraph"),
