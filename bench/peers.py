@@ -117,6 +117,8 @@ def build(size: str | int, seed: int, root: Path) -> tuple[Path, float]:
 
 def measure_size(size: str | int, plan: dict[str, Any], root: Path,
                  say: Say) -> dict[str, Any]:
+    """One size end to end. The servers live in one ExitStack, so each is stopped when
+    the size is done or when anything (a failure, Ctrl-C) leaves it early."""
     from carekg.bench.engines import Engine
     from carekg.bench.runner import export_nquads
     from carekg.bench.served import Served
@@ -130,8 +132,8 @@ def measure_size(size: str | int, plan: dict[str, Any], root: Path,
     with ExitStack() as stack:
         say(f"{size}: starting carekg serve and the peers")
         served = Served(store, root / "serve.log", 600.0)
+        stack.callback(served.stop)  # before start: a Ctrl-C while it starts stops it too
         setup["carekg_start_s"] = served.start()
-        stack.callback(served.stop)
         assert served.process is not None
         engines = [Engine("carekg", f"{served.url}/sparql", served.process.pid, served.url)]
         if plan["peers"]["oxigraph"]["run"]:
@@ -244,8 +246,8 @@ def lookup_throughput(engines: list[Any], store: Path, plan: dict[str, Any], roo
             for n in (1, 2):
                 served = Served(store, root / f"serve-processes-{n}.log", 600.0,
                                 options=("--processes", str(n)))
-                served.start()
                 stack.callback(served.stop)
+                served.start()
                 assert served.process is not None
                 engine = Engine(f"carekg_processes_{n}", f"{served.url}/sparql",
                                 served.process.pid, served.url)
