@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def measure_size(size: str | int, plan: dict[str, Any], root: Path,
     """One size end to end. The servers live in one ExitStack, so each is stopped when
     the size is done or when anything (a failure, Ctrl-C) leaves it early."""
     from carekg.bench.engines import Engine
-    from carekg.bench.runner import export_nquads
+    from carekg.bench.scale import export_nquads
     from carekg.bench.served import Served
 
     say(f"{size}: building")
@@ -314,14 +315,13 @@ def load_mix(store: Path, plan: dict[str, Any], root: Path, say: Say) -> dict[st
 def run(args: argparse.Namespace, say: Say) -> int:
     """Measure every size, print the tables, write the JSON."""
     from carekg.bench import peers_report
-    from carekg.bench.runner import _load_average, _uncommitted
-    from carekg.bench.scale import machine
+    from carekg.bench.scale import machine, uncommitted
 
     plan = plan_of(args)
     began = time.perf_counter()
     result: dict[str, Any] = {
         "mode": plan["mode"], "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**machine(), "uncommitted": _uncommitted()},
+        "machine": {**machine(), "uncommitted": uncommitted()},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in plan.items()},
         "engines": peers_report.engines_described(plan), "sizes": []}
     for name, peer in plan["peers"].items():
@@ -331,7 +331,7 @@ def run(args: argparse.Namespace, say: Say) -> int:
         for size in plan["sizes"]:
             result["sizes"].append(measure_size(size, plan, Path(tmp) / str(size), say))
     result["wall_s"] = time.perf_counter() - began
-    result["load_average_after"] = list(_load_average())
+    result["load_average_after"] = list(os.getloadavg())
     peers_report.print_tables(result)
     target: Path = plan["json"]
     target.parent.mkdir(parents=True, exist_ok=True)

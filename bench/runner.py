@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -156,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     plan = _plan(args)
     began = time.perf_counter()
     machine = scale.machine()
-    machine["uncommitted"] = _uncommitted()
+    machine["uncommitted"] = scale.uncommitted()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     sizes = []
     with tempfile.TemporaryDirectory(prefix="carekg-bench-") as tmp:
@@ -178,19 +177,6 @@ def run(args: argparse.Namespace) -> int:
     target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nwall {result['wall_s']:.0f} s; results: {target}")
     return 0
-
-
-def _uncommitted() -> list[str] | None:
-    """Tracked files changed since the commit ``machine()`` names: the figures belong to
-    the working tree, and this says when that is not the commit."""
-    try:
-        done = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain",
-                               "--untracked-files=no"], capture_output=True, text=True,
-                              check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return [line[3:] for line in done.stdout.splitlines()
-            if "bench/results/" not in line]
 
 
 def _load_average() -> tuple[float, float, float]:
@@ -234,7 +220,7 @@ def measure_size(councils: int, plan: dict[str, Any], root: Path, say: Say) -> d
     store = root / "store"
     nquads = root / "carekg.nq"
     say(f"{councils} councils: exporting N-Quads")
-    export_s = export_nquads(store, nquads)
+    export_s = scale.export_nquads(store, nquads)
     queries, engines = time_queries(store, nquads, plan, root, say)
     say(f"{councils} councils: validating")
     validation = time_validation(store, plan["repeat"])
@@ -263,17 +249,6 @@ def stage_rates(build: dict[str, Any]) -> list[dict[str, Any]]:
                      "chars_per_s": build["chars"] / seconds if seconds else None,
                      "facts_per_s": build["facts"] / seconds if seconds else None})
     return rows
-
-
-def export_nquads(store: Path, out: Path) -> float:
-    """``carekg export --format nquads``: the data every other engine loads."""
-    began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "carekg", "export", "--quiet", "--store",
-                           str(store), "--format", "nquads", "-o", str(out)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"carekg export failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - began
 
 
 # -- queries, side by side -----------------------------------------------------------------
