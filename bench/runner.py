@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -83,6 +81,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per throughput run (default 5; --quick: 2)")
     parser.add_argument("--virtuoso-memory-mb", type=int, default=1024, metavar="MB",
                         help="Virtuoso's buffer memory (default 1024)")
+    peers = parser.add_argument_group(
+        "peers", "carekg bench --peers: carekg serve against Oxigraph's server and Virtuoso "
+        "on the same N-Quads (bench/peers.py, bench/README.md)")
+    peers.add_argument("--peers", action="store_true",
+                       help="run the peers comparison instead of the other benchmarks; "
+                            "--sizes then takes 'bundled' or councils (default bundled,100; "
+                            "--quick: bundled), --json defaults to bench/results/peers.json")
+    peers.add_argument("--rounds", type=int, metavar="N",
+                       help="interleaved rounds, medians (default 7; --quick: 3)")
+    peers.add_argument("--load-seconds", type=float, metavar="S",
+                       help="seconds of bench/load.py's mix at 64 clients per size "
+                            "(default 15; --quick: 5; 0: skip)")
+    peers.add_argument("--no-oxigraph", action="store_true",
+                       help="skip Oxigraph's server even when the oxigraph command is there")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,8 +114,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("carekg bench: --sizes needs positive numbers of councils")
     repeat = args.repeat or (1 if quick else 3)
     cap = args.rdflib_cap or (QUICK_RDFLIB_CAP_S if quick else RDFLIB_CAP_S)
-    virtuoso = (not args.no_virtuoso and shutil.which("virtuoso-t") is not None
-                and shutil.which("isql-vt") is not None)
+    virtuoso = not args.no_virtuoso and _virtuoso_installed()
     mode = "quick" if quick else "full"
     target = Path(args.json) if args.json else RESULTS / f"bench-{mode}.json"
     return {"mode": mode, "sizes": sizes, "repeat": repeat, "seed": args.seed,
@@ -111,6 +122,12 @@ def _plan(args: argparse.Namespace) -> dict[str, Any]:
             "virtuoso_memory_mb": args.virtuoso_memory_mb, "json": target,
             "http_timeout_s": max(600.0, cap),
             "throughput_seconds": args.throughput_seconds}
+
+
+def _virtuoso_installed() -> bool:
+    from carekg.bench.virtuoso import installed
+
+    return installed()
 
 
 def _sayer(quiet: bool) -> Say:
@@ -128,13 +145,17 @@ def _sayer(quiet: bool) -> Say:
 
 def run(args: argparse.Namespace) -> int:
     """Run every benchmark, print the tables, write the JSON; 0 when all ran."""
+    say = _sayer(bool(getattr(args, "quiet", False)))
+    if getattr(args, "peers", False):
+        from carekg.bench import peers
+
+        return peers.run(args, say)
     from carekg.bench import scale
 
     plan = _plan(args)
-    say = _sayer(bool(getattr(args, "quiet", False)))
     began = time.perf_counter()
     machine = scale.machine()
-    machine["uncommitted"] = _uncommitted()
+    machine["uncommitted"] = scale.uncommitted()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     sizes = []
     with tempfile.TemporaryDirectory(prefix="carekg-bench-") as tmp:
@@ -158,19 +179,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _uncommitted() -> list[str] | None:
-    """Tracked files changed since the commit ``machine()`` names: the figures belong to
-    the working tree, and this says when that is not the commit."""
-    try:
-        done = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain",
-                               "--untracked-files=no"], capture_output=True, text=True,
-                              check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return [line[3:] for line in done.stdout.splitlines()
-            if "bench/results/" not in line]
-
-
 def _load_average() -> tuple[float, float, float]:
     import os
 
@@ -191,10 +199,9 @@ def engines_described(plan: dict[str, Any]) -> dict[str, Any]:
         "d": None, "pyshacl": pyshacl.__version__,
     }
     if plan["virtuoso"]:
-        version = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True)
-        line = next((x for x in (version.stdout + version.stderr).splitlines()
-                     if x.startswith("Version")), "version unknown")
-        engines["d"] = f"OpenLink Virtuoso Open Source {line.split()[1]}, /sparql on loopback"
+        from carekg.bench.virtuoso import version
+
+        engines["d"] = f"OpenLink Virtuoso Open Source {version()}, /sparql on loopback"
     return engines
 
 
@@ -213,7 +220,7 @@ def measure_size(councils: int, plan: dict[str, Any], root: Path, say: Say) -> d
     store = root / "store"
     nquads = root / "carekg.nq"
     say(f"{councils} councils: exporting N-Quads")
-    export_s = export_nquads(store, nquads)
+    export_s = scale.export_nquads(store, nquads)
     queries, engines = time_queries(store, nquads, plan, root, say)
     say(f"{councils} councils: validating")
     validation = time_validation(store, plan["repeat"])
@@ -242,17 +249,6 @@ def stage_rates(build: dict[str, Any]) -> list[dict[str, Any]]:
                      "chars_per_s": build["chars"] / seconds if seconds else None,
                      "facts_per_s": build["facts"] / seconds if seconds else None})
     return rows
-
-
-def export_nquads(store: Path, out: Path) -> float:
-    """``carekg export --format nquads``: the data every other engine loads."""
-    began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "carekg", "export", "--quiet", "--store",
-                           str(store), "--format", "nquads", "-o", str(out)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"carekg export failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - began
 
 
 # -- queries, side by side -----------------------------------------------------------------
@@ -507,30 +503,10 @@ def ratio_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _num(value: Any, digits: int = 2) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            return f"{value:.0f}"
-        return f"{value:.{digits}f}"
-    return str(value).replace(" ", "_")
-
-
-def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
-    """One whitespace-separated table under a '## title' line: every cell one token."""
-    cells = [header, *[[_num(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    print(f"\n## {title}")
-    for row in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def print_tables(result: dict[str, Any]) -> None:
+    from carekg.bench.tables import cell as _num
+    from carekg.bench.tables import table as _table
+
     settings, machine = result["settings"], result["machine"]
     cap = settings["rdflib_cap_s"]
     note = (f" (lowered by --quick; the full run stops rdflib at {RDFLIB_CAP_S:.0f} s)"

@@ -65,6 +65,19 @@ def machine() -> dict[str, object]:
             "load_average": os.getloadavg()}
 
 
+def uncommitted() -> list[str] | None:
+    """Tracked files changed since the commit ``machine()`` names: the figures belong to
+    the working tree, and this says when that is not the commit."""
+    try:
+        done = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain",
+                               "--untracked-files=no"], capture_output=True, text=True,
+                              check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [line[3:] for line in done.stdout.splitlines()
+            if "bench/results/" not in line]
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -72,6 +85,17 @@ def peak_rss_mb() -> float:
 
 def directory_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def export_nquads(store: Path, out: Path) -> float:
+    """``carekg export --format nquads``: the data every other engine loads."""
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "carekg", "export", "--quiet", "--store",
+                           str(store), "--format", "nquads", "-o", str(out)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"carekg export failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - began
 
 
 # -- one size, in a child process ---------------------------------------------------------

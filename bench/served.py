@@ -94,14 +94,14 @@ def wait_until_answers(url: str, process: subprocess.Popen[Any], seconds: float,
     while time.monotonic() - began < seconds:
         if process.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            raise RuntimeError(f"carekg serve exited ({process.returncode}) {tail}".rstrip())
+            raise RuntimeError(f"{process.args!r} exited ({process.returncode}) {tail}".rstrip())
         try:
             with urllib.request.urlopen(url + probe, timeout=10) as response:
                 response.read()
             return time.monotonic() - began
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
-    raise RuntimeError(f"carekg serve did not answer within {seconds:.0f} s")
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
 def stop_group(process: subprocess.Popen[Any], grace: float = 15) -> None:
@@ -192,14 +192,15 @@ class Served:
     """``carekg serve`` over a built store on a free loopback port, with limits opened up
     (no rate limit, no row cap, a long timeout) so the benchmark times queries, not limits."""
 
-    def __init__(self, store: Path, log: Path, timeout_s: float, workers: int = 4) -> None:
+    def __init__(self, store: Path, log: Path, timeout_s: float, workers: int = 4,
+                 options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.command = [sys.executable, "-m", "carekg", "serve", "--store", str(store),
                         "--port", str(self.port), "--no-rate-limit",
                         "--max-rows", str(10**9), "--timeout", str(timeout_s),
-                        "--workers", str(workers)]
+                        "--workers", str(workers), *options]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, wait_s: float = 300) -> float:

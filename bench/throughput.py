@@ -54,14 +54,19 @@ TOP_COUNCIL = ("PREFIX cc: <https://w3id.org/carekg/def#> SELECT ?c (COUNT(?f) A
 # -- what to drive -------------------------------------------------------------------
 
 
-def targets(url: str) -> dict[str, dict[str, Any]]:
-    """The two requests, found by asking the server (the council with most facts)."""
+def top_council(endpoint: str) -> str:
+    """The IRI of the council with the most facts, asked of any SPARQL endpoint's GET."""
     query = urllib.parse.urlencode({"query": TOP_COUNCIL})
-    req = urllib.request.Request(f"{url}/sparql?{query}",
+    req = urllib.request.Request(f"{endpoint}?{query}",
                                  headers={"Accept": "application/sparql-results+json"})
     with urllib.request.urlopen(req, timeout=60) as response:
         bindings = json.load(response)["results"]["bindings"]
-    council = bindings[0]["c"]["value"]
+    return str(bindings[0]["c"]["value"])
+
+
+def targets(url: str) -> dict[str, dict[str, Any]]:
+    """The two requests, found by asking the server (the council with most facts)."""
+    council = top_council(f"{url}/sparql")
     path = "/id/" + council.split("/id/", 1)[1]
     return {
         "lookup": {"path": path, "accept": "text/turtle"},
@@ -88,7 +93,9 @@ def _ms(text: str) -> float:
 
 def run_wrk(url: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, Any]:
     """One wrk run; requests/s, latency percentiles, errors and wrk's own CPU use."""
-    command = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{seconds:g}s", "--latency",
+    # wrk takes whole seconds only ("-d0.5s" is an error)
+    command = ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
+               "--latency",
                "--timeout", "30s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -173,6 +180,14 @@ def tool() -> str:
     return "wrk" if shutil.which("wrk") else "python"
 
 
+def drive(url: str, headers: dict[str, str], clients: int, seconds: float,
+          client: str | None = None) -> dict[str, Any]:
+    """One bounded run of ``clients`` keep-alive clients on ``url`` with the load
+    generator named (default: wrk when installed, else the Python stand-in)."""
+    driver = run_wrk if (client or tool()) == "wrk" else run_python
+    return driver(url, headers, clients, seconds)
+
+
 # -- the measurement -----------------------------------------------------------------
 
 
@@ -205,7 +220,6 @@ def measure(url: str, quick: bool = False, levels: tuple[int, ...] = LEVELS,
     levels; the interface ``bench/runner.py`` calls."""
     seconds = seconds or (2.0 if quick else 5.0)
     client = client or tool()
-    driver = run_wrk if client == "wrk" else run_python
     found = targets(url)
     rows = []
     for name, target in found.items():
@@ -216,7 +230,7 @@ def measure(url: str, quick: bool = False, levels: tuple[int, ...] = LEVELS,
             for clients in levels:
                 pids = _tree(server_pid)
                 cpu_before, started = _process_cpu(pids), time.monotonic()
-                result = driver(url + target["path"], headers, clients, seconds)
+                result = drive(url + target["path"], headers, clients, seconds, client)
                 server_cpu = (_process_cpu(pids) - cpu_before) / (time.monotonic() - started)
                 row = {"query": name, "cache": cache, "clients": clients, **result}
                 if server_pid is not None:

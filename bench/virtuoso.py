@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from carekg.bench.scale import fetch, rows_of, timed_ms
+from carekg.bench.scale import export_nquads, fetch, rows_of, timed_ms
 from carekg.bench.served import free_port, in_thread
 
 HERE = Path(__file__).resolve().parent
@@ -91,6 +91,18 @@ MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = 300
 DefaultGraph =
 """
+
+
+def installed() -> bool:
+    return shutil.which(VIRTUOSO) is not None and shutil.which(ISQL) is not None
+
+
+def version() -> str:
+    """The installed virtuoso-t's version, as ``virtuoso-t -?`` prints it."""
+    done = subprocess.run([VIRTUOSO, "-?"], capture_output=True, text=True)
+    line = next((x for x in (done.stdout + done.stderr).splitlines()
+                 if x.startswith("Version")), "Version unknown")
+    return line.split()[1]
 
 
 class Virtuoso:
@@ -210,13 +222,6 @@ def build_store(councils: int, seed: int, root: Path) -> Path:
     store = root / "store"
     build(corpus, Settings(store=store))
     return store
-
-
-def export_nquads(store: Path, out: Path) -> float:
-    began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "carekg", "export", "--store", str(store),
-                    "--format", "nquads", "-o", str(out)], check=True)
-    return time.perf_counter() - began
 
 
 def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, Any]]:

@@ -94,16 +94,10 @@ def test_every_saved_query_on_every_engine_with_positive_ratios(
 
 def test_printed_tables_are_whitespace_separated(bench_run: tuple[dict[str, Any], str]) -> None:
     """Piped output has no progress lines, and each table's rows have its header's width."""
+    from carekg.bench.tables import parse
+
     _, stdout = bench_run
-    tables: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    for line in stdout.splitlines():
-        if line.startswith("## "):
-            current = tables.setdefault(line[3:].split(" (")[0], [])
-        elif not line.strip():
-            current = None
-        elif current is not None:
-            current.append(line.split())
+    tables = parse(stdout)
     assert {"build", "queries", "throughput", "memory", "validation", "ratios"} <= set(tables)
     for name, rows in tables.items():
         assert len(rows) > 1, name
