@@ -1,5 +1,8 @@
 """``carekg serve``: the application on waitress, a production WSGI server.
 
+With ``--processes`` above 1 (by default, one per core) the app runs in several server
+processes on the one port (:mod:`carekg.api.processes`); with 1, in this process.
+
 With no store yet, the bundled corpus is built first, so that the README's first command
 gives a new user a working endpoint. The dumps of the current snapshot are written
 before the first request, so the first download does not wait for them.
@@ -112,6 +115,7 @@ def serve(
 
     from carekg.api.app import create_app
     from carekg.api.dumps import write_all
+    from carekg.api.processes import listening_socket, process_count, supervise
 
     if settings.rate_limit_exempt_loopback is None:  # exempt when every client is local
         settings = replace(settings, rate_limit_exempt_loopback=serves_loopback_only(host))
@@ -120,11 +124,18 @@ def serve(
         snapshot = open_store(settings).open()
         write_all(settings, local(snapshot))
         del snapshot
+    processes = process_count(settings)
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    ready = (f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
+             f"http://{shown}:{port}/sparql")
+    if processes > 1:
+        sock = listening_socket(host, port)  # bound before the ready line: no refusals
+        say(f"{ready} ({processes} server processes; Ctrl-C to stop)")
+        supervise(sock, settings, processes)
+        return
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
-    shown = f"[{host}]" if ":" in host else host
-    say(f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
-        f"http://{shown}:{port}/sparql (Ctrl-C to stop)")
+    say(f"{ready} (Ctrl-C to stop)")
     quiet_queue_warnings()
     waitress_serve(app, host=host, port=port, threads=settings.threads,
                    ident="carekg")
