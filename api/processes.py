@@ -62,7 +62,7 @@ class ServerProcess:
     """One ``carekg serve`` child: waitress with its own app on the shared socket."""
 
     def __init__(self, sock: socket.socket, settings: Settings) -> None:
-        code = "from carekg.api.processes import child_main; child_main()"
+        code = "from carekg.api.serve import child_main; child_main()"
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(sock.fileno()), str(os.getpid())],
@@ -118,30 +118,3 @@ def supervise(sock: socket.socket, settings: Settings, processes: int) -> None:
         for child in children:
             child.wait(STOP_GRACE)
         sock.close()
-
-
-def child_main() -> None:
-    """A server process (started by :class:`ServerProcess`): its app on the inherited
-    socket until SIGTERM or SIGINT, or until its parent has gone."""
-    from waitress import serve as waitress_serve
-
-    from carekg.api.app import create_app
-    from carekg.api.execution import exit_when_orphaned
-    from carekg.api.serve import quiet_queue_warnings
-
-    fd, parent = int(sys.argv[1]), int(sys.argv[2])
-    settings: Settings = pickle.loads(sys.stdin.buffer.read())
-    exit_when_orphaned(parent)
-
-    def leave(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
-
-    signal.signal(signal.SIGTERM, leave)
-    app = create_app(settings)
-    app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
-    quiet_queue_warnings()
-    try:
-        waitress_serve(app, sockets=[socket.socket(fileno=fd)], threads=settings.threads,
-                       ident="carekg", _quiet=True)
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
-        pass

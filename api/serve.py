@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from carekg.config import Settings
 from carekg.graph.backend import is_remote
@@ -111,9 +112,6 @@ def serve(
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
-    from waitress import serve as waitress_serve
-
-    from carekg.api.app import create_app
     from carekg.api.dumps import write_all
     from carekg.api.processes import listening_socket, process_count, supervise
 
@@ -133,9 +131,42 @@ def serve(
         say(f"{ready} ({processes} server processes; Ctrl-C to stop)")
         supervise(sock, settings, processes)
         return
+    run_app(settings, lambda: say(f"{ready} (Ctrl-C to stop)"), host=host, port=port)
+
+
+def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None:
+    """The app on waitress, its query workers started first; ``where`` is waitress's
+    ``host`` and ``port``, or the ``sockets`` of a server process."""
+    from waitress import serve as waitress_serve
+
+    from carekg.api.app import create_app
+
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
-    say(f"{ready} (Ctrl-C to stop)")
+    ready()
     quiet_queue_warnings()
-    waitress_serve(app, host=host, port=port, threads=settings.threads,
-                   ident="carekg")
+    waitress_serve(app, threads=settings.threads, ident="carekg", **where)
+
+
+def child_main() -> None:
+    """A server process of :func:`carekg.api.processes.supervise`: the app on the
+    inherited socket until SIGTERM or SIGINT, or until its parent has gone."""
+    import pickle
+    import signal
+    import socket
+    import sys
+
+    from carekg.api.execution import exit_when_orphaned
+
+    fd, parent = int(sys.argv[1]), int(sys.argv[2])
+    settings: Settings = pickle.loads(sys.stdin.buffer.read())
+    exit_when_orphaned(parent)
+
+    def leave(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
+
+    signal.signal(signal.SIGTERM, leave)
+    try:
+        run_app(settings, lambda: None, sockets=[socket.socket(fileno=fd)], _quiet=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
+        pass
