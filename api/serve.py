@@ -136,11 +136,18 @@ def serve(
 
 def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None:
     """The app on waitress, its query workers started first; ``where`` is waitress's
-    ``host`` and ``port``, or the ``sockets`` of a server process."""
+    ``host`` and ``port``, or the ``sockets`` of a server process. SIGTERM ends it as
+    Ctrl-C does, so that exit handlers stop the query workers."""
+    import signal
+
     from waitress import serve as waitress_serve
 
     from carekg.api.app import create_app
 
+    def leave(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
+
+    signal.signal(signal.SIGTERM, leave)
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     ready()
@@ -152,7 +159,6 @@ def child_main() -> None:
     """A server process of :func:`carekg.api.processes.supervise`: the app on the
     inherited socket until SIGTERM or SIGINT, or until its parent has gone."""
     import pickle
-    import signal
     import socket
     import sys
 
@@ -161,11 +167,6 @@ def child_main() -> None:
     fd, parent = int(sys.argv[1]), int(sys.argv[2])
     settings: Settings = pickle.loads(sys.stdin.buffer.read())
     exit_when_orphaned(parent)
-
-    def leave(_signum: int, _frame: object) -> None:
-        raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
-
-    signal.signal(signal.SIGTERM, leave)
     try:
         run_app(settings, lambda: None, sockets=[socket.socket(fileno=fd)], _quiet=True)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
