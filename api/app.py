@@ -7,6 +7,7 @@ per URL area; each test builds its own app over its own store.
 from __future__ import annotations
 
 import threading
+import time
 from importlib import resources
 from typing import Any
 
@@ -16,25 +17,41 @@ from carekg.config import Settings
 from carekg.graph.backend import Snapshot, Store, is_remote
 from carekg.graph.store import open_store
 
+#: Seconds the published snapshot's id is trusted before the store is asked again: a
+#: ``readlink`` per request was a seventh of a cached answer's time under load, and a
+#: publication is never that close to the request before it.
+ID_CHECK_INTERVAL = 0.01
+
 
 class SnapshotHolder:
     """The published snapshot the app reads, reopened when a new one is published.
 
     A build publishes a new snapshot by swapping a symlink; requests in flight keep the
-    snapshot they started with, later ones see the new one, without a restart.
+    snapshot they started with, later ones (from :data:`ID_CHECK_INTERVAL` after the
+    swap) see the new one, without a restart.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._checked: tuple[float, str | None] = (-1.0, None)
+
+    def current_id(self) -> str | None:
+        """The published snapshot's id, asked of the store at most once an interval."""
+        at, current = self._checked
+        now = time.monotonic()
+        if now - at >= ID_CHECK_INTERVAL:
+            current = self.store.current_id()
+            self._checked = (now, current)
+        return current
 
     def get(self) -> Snapshot:
-        current = self.store.current_id()
+        current = self.current_id()
         snapshot = self._snapshot
         if snapshot is None or snapshot.id != current:
             with self._lock:
-                if self._snapshot is None or self._snapshot.id != self.store.current_id():
+                if self._snapshot is None or self._snapshot.id != current:
                     self._snapshot = self.store.open()
                 snapshot = self._snapshot
         return snapshot
@@ -48,15 +65,15 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     holder = SnapshotHolder(open_store(settings))
     app.extensions["carekg.snapshots"] = holder
     from carekg.api import blueprints, caching, security
-    from carekg.api.limits import HttpQueryPool, QueryLimits, QueryPool
+    from carekg.api.execution import QueryLimits, RemoteStorePool, WorkerPool
 
     limits = QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait)
     if is_remote(settings.store):
         # A thin front: queries go to the remote server over HTTP, with a timeout.
-        app.extensions["carekg.pool"] = HttpQueryPool(settings.max_concurrent_queries,
-                                                      limits, holder.get)
+        app.extensions["carekg.pool"] = RemoteStorePool(settings.max_concurrent_queries,
+                                                        limits, holder.get)
     else:
-        app.extensions["carekg.pool"] = QueryPool(settings.max_concurrent_queries, limits)
+        app.extensions["carekg.pool"] = WorkerPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
     caching.install(app, settings)  # after security: a cache hit is rate-limited and logged too
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)

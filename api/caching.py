@@ -10,12 +10,12 @@ request (path, parameters, negotiated format). So
   Content-Type: stable while a snapshot is served, different as soon as a new one is
   published, different per format;
 * the **cache** maps (snapshot id, request) to the body the view produced. The snapshot
-  id is read from the ``current`` symlink with one ``readlink`` (see
-  :meth:`carekg.graph.store.StoreDir.current_id`), so a hit touches neither the store
+  id is read from the ``current`` symlink at most every 10 ms
+  (:meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
   nor the query worker pool; the whole cache is dropped the first time a request sees a
-  new snapshot. The key holds the raw Accept header (the format is only known once the
-  view has run); two Accept headers that negotiate the same format are two entries with
-  the same ETag;
+  new snapshot. Each server process (``carekg serve --processes``) has its own cache.
+  The key holds the raw Accept header (the format is only known once the view has run);
+  two Accept headers that negotiate the same format are two entries with the same ETag;
 * the lookup is a ``before_request`` hook registered *after* the rate limiter's, so a hit
   is still rate-limited, logged and given the security headers by the usual hooks;
 * **gzip** applies to compressible bodies of at least :data:`GZIP_MIN_BYTES` when the
@@ -314,7 +314,7 @@ def lookup() -> Response | None:
             request.method == "POST" and request.endpoint == "sparql.endpoint"):
         return None
     holder = current_app.extensions["carekg.snapshots"]
-    snapshot_id = holder.store.current_id()
+    snapshot_id = holder.current_id()
     key = request_key(request)
     g.carekg_cache = (snapshot_id, key)
     if "no-cache" in request.headers.get("Cache-Control", ""):

@@ -2,7 +2,7 @@
 
 Query-string parameters other than ``format`` bind the query's declared parameters as
 RDF terms (through :func:`carekg.graph.saved_queries.bind`, as the CLI's ``run_saved``
-does), and the query runs in the worker pool of :mod:`carekg.api.limits` as ``/sparql``
+does), and the query runs in the worker pool of :mod:`carekg.api.execution` as ``/sparql``
 queries do. Answers come in any SPARQL results format by Accept or ``format=``; a browser
 gets a page with a form and the result table.
 """
@@ -18,9 +18,10 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from carekg.api import negotiation as neg
 from carekg.api import sparql
 from carekg.api.app import settings, snapshot
-from carekg.api.limits import LimitError
+from carekg.api.errors import HttpError
 from carekg.errors import CarekgError, QueryError, UsageError
 from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
+from carekg.graph.sparql_text import FORMS, query_form
 
 bp = Blueprint("saved", __name__)
 
@@ -61,23 +62,22 @@ def run(name: str) -> Response:
         return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
     started = time.perf_counter()
     # The query and arguments run_saved gives Snapshot.query.
-    kwargs = {"use_default_graph_as_union": True}
+    text, kwargs = bound_text(query, bound), {"use_default_graph_as_union": True}
+    kind = FORMS.get(query_form(text) or "", neg.RESULTS)
     try:
-        job, remote, kind = sparql.start(snapshot(), bound_text(query, bound), kwargs)
         if wants_html(kind) and kind == neg.RESULTS:
-            body = job.body(neg.RESULT_FORMATS[0])  # SPARQL JSON, read back for the page
-            data = body if isinstance(body, bytes) else b"".join(body)
+            answer = sparql.start(snapshot(), text, kwargs, neg.RESULT_FORMATS[0])
+            data = answer.body if isinstance(answer.body, bytes) else b"".join(answer.body)
             result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
             page = html_result(query, params, result, time.perf_counter() - started)
-            return sparql.mark_truncated(page, remote)
+            return sparql.mark_truncated(page, answer)
         op = sparql.Operation(query=None, format=request.args.get("format"))
-        response = sparql.answer(job, kind, op, request.headers.get("Accept"))
-    except LimitError as exc:
-        return sparql.error_response(sparql.ProtocolError(exc.status, exc.message, exc.headers))
-    except sparql.ProtocolError as error:
-        return sparql.error_response(error)
+        fmt = sparql.negotiate(kind, op, request.headers.get("Accept"))
+        response = sparql.respond(sparql.start(snapshot(), text, kwargs, fmt), fmt)
+    except HttpError as error:
+        return error.response()
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return sparql.mark_truncated(response, remote)
+    return response
 
 
 def html_result(query: Any, params: dict[str, str], result: Any, seconds: float) -> Response:

@@ -1,14 +1,12 @@
 """What keeps a public endpoint safe: query screening, headers, errors, access log, rate limits.
 
-Screening reads the query text before the engine does. pyoxigraph has no algebra API in
-Python, and rdflib's parser does not accept everything pyoxigraph does, so the check is a
-tokenizer that skips exactly what SPARQL skips (strings, IRIs, comments) after applying
-the ``\\u`` escapes SPARQL applies to the whole query text, and then looks for the
+Screening reads the query's tokens (:mod:`carekg.graph.sparql_text`, after the ``\\u``
+escapes SPARQL applies to the whole text) before the engine sees it, and looks for the
 ``SERVICE`` keyword conservatively: any word that *starts* with "service" outside a
 string, IRI, comment or variable counts (so a prefix named ``service:`` is refused too:
 a false refusal is cheap, a missed SERVICE is a server-side request forgery hole).
 Writes are impossible anyway (worker processes open the snapshot read-only); an Update
-is still recognised by its first keyword so that the client gets 403 and a clear reason.
+is still recognised by its keywords so that the client gets 403 and a clear reason.
 """
 
 from __future__ import annotations
@@ -21,14 +19,15 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from carekg.api.limits import QueryTimeBudget
+from carekg.api.errors import HttpError
+from carekg.api.execution import QueryTimeBudget
 from carekg.config import Settings
+from carekg.graph.sparql_text import Token, first_keyword
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("carekg.access")
@@ -36,74 +35,9 @@ access_log = logging.getLogger("carekg.access")
 UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD",
                           "MOVE", "COPY", "WITH"})
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
-    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*(?:"""|$)'''
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|$)"""
-    r'''|"(?:[^"\\\n\r]|\\.)*(?:"|$)'''
-    r"""|'(?:[^'\\\n\r]|\\.)*(?:'|$)"""
-    r"""|\#[^\n\r]*)"""
-    r"""|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)"""
-    r"""|(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f\u2040]*)"""
-    r"""|(?P<name>[\w\u00b7\u0300-\u036f\u203f\u2040.:%\\-]+)"""
-    r"""|(?P<other>\S)""",
-    re.DOTALL,
-)
 #: Update keywords no query may contain as bare words (WITH alone is not one).
 _WRITES = UPDATE_VERBS - {"WITH"}
 _SERVICE_START = re.compile(r"service", re.IGNORECASE)
-
-
-class QueryRefusedError(Exception):
-    """A query the endpoint will not run, with the HTTP status and the reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-
-
-def unescape(query: str) -> str:
-    """Apply SPARQL's codepoint escapes to the whole text, as the parser does first."""
-    def replace(match: re.Match[str]) -> str:
-        try:
-            return chr(int(match.group(1) or match.group(2), 16))
-        except (ValueError, OverflowError):
-            return match.group(0)
-
-    return _ESCAPE.sub(replace, query)
-
-
-def tokens(query: str) -> list[Token]:
-    """The code tokens of a query: strings and comments dropped, IRIs kept."""
-    found = []
-    for match in _TOKEN.finditer(unescape(query)):
-        kind = match.lastgroup or "other"
-        if kind != "skip":
-            found.append(Token(kind, match.group(0)))
-    return found
-
-
-def _first_keyword(toks: list[Token]) -> str | None:
-    """The first keyword after the prologue (BASE <iri>, PREFIX p: <iri>)."""
-    i = 0
-    while i < len(toks):
-        word = toks[i].text.upper()
-        if word == "BASE":
-            i += 2
-        elif word == "PREFIX":
-            i += 3
-        elif toks[i].kind == "name":
-            return word
-        else:
-            return None
-    return None
 
 
 def service_targets(toks: list[Token]) -> tuple[list[str], int]:
@@ -125,14 +59,14 @@ def service_targets(toks: list[Token]) -> tuple[list[str], int]:
     return targets, suspicious
 
 
-def screen(query: str, federation_allow: Iterable[str] = ()) -> None:
-    """Raise :class:`QueryRefusedError` for an Update or a SERVICE call not allow-listed."""
-    toks = tokens(query)
-    first = _first_keyword(toks)
+def screen(toks: list[Token], federation_allow: Iterable[str] = ()) -> None:
+    """Raise a 403 :class:`HttpError` for an Update or a SERVICE call not allow-listed;
+    ``toks`` are the query's tokens (``tokens(unescape(query))``)."""
+    first = first_keyword(toks)
     if first in UPDATE_VERBS or any(t.kind == "name" and t.text.upper() in _WRITES
                                     for t in toks):
-        raise QueryRefusedError(403, "this endpoint is read-only: SPARQL Update is not accepted "
-                                "(download the dumps from /dumps/ to change a copy)")
+        raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted "
+                             "(download the dumps from /dumps/ to change a copy)")
     targets, suspicious = service_targets(toks)
     if not suspicious:
         return
@@ -140,8 +74,8 @@ def screen(query: str, federation_allow: Iterable[str] = ()) -> None:
     if suspicious == len(targets) and all(t in allowed for t in targets):
         return
     shown = ", ".join(f"<{t}>" for t in targets if t not in allowed) or "a variable endpoint"
-    raise QueryRefusedError(403, "federated queries (SERVICE) are not allowed on this endpoint: "
-                            f"{shown} is not on the operator's allow-list")
+    raise HttpError(403, "federated queries (SERVICE) are not allowed on this endpoint: "
+                         f"{shown} is not on the operator's allow-list")
 
 
 def query_hash(query: str | None) -> str | None:

@@ -1,5 +1,8 @@
 """``carekg serve``: the application on waitress, a production WSGI server.
 
+With ``--processes`` above 1 (by default, one per core) the app runs in several server
+processes on the one port (:mod:`carekg.api.processes`); with 1, in this process.
+
 With no store yet, the bundled corpus is built first, so that the README's first command
 gives a new user a working endpoint. The dumps of the current snapshot are written
 before the first request, so the first download does not wait for them.
@@ -18,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from carekg.config import Settings
 from carekg.graph.backend import is_remote
@@ -108,10 +112,8 @@ def serve(
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
-    from waitress import serve as waitress_serve
-
-    from carekg.api.app import create_app
     from carekg.api.dumps import write_all
+    from carekg.api.processes import listening_socket, process_count, supervise
 
     if settings.rate_limit_exempt_loopback is None:  # exempt when every client is local
         settings = replace(settings, rate_limit_exempt_loopback=serves_loopback_only(host))
@@ -120,11 +122,52 @@ def serve(
         snapshot = open_store(settings).open()
         write_all(settings, local(snapshot))
         del snapshot
+    processes = process_count(settings)
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    ready = (f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
+             f"http://{shown}:{port}/sparql")
+    if processes > 1:
+        sock = listening_socket(host, port)  # bound before the ready line: no refusals
+        say(f"{ready} ({processes} server processes; Ctrl-C to stop)")
+        supervise(sock, settings, processes)
+        return
+    run_app(settings, lambda: say(f"{ready} (Ctrl-C to stop)"), host=host, port=port)
+
+
+def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None:
+    """The app on waitress, its query workers started first; ``where`` is waitress's
+    ``host`` and ``port``, or the ``sockets`` of a server process. SIGTERM ends it as
+    Ctrl-C does, so that exit handlers stop the query workers."""
+    import signal
+
+    from waitress import serve as waitress_serve
+
+    from carekg.api.app import create_app
+
+    def leave(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
+
+    signal.signal(signal.SIGTERM, leave)
     app = create_app(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
-    shown = f"[{host}]" if ":" in host else host
-    say(f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
-        f"http://{shown}:{port}/sparql (Ctrl-C to stop)")
+    ready()
     quiet_queue_warnings()
-    waitress_serve(app, host=host, port=port, threads=settings.threads,
-                   ident="carekg")
+    waitress_serve(app, threads=settings.threads, ident="carekg", **where)
+
+
+def child_main() -> None:
+    """A server process of :func:`carekg.api.processes.supervise`: the app on the
+    inherited socket until SIGTERM or SIGINT, or until its parent has gone."""
+    import pickle
+    import socket
+    import sys
+
+    from carekg.api.execution import exit_when_orphaned
+
+    fd, parent = int(sys.argv[1]), int(sys.argv[2])
+    settings: Settings = pickle.loads(sys.stdin.buffer.read())
+    exit_when_orphaned(parent)
+    try:
+        run_app(settings, lambda: None, sockets=[socket.socket(fileno=fd)], _quiet=True)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
+        pass

@@ -3,15 +3,15 @@
 A request goes through small steps: :func:`parse_request` reads the protocol operation
 from the HTTP request (refusing updates, wrong methods and media types with the status
 the protocol asks for), :func:`check` refuses what the security policy refuses (updates
-in disguise, SERVICE, over-long queries; docs/security.md), :func:`run` evaluates it in
-a worker process of :mod:`carekg.api.limits` (killed at the timeout) and :func:`answer`
-sends it, streamed when large. Errors carry their HTTP status in :class:`ProtocolError`.
+in disguise, SERVICE, over-long queries; docs/security.md) and tells the kind of answer,
+:func:`negotiate` picks its format, and :func:`start` evaluates it in a worker process of
+:mod:`carekg.api.execution` (killed at the timeout), whose answer :func:`respond` sends,
+streamed when large. Every refusal is a :class:`carekg.api.errors.HttpError`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +21,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
-from carekg.api.limits import LimitError, QueryPool, QueryTimeBudget
+from carekg.api.errors import HttpError
+from carekg.api.execution import Answer, QueryTimeBudget, WorkerPool
 from carekg.api.rdf_templates import render_triples
-from carekg.api.security import QueryRefusedError, limited, query_hash, screen
-from carekg.api.streaming import QueryJob
+from carekg.api.security import limited, query_hash, screen
 from carekg.graph.backend import Snapshot
+from carekg.graph.sparql_text import FORMS, first_keyword, tokens, unescape
 from carekg.namespaces import SD
 
 bp = Blueprint("sparql", __name__)
@@ -39,16 +40,6 @@ READ_ONLY = (
     "this endpoint is read-only: SPARQL Update is not accepted "
     "(download the dumps from /dumps/ to change a copy of the data)"
 )
-
-
-class ProtocolError(Exception):
-    """A request the protocol refuses, with the HTTP status that says why."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-        super().__init__(message)
 
 
 @dataclass
@@ -69,38 +60,38 @@ class Operation:
 
 
 def parse_request(req: Request) -> Operation:
-    """The query operation of an HTTP request, or a :class:`ProtocolError`."""
+    """The query operation of an HTTP request, or a :class:`HttpError`."""
     if req.method not in ("GET", "HEAD", "POST"):
-        raise ProtocolError(405, f"{req.method} is not a SPARQL query method; use GET or POST",
+        raise HttpError(405, f"{req.method} is not a SPARQL query method; use GET or POST",
                             {"Allow": ", ".join(ALLOWED_METHODS)})
     if "update" in req.args or req.mimetype == UPDATE:
-        raise ProtocolError(403, READ_ONLY)
+        raise HttpError(403, READ_ONLY)
     if req.method in ("GET", "HEAD"):
         return _operation(req.args.getlist("query"), req.args, req.args)
     if req.mimetype == FORM:
         if "update" in req.form:
-            raise ProtocolError(403, READ_ONLY)
+            raise HttpError(403, READ_ONLY)
         return _operation(req.form.getlist("query"), req.form, req.args)
     if req.mimetype == DIRECT:
         return _operation([_direct_body(req)], req.args, req.args)
     shown = req.mimetype or "no Content-Type"
-    raise ProtocolError(415, f"a POSTed query needs Content-Type {FORM} or {DIRECT}, "
+    raise HttpError(415, f"a POSTed query needs Content-Type {FORM} or {DIRECT}, "
                              f"not {shown}")
 
 
 def _direct_body(req: Request) -> str:
     charset = req.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise ProtocolError(415, f"a POSTed query must be UTF-8 encoded, not {charset}")
+        raise HttpError(415, f"a POSTed query must be UTF-8 encoded, not {charset}")
     try:
         return req.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"the query is not valid UTF-8: {exc}") from exc
+        raise HttpError(400, f"the query is not valid UTF-8: {exc}") from exc
 
 
 def _operation(queries: list[str], params: Any, url_params: Any) -> Operation:
     if len(queries) > 1:
-        raise ProtocolError(400, f"one query per request, got {len(queries)} query parameters")
+        raise HttpError(400, f"one query per request, got {len(queries)} query parameters")
 
     def values(name: str) -> list[str]:
         return params.getlist(name) + (url_params.getlist(name) if url_params is not params
@@ -128,7 +119,7 @@ def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
             for iri in (*op.default_graphs, *op.named_graphs):
                 ox.NamedNode(iri)
         except ValueError as exc:
-            raise ProtocolError(400, f"invalid graph IRI in the dataset parameters: {exc}") \
+            raise HttpError(400, f"invalid graph IRI in the dataset parameters: {exc}") \
                 from exc
         kwargs["default_graph"] = list(op.default_graphs)
         kwargs["named_graphs"] = list(op.named_graphs)
@@ -136,100 +127,77 @@ def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
     return kwargs
 
 
-def check(query: str) -> None:
+def check(query: str) -> str | None:
     """Refuse, before any evaluation, what the endpoint's policy refuses (see
-    docs/security.md): over-long queries, updates, SERVICE to targets not allow-listed."""
+    docs/security.md): over-long queries, updates, SERVICE to targets not allow-listed.
+    Returns the kind of answer the query gives (None: it is not a query the engine will
+    parse, and the engine says why)."""
     limits = settings()
     if len(query) > limits.max_query_chars:
-        raise ProtocolError(413, f"the query is {len(query)} characters long; the limit is "
-                                 f"{limits.max_query_chars}")
-    try:
-        screen(query, limits.federation_allow)
-    except QueryRefusedError as exc:
-        raise ProtocolError(exc.status, exc.message) from exc
+        raise HttpError(413, f"the query is {len(query)} characters long; the limit is "
+                             f"{limits.max_query_chars}")
+    toks = tokens(unescape(query))
+    screen(toks, limits.federation_allow)
+    return FORMS.get(first_keyword(toks) or "")
 
 
-def pool() -> QueryPool:
+def pool() -> WorkerPool:
     return current_app.extensions["carekg.pool"]
 
 
-def start(snap: Snapshot, sparql: str, kwargs: dict[str, Any]) -> tuple[QueryJob, Any, str]:
-    """Start ``sparql`` in the worker pool (under its timeout, queue wait and row cap):
-    the job to take the answer from, the pool's query (rows, truncation) and the kind of
-    answer. A limit that stops it is a :class:`ProtocolError` with the limit's status.
+def start(snap: Snapshot, sparql: str, kwargs: dict[str, Any], fmt: neg.Format) -> Answer:
+    """Evaluate ``sparql`` in the worker pool, under its timeout, queue wait and row cap,
+    and the client's query-time budget; a limit that stops it is an :class:`HttpError`.
     The saved queries go through here too, so that no query runs in a request thread."""
     client = request.remote_addr or ""
     budget: QueryTimeBudget | None = current_app.extensions["carekg.budget"] \
         if limited(client) else None
-    if budget is not None:
-        try:
-            budget.check(client)
-        except LimitError as exc:
-            raise ProtocolError(exc.status, exc.message, exc.headers) from exc
-    remote = pool().submit(str(snap.path), sparql, kwargs)
-
-    def close() -> None:  # in the query's thread, when it ends, however it ends
-        remote.close()
-        if budget is not None and remote.started is not None:
-            budget.charge(client, time.monotonic() - remote.started)
-
-    job = QueryJob(remote.run, remote.kind_of, remote.write, close)
-    try:
-        kind = job.start()
-    except LimitError as exc:
-        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
-    g.carekg_rows = remote.rows
-    return job, remote, kind
+    if budget is None:
+        answer = pool().run(str(snap.path), sparql, kwargs, fmt.media_type)
+    else:
+        budget.check(client)
+        answer = pool().run(str(snap.path), sparql, kwargs, fmt.media_type,
+                            lambda seconds: budget.charge(client, seconds))
+    g.carekg_rows = answer.rows
+    return answer
 
 
-def mark_truncated(response: Response, remote: Any) -> Response:
+def mark_truncated(response: Response, answer: Answer) -> Response:
     """Say in a header that rows were cut off at ``max_result_rows``."""
-    if remote.truncated:
+    if answer.truncated:
         response.headers["X-Carekg-Truncated"] = (
-            f"true; rows={remote.rows}; limit={pool().limits.max_rows}")
+            f"true; rows={answer.rows}; limit={pool().limits.max_rows}")
     return response
 
 
 def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Response:
     """Run the query in a worker process, and answer (streamed when it is large)."""
     assert op.query is not None
-    check(op.query)
+    kind = check(op.query)
     g.carekg_query_hash = query_hash(op.query)
-    job, remote, kind = start(snap, op.query, query_kwargs(op, base_iri))
-    return mark_truncated(answer(job, kind, op, accept), remote)
+    fmt = negotiate(kind, op, accept)
+    return respond(start(snap, op.query, query_kwargs(op, base_iri), fmt), fmt)
 
 
 # -- negotiate and answer ------------------------------------------------------------
 
 
-def negotiate(kind: str, op: Operation, accept: str | None) -> neg.Format:
+def negotiate(kind: str | None, op: Operation, accept: str | None) -> neg.Format:
+    """The format of the answer; for text that is no query (``kind`` None) any format
+    will do, since the engine refuses it with 400 and says why."""
     try:
-        return neg.choose(kind, accept, op.format)
+        return neg.choose(kind or neg.RESULTS, accept, op.format)
     except neg.NotAcceptableError as exc:
-        raise ProtocolError(406, str(exc)) from exc
+        if kind is None:
+            return neg.RESULT_FORMATS[0]
+        raise HttpError(406, str(exc)) from exc
 
 
-def formatted(body: Any, fmt: neg.Format) -> Response:
-    response = Response(body, content_type=fmt.content_type)
+def respond(answer: Answer, fmt: neg.Format) -> Response:
+    """The response of an answer: its bytes, or its stream from the worker."""
+    response = Response(answer.body, content_type=fmt.content_type)
     response.vary.add("Accept")
-    return response
-
-
-def answer(job: QueryJob, kind: str, op: Operation, accept: str | None) -> Response:
-    """The response in the negotiated format, streamed when it is large."""
-    try:
-        fmt = negotiate(kind, op, accept)
-    except ProtocolError:
-        job.cancel()
-        raise
-    try:
-        body = job.body(fmt)
-    except LimitError as exc:
-        raise ProtocolError(exc.status, exc.message, exc.headers) from exc
-    except Exception as exc:
-        log.error("SPARQL query failed while being evaluated: %s", exc)
-        raise ProtocolError(500, f"the query engine failed: {exc}") from exc
-    return formatted(body, fmt)
+    return mark_truncated(response, answer)
 
 
 def service_description(snap: Snapshot, endpoint: str) -> list[ox.Triple]:
@@ -248,7 +216,7 @@ def describe_service(req: Request, op: Operation) -> WerkzeugResponse:
     try:
         fmt = neg.choose(neg.GRAPH, accept, op.format)
     except neg.NotAcceptableError as exc:
-        raise ProtocolError(406, str(exc)) from exc
+        raise HttpError(406, str(exc)) from exc
     triples = service_description(snapshot(), req.base_url)
     body = ox.serialize(triples, format=fmt.rdf, prefixes={"sd": str(SD)})
     response = Response(body, content_type=fmt.content_type)
@@ -270,13 +238,6 @@ def preflight() -> Response:
     return response
 
 
-def error_response(error: ProtocolError) -> Response:
-    response = Response(error.message + "\n", status=error.status,
-                        content_type="text/plain; charset=utf-8")
-    response.headers.update(error.headers)
-    return response
-
-
 def open_cors(response: Response) -> Response:
     """Open data: every origin may read it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -295,7 +256,7 @@ def endpoint() -> WerkzeugResponse:
         if op.query is None:
             if request.method in ("GET", "HEAD"):
                 return describe_service(request, op)
-            raise ProtocolError(400, "no query: send it as the 'query' parameter")
+            raise HttpError(400, "no query: send it as the 'query' parameter")
         return run(snapshot(), op, request.base_url, request.headers.get("Accept"))
-    except ProtocolError as error:
-        return error_response(error)
+    except HttpError as error:
+        return error.response()

@@ -61,7 +61,8 @@ class Settings:
     max_query_chars: int = field(default=100_000, metadata=serving(
         "--max-query-chars", "longest query (413)", "N", shown="100 000", over="413"))
     max_concurrent_queries: int = field(default=4, metadata=serving(
-        "--workers", "queries evaluated at once, one worker process each", "N",
+        "--workers", "queries evaluated at once, one worker process each, shared out "
+        "among the server processes (at least one each)", "N",
         over="a query waits `queue_wait` for a free worker, then 503 with `Retry-After`"))
     queue_wait: float = field(default=2.0, metadata=serving(
         "--queue-wait", "wait for a free worker before 503", "SECONDS", shown="2 s",
@@ -86,9 +87,14 @@ class Settings:
     rate_limit_exempt_loopback: bool | None = field(default=None, metadata=serving(
         "--rate-limit-exempt-loopback", "exempt clients on 127.0.0.1/::1 from the per-client "
         "limits (default: when serving on loopback)"))
-    #: HTTP request threads of waitress.
+    #: HTTP request threads of waitress, in each server process.
     threads: int = field(default=8, metadata=serving(
-        "--threads", "HTTP request threads (waitress)", "N"))
+        "--threads", "HTTP request threads (waitress) of each server process", "N"))
+    #: Server processes over the one published snapshot: a Python process answers on one
+    #: core (the GIL), so ``carekg serve`` starts one per core unless told otherwise.
+    processes: int = field(default=0, metadata=serving(
+        "--processes", "server processes on the one port, each with its own threads, "
+        "cache and share of the workers; 0: one per core", "N", shown="0 (one per core)"))
     #: Bytes of response bodies the in-process cache holds (0 turns it off).
     cache_bytes: int = field(default=64 * 1024 * 1024, metadata=serving(
         "--cache-bytes", "bytes of answers the in-process cache holds; 0: no cache",

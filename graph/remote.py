@@ -32,7 +32,6 @@ What differs from the embedded store, and why (docs/deploy.md says it to operato
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.error
 import urllib.parse
@@ -49,15 +48,13 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from carekg.errors import QueryError, StoreError
 from carekg.graph import backend
 from carekg.graph.backend import SnapshotMeta, is_remote, now
+from carekg.graph.sparql_text import names_from, query_form, tokens, with_values
 
 STORE_NS = "urn:carekg:store#"
 META_GRAPH = "urn:carekg:store:meta"
 TEXT_GRAPH = "urn:carekg:store:text:"
 #: Seconds the snapshot id is trusted before the meta graph is asked again.
 ID_TTL = 2.0
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_COMMENT = re.compile(r"#[^\n]*")
-_FROM = re.compile(r"(?<![\w:?$])FROM\b", re.IGNORECASE)
 
 
 def _literal_nt(value: str) -> str:
@@ -278,7 +275,7 @@ class RemoteStore:
         defaults = _iris(default_graph)
         named = _iris(named_graphs)
         if use_default_graph_as_union and not defaults and not named \
-                and not _FROM.search(_code_only(sparql)):
+                and not names_from(tokens(sparql)):
             defaults, named = list(union), list(union)
         if kind in ("CONSTRUCT", "DESCRIBE"):
             raw = self._post(text, TURTLE, defaults, named, timeout)
@@ -342,41 +339,8 @@ def _iris(graphs: Any) -> list[str]:
 
 
 def query_type(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE, as SPARQLWrapper reads it."""
-    return str(SPARQLWrapper("http://unused/")._parseQueryType(sparql) or "SELECT")
-
-
-def with_values(text: str, bound: dict[Any, Any]) -> str:
-    """The query with its parameters as a VALUES block opening the outermost WHERE group.
-
-    The terms are pyoxigraph terms (``carekg.graph.saved_queries.bind``), written in
-    their own N-Triples syntax, so a caller's value cannot change the query's shape. A
-    VALUES block joined first restricts the group the way a pre-bound variable would,
-    for the saved queries' shape (parameters used in the outer group)."""
-    if not bound:
-        return text
-    for term in bound.values():
-        if not isinstance(term, ox.NamedNode | ox.Literal):
-            raise QueryError(f"a parameter must be an IRI or a literal, not {term!r}")
-    names = " ".join(f"?{variable.value if hasattr(variable, 'value') else variable}"
-                     for variable in bound)
-    terms = " ".join(str(term) for term in bound.values())
-    match = _WHERE.search(_code_only(text))
-    if not match:
-        raise QueryError("the query has no WHERE group to bind its parameters in")
-    return f"{text[:match.end()]}\n  VALUES ({names}) {{ ({terms}) }}\n{text[match.end():]}"
-
-
-def _code_only(text: str) -> str:
-    """The query with IRIs, strings and comments blanked out, offsets kept."""
-    return _COMMENT.sub(lambda m: " " * len(m.group(0)), _mask_strings(text))
-
-
-def _mask_strings(text: str) -> str:
-    """Blank out IRIs and string literals so a '#' or 'WHERE {' inside them is not code."""
-    pattern = re.compile(r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
-    return pattern.sub(lambda m: " " * len(m.group(0)), text)
-
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (SELECT when the text says none)."""
+    return query_form(sparql) or "SELECT"
 
 
 # mypy checks here that the remote backend keeps the contract.

@@ -31,7 +31,7 @@ from carekg.config import DEFAULT_BASE
 from carekg.councils import default_register
 from carekg.errors import CarekgError, QueryError, UsageError
 from carekg.graph.backend import Snapshot
-from carekg.graph.remote import with_values
+from carekg.graph.sparql_text import with_values
 from carekg.iris import rebase_iri, slugify
 from carekg.namespaces import PREFIXES
 from carekg.resources import queries_dir

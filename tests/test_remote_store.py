@@ -23,8 +23,9 @@ import pyoxigraph as ox
 import pytest
 
 from carekg.config import Settings
-from carekg.graph.remote import RemoteStore, with_values
+from carekg.graph.remote import RemoteStore
 from carekg.graph.saved_queries import bind, catalogue, run_saved, saved_query
+from carekg.graph.sparql_text import with_values
 from carekg.graph.store import StoreDir, open_store
 from carekg.iris import DEFAULT_IRIS
 

@@ -301,13 +301,14 @@ def test_by_default_query_time_is_limited_and_loopback_exempt_only_on_loopback()
 
 
 def test_query_time_budget_refills_at_its_rate() -> None:
-    from carekg.api.limits import LimitError, QueryTimeBudget
+    from carekg.api.errors import HttpError
+    from carekg.api.execution import QueryTimeBudget
 
     now = [0.0]
     budget = QueryTimeBudget(6.0, clock=lambda: now[0])  # 6 s per minute: 0.1 s per s
     budget.check("a")
     budget.charge("a", 8.0)  # a long query overdraws: credit -2 s
-    with pytest.raises(LimitError) as refused:
+    with pytest.raises(HttpError) as refused:
         budget.check("a")
     assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "21"
     budget.check("b")  # another client has its own budget
