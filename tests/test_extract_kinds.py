@@ -920,3 +920,15 @@ def test_an_age_band_in_a_title_is_not_a_need_figure() -> None:
     found = facts("Projected 75+ population of the borough: people aged 75 and over will "
                   "grow to 21,400 by 2030.", "NeedEstimate")
     assert Decimal(75) not in {c.value for c in found}
+
+
+def test_a_reports_request_for_authority_is_the_councils_course() -> None:
+    [tender] = facts("The proposal is to tender for new contracts for day services.",
+                     "CommissioningIntention")
+    assert (tender.direction, tender.service) == ("Procure", "day-opportunities")
+    [strategy] = facts("The report sought approval to develop a procurement strategy for "
+                       "extra care housing.", "CommissioningIntention")
+    assert (strategy.direction, strategy.service) == ("Procure", "extra-care-housing")
+    [plan] = facts("A plan for home care is in development with partners.",
+                   "CommissioningIntention")
+    assert plan.direction == "Develop"

@@ -37,7 +37,8 @@ _OTHER_SUBJECT = re.compile(
 _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
-    r"the\s+(?:borough|county|city|district)\s+needs|"
+    r"the\s+(?:borough|county|city|district)\s+needs|proposals?\s+(?:is|are)|"
+    r"(?:seeks|sought|seeking)\s+(?:authority|approval)|"
     r"ambition\s+is|aim\s+is|"
     r"aspirations?)\b",
     re.IGNORECASE,
@@ -285,10 +286,11 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         # The course is in the commitment's own sentence: a later cell of a row (the
         # evidence, "currently reviewing") is not what the council commits to.
         own = text[: sentence_bounds(text, at)[1]]
-        # "needs more": the marker itself names a change ("are considering" names no course)
+        # "needs more", "is in development": the marker itself names the course ("are
+        # considering" names none: what is considered follows)
         inside = classify_direction(own, at)
         if inside is not None and (inside[1] >= course
-                                   or inside[0] not in ("Increase", "Decrease")):
+                                   or inside[0] not in ("Increase", "Decrease", "Develop")):
             inside = None
         found = found or inside or classify_direction(own, course) or classify_direction(own, at)
         if found is None:
