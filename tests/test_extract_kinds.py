@@ -932,3 +932,9 @@ def test_a_reports_request_for_authority_is_the_councils_course() -> None:
     [plan] = facts("A plan for home care is in development with partners.",
                    "CommissioningIntention")
     assert plan.direction == "Develop"
+
+
+def test_a_count_of_services_is_not_a_need() -> None:
+    found = facts("There are currently 38 supported living services providing care to "
+                  "adults with support needs.", "NeedEstimate")
+    assert Decimal(38) not in {c.value for c in found}

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from carekg.loaders.classify import classify_population, classify_service, need_source, unit_slug
+from carekg.loaders.classify import (
+    classify_population,
+    classify_service,
+    label_hits,
+    need_source,
+    unit_slug,
+)
 from carekg.loaders.extract.common import (
     NATIONAL,
     SentenceView,
@@ -376,10 +382,13 @@ def _need_figures(
         return []
     if _SERIES.search(view.text):
         return []  # the figures of a flattened table, whose columns are lost
+    services = label_hits("services", view.text)
     counts = [
         c for c in _bare_counts(view)
         if not any(q.start <= c[1] < q.end for q in quantities)
         and not in_range(view.text, c[1], c[2])
+        # "46 Supported Living services": a count of services, not of people in need
+        and not any(0 <= hit.start - c[2] <= 2 for hit in services)
     ]
     if _FROM_TO.search(view.text):
         counts = counts[-1:]  # "from 850 to 1,227": the change ends at the current figure
