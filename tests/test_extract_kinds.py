@@ -935,6 +935,7 @@ def test_a_reports_request_for_authority_is_the_councils_course() -> None:
 
 
 def test_a_count_of_services_is_not_a_need() -> None:
-    found = facts("There are currently 38 supported living services providing care to "
-                  "adults with support needs.", "NeedEstimate")
+    found = facts("Within the borough there are currently 38 Supported Living services "
+                  "providing care and support to adults aged 18+ with a range of needs.",
+                  "NeedEstimate")
     assert Decimal(38) not in {c.value for c in found}
