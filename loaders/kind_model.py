@@ -42,11 +42,6 @@ class KindWeights:
     keep: float  # a rule's candidate of this kind survives at this probability
     add: float  # a fact is built where no rule fired at this probability
 
-    def probability(self, features: Iterable[str]) -> float:
-        names = features if isinstance(features, (set, frozenset)) else set(features)
-        return _logistic(self.bias + sum(self.weights[name]
-                                         for name in names.intersection(self.weights)))
-
 
 def _logistic(score: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))

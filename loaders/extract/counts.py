@@ -29,7 +29,7 @@ from carekg.loaders.extract.common import (
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.periods import Period
-from carekg.loaders.extract.quantities import is_house_number
+from carekg.loaders.extract.quantities import is_house_number, is_rate_base
 from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
 
@@ -76,7 +76,8 @@ _INCREMENT = re.compile(r"^\s*(?:more|new|additional|extra(?!\s+care)|further)\b
 _ESTIMATE = re.compile(r"\b(?:estimat\w*|prevalence|projected|predicted)\b", re.IGNORECASE)
 # Present tense of provision: with it, a "will" elsewhere is about something else.
 _PRESENT = re.compile(r"\b(?:currently|there\s+(?:are|is)|we\s+have|has|have|provides?|"
-                      r"commissions?|supports?|in\s+receipt\s+of|receiving)\b", re.IGNORECASE)
+                      r"operates?|runs?|commissions?|supports?|in\s+receipt\s+of|receiving)\b",
+                      re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|shall|planned|plans?\s+to|to\s+be\s+\w+ed)\b", re.IGNORECASE)
 # Words that make an addition a need ("will need to be one new home", "require an
 # additional 500 homes") rather than a home opened or built.
@@ -91,8 +92,6 @@ _WORKFORCE_BEFORE = re.compile(
 # A count that names no service must at least be of care or support of some kind.
 _ANY_PROVISION = re.compile(r"\b(?:care|support|services?|provision)\b", re.IGNORECASE)
 _AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
-_PRESENT_STOCK = re.compile(r"\b(?:operates?|runs?|has|have|provides?|commissions?|"
-                            r"there\s+(?:are|is))\b", re.IGNORECASE)
 # "(June 2023)": a date in brackets beside a figure says when it was counted.
 _STAMP = re.compile(r".?\([^()]*\)", re.DOTALL)
 # A flattened table: three or more bare figures in a row ("273 248 240").
@@ -142,7 +141,7 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue
         if is_house_number(text, m.end()):
             continue  # "the centre at 42 Park Road": an address, not a count
-        if re.search(r"\bper\s+$", text[max(0, m.start() - 12):m.start()], re.IGNORECASE):
+        if is_rate_base(text, m.start()):
             continue  # "a rate per 100,000 population": the rate's base
         last = re.search(r"\S*$", text[: m.start()])
         token = last.group(0) if last else ""
@@ -355,7 +354,7 @@ def _is_increment(text: str, quantity: object) -> bool:
     if _INCREMENT.search(before):
         # "also operates a further eight care homes": more of what exists, not an addition
         return not (re.search(r"\ba\s+further\s+$", before, re.IGNORECASE)
-                    and _PRESENT_STOCK.search(text) and not _FUTURE.search(text))
+                    and _PRESENT.search(text) and not _FUTURE.search(text))
     return bool(_INCREMENT.match(text[q_start + _word_end(text, q_start):q_end + 1]))
 
 

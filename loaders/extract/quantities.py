@@ -128,6 +128,12 @@ def _unit_of(match: re.Match[str]) -> str:
 _DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
 
 
+def is_rate_base(text: str, start: int) -> bool:
+    """Whether the figure at ``start`` is a rate's base ("per 1,000 people aged 65+"), not
+    a count of anyone."""
+    return bool(_DENOMINATOR.search(text, max(0, start - 12), start))
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every count of a known noun in ``text``, in order, without overlaps."""
     return list(_quantities(text))
@@ -156,8 +162,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             continue  # "16+ young people", "65+ residents": an age band, not a count
         if is_house_number(text, m.end()):
             continue  # "at 42 Park Road": an address
-        if _DENOMINATOR.search(text, max(0, m.start() - 12), m.start()):
-            continue  # "per 1,000 people aged 65+": a rate's base, not a count of anyone
+        if is_rate_base(text, m.start()):
+            continue
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(
