@@ -72,17 +72,17 @@ _DATE_TAIL = re.compile(
 #: A date alone ("February 2013", "Spring 2014") opens a range ("February 2013 - March
 #: 2013"), never a "Topic – text" lead-in.
 _DATE_ONLY = re.compile(r"(?:(?:" + _MONTHS + r")\s+)?" + _YEAR)
-#: A label and its figure on one line ("Keswick: 48", "Floating support 290*", "Local: 29%"):
+#: A label and its figure on one line ("Ashby: 12", "Day centre places 95*", "Rural: 40%"):
 #: a row of a flattened table or a list of figures, never a heading or a lead-in.
 _LABEL_VALUE = re.compile(
     r"(?P<label>[A-Z(][^.!?:|]{1,80}?)(?::\s*|\s+[-–]\s+|\s+)(?P<figure>[£]?\d[\d,]*(?:\.\d+)?"
     r"(?:%|[kmKM]\b)?\*?)")
 #: A row of a flattened rating grid: a label, its figure, then the text of the next column
-#: ("Home care service 1019 Increase The Council will ..."); the row is cut after the figure.
+#: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
 _GRID_ROW = re.compile(
     r"^(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
 #: A grid row's label names a service; one with a verb is a clause whose figure counts the
-#: capitalised noun after it ("There are currently 27 Extra Care Schemes").
+#: capitalised noun after it ("There are now 14 Extra Care Schemes").
 _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
                           r"operates?|provides?|commissions?)\b", re.IGNORECASE)
 #: One cell of an HTML table flattened to a line per cell, each ending in " |".
@@ -172,7 +172,7 @@ _GRID_CELL = re.compile(r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s\d[\d,]*(?:\.\d+)?\
 
 def _grid_cell(text: str, start: int, end: int) -> bool:
     """Whether a sentence is the label and figure of a rating-grid row cut from the rest
-    of its line ("Home care service 1019" before "Increase The Council will ..."): a row
+    of its line ("Care at home support 120" before "Increase The council will ..."): a row
     of a table, though its line is prose."""
     if end >= len(text) or text[end] == "\n":
         return False
@@ -182,8 +182,8 @@ def _grid_cell(text: str, start: int, end: int) -> bool:
                 and not _NOT_A_ROW_LABEL.search(cell.group("label")))
 
 
-#: Labels whose figure is a number of another kind: an ordinal ("Level 1", "Table 3"), a
-#: day ("Thursday 14", "From 1"), or a clause's ("Members of Cabinet, who meet on").
+#: Labels whose figure is a number of another kind: an ordinal ("Band 2", "Table 3"), a
+#: day ("Monday 9", "From 3"), or a clause's ("Members, who met on").
 _NOT_A_ROW_LABEL = re.compile(
     r",|^(?:from|on|by|until|since|in|at)\b|\b(?:level|type|band|tier|phase|table|figure|"
     r"step|page|section|item|priority|stage|option|lot|chapter|appendix|monday|tuesday|"
@@ -345,7 +345,7 @@ MAX_CELL_CHARS = 64
 
 
 def _label_value(text: str) -> str | None:
-    """'colon' for "Keswick: 48", 'space' for "Floating support 290*", else None."""
+    """'colon' for "Ashby: 12", 'space' for "Day centre places 95*", else None."""
     value = _LABEL_VALUE.fullmatch(text)
     if (value is None or _word_count(value.group("label")) > MAX_LABEL_WORDS
             or _YEAR_CELL.search(text)
@@ -515,7 +515,7 @@ def _mark_headers(lines: list[_Line], double: bool) -> None:
             if line.kind == "table" and line.level == 1:  # column years above row labels
                 above.insert(0, line.text)
                 break
-            if _CAPTION.match(line.text):  # "Table 4. Predictions of ...": what it counts
+            if _CAPTION.match(line.text):  # "Table 2. Projected ...": what it counts
                 above.insert(0, line.text)
                 break
             if (line.kind not in ("body", "heading", "item") or line.level not in (0, SHORT_LEVEL,
@@ -597,7 +597,7 @@ def _mark_short_headings(lines: list[_Line], double: bool) -> None:
             line.kind = "item"  # "Strategic priorities ....... 16": a contents entry
     width = _column_width(lines) if double else None
     # Where markdown headings give the structure (one excerpt per "## page"), a line in
-    # capitals inside a page ("LEEDS CITY COUNCIL") labels the page, not the document.
+    # capitals inside a page ("NORTHTOWN COUNCIL") labels the page, not the document.
     marked = [line.level for line in lines if line.kind == "heading"
               and _MARKDOWN.match(line.text)]
     caps_level = max(marked) + 1 if marked else CAPS_LEVEL
@@ -687,8 +687,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
         if line.kind == "cell":
             continue  # read with the first cell of its row
         if line.kind == "tail":
-            # a date alone dates the open line before it ("Tender" / "07 May 2024 at
-            # 08:23", a timetable's activity / "March 2013"); else it stands alone
+            # a date alone dates the open line before it ("Tender" / "04 Feb 2026 at
+            # 10:15", a timetable's activity / "March 2013"); else it stands alone
             if (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
                     and not _TERMINAL.search(blocks[-1][0][-1].text)):
                 blocks[-1][0].append(line)

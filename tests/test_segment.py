@@ -369,13 +369,13 @@ def test_a_release_time_is_no_numbered_heading_and_dates_its_stage() -> None:
 
 
 def test_a_clause_with_a_figure_is_no_rating_grid_row() -> None:
-    text = "There are currently 14 Extra Care Schemes within the county.\n"
+    text = "In the county we have 14 Extra Care Schemes.\n"
     assert [s.plain for s in _segment(text)] == [text.strip()]
 
 
 def test_a_rating_grid_cell_is_a_table_row_but_an_ordinal_is_not() -> None:
     text = ("Care at home support 120 Increase The council will grow this service.\n"
-            "Placement Type Service Type Level 1 Residential care for adults.\n")
+            "Client Group Band 2 Residential care for adults.\n")
     rows = [s.plain for s in _segment(text) if s.is_table_row]
     assert rows == ["Care at home support 120"]
 

@@ -38,24 +38,24 @@ def test_rows_of_need_money_or_no_provision_are_left_alone() -> None:
 
 
 def test_a_distant_heading_of_demand_does_not_make_a_table_of_homes_need() -> None:
-    sentence = Sentence("Nursing dementia | 44 |", 0, 22,
+    sentence = Sentence("Nursing, frail elderly | 44 |", 0, 28,
                         section=Section("Table 2: care homes by client type", 2, 0, 999),
-                        is_table_row=True, header="Specialism | Number of homes |")
+                        is_table_row=True, header="Registered for | Homes |")
     view = SentenceView.of(sentence, RECORD, ("Supply and demand",))
     assert [(c.value, c.unit) for c in extract_table_counts(view)] == [(Decimal(44), "homes")]
 
 
 def test_a_label_opening_with_a_care_home_kind_counts_that_kind() -> None:
-    assert _row("Nursing dementia | 44 |", "Care homes by client type",
-                "Specialism | Number of homes |") == [
+    assert _row("Nursing, frail elderly | 44 |", "Homes by registration",
+                "Registered for | Homes |") == [
         ("Capacity", Decimal(44), "homes", "nursing-care")]
-    assert _row("Residential: Mental Health | 12 |", "Care homes by client type",
-                "Specialism | Number of homes |") == [
+    assert _row("Residential - autism | 12 |", "Homes by registration",
+                "Registered for | Homes |") == [
         ("Capacity", Decimal(12), "homes", "residential-care")]
 
 
 def test_each_figure_of_a_row_counts_what_its_column_names() -> None:
-    header = "Current services\nArea | Client group | Schemes | Capacity |"
+    header = "Current services\nDistrict | Group | Number of schemes | Number of flats |"
     assert _row("Extra care housing | Older people | 9 | 410 |", "Current services",
                 header) == [("Capacity", Decimal(9), "homes", "extra-care-housing"),
                             ("Capacity", Decimal(410), "units", "extra-care-housing")]

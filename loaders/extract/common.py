@@ -115,7 +115,7 @@ class SentenceView:
         )
 
 
-#: A bare figure of a table row or label line: "Supported living 120", "Millom: 8", "29%".
+#: A bare figure of a table row or label line: "Supported living 120", "Ashby: 12", "35%".
 _FIGURE = re.compile(r"(?<![\w.£/-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)(?![\w/])")
 _YEAR_FIGURE = re.compile(r"(?:19|20)\d{2}$")
 

@@ -386,7 +386,7 @@ def _need_figures(
         c for c in _bare_counts(view)
         if not any(q.start <= c[1] < q.end for q in quantities)
         and not in_range(view.text, c[1], c[2])
-        # "46 Supported Living services": a count of services, not of people in need
+        # "38 supported living services": a count of services, not of people in need
         and not any(0 <= hit.start - c[2] <= 2 for hit in services)
     ]
     if _FROM_TO.search(view.text):

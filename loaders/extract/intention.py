@@ -37,8 +37,6 @@ _OTHER_SUBJECT = re.compile(
 _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
-    r"the\s+(?:borough|county|city|district)\s+needs|proposals?\s+(?:is|are)|"
-    r"(?:seeks|sought|seeking)\s+(?:authority|approval)|"
     r"ambition\s+is|aim\s+is|"
     r"aspirations?)\b",
     re.IGNORECASE,

@@ -1,7 +1,7 @@
 """Counts in the rows of flattened tables: a row's label, its figures, its column header.
 
-Web pages and PDFs flatten a table of provision into lines such as "Keswick: 48",
-"Floating support 290*" or a row of cells ("Nursing older people | 173 |"). The sentence
+Web pages and PDFs flatten a table of provision into lines such as "Ashby: 12",
+"Day centre places 95*" or a row of cells ("Nursing care | 61 |"). The sentence
 rules read clauses with verbs and skip table rows; this reader takes a row whose figures
 are neither dates nor money and counts what the row's label, the table's header, its
 heading or the headings above it name: the unit from a provision noun there ("beds",
@@ -27,8 +27,8 @@ from carekg.loaders.model import Candidate
 MAX_FIGURES = 3
 
 
-#: A list item that is only a label and its figure ("Good: 113", "Keswick: 48"): a row of
-#: the table its lead-in introduces ("There are 175 homes with these ratings:").
+#: A list item that is only a label and its figure ("Good: 41", "Ashby: 12"): a row of
+#: the table its lead-in introduces ("There are 60 homes with these ratings:").
 _LABELLED_ITEM = re.compile(r"[^\d:]{2,60}:\s*\d[\d,]*(?:\.\d+)?%?\*?")
 
 
