@@ -303,7 +303,8 @@ def fact_view(snap: Snapshot, iri: str) -> dict[str, Any] | None:
     if value_text(fact.get("joint")) == "true":
         names = [value_text(r.get("councilName"))
                  for r in rows(snap, "joint-group", fact=ox.NamedNode(iri))]
-        fact["group"] = together(sorted(set(names))) if len(set(names)) > 1 else ""
+        # its own key: "group" is the fact query's population group
+        fact["joint_group"] = together(sorted(set(names))) if len(set(names)) > 1 else ""
     document = fact.get("document")
     if document is not None and "start" in fact and "end" in fact:
         text = document_text(snap, document.value)

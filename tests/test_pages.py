@@ -216,6 +216,8 @@ def test_a_joint_figure_says_so_in_its_summary(client, snap) -> None:  # type: i
              cc:council/rdfs:label ?n }}""")}
     assert len(copies) > 1 and "group's" in summary and " together" in summary
     assert all(name in summary for name in copies), (copies, summary)
+    # a spend has no population group: the joint group's text must not show as one
+    assert "<dt>population group</dt>" not in html
 
 
 def test_quotes_are_shown_without_the_sources_markup(client, snap) -> None:  # type: ignore[no-untyped-def]
