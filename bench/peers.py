@@ -88,15 +88,7 @@ def plan_of(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed, "peers": peers,
             "throughput_seconds": args.throughput_seconds or (1.0 if quick else 3.0),
             "load_seconds": load_s, "virtuoso_memory_mb": args.virtuoso_memory_mb,
-            "processes_option": serve_takes_processes(),
             "json": Path(args.json) if args.json else RESULTS / "peers.json"}
-
-
-def serve_takes_processes() -> bool:
-    """Whether this carekg's ``serve`` has ``--processes N`` (read from its own help)."""
-    done = subprocess.run([sys.executable, "-m", "carekg", "serve", "--help"],
-                          capture_output=True, text=True)
-    return "--processes" in done.stdout
 
 
 # -- one size ------------------------------------------------------------------------------
@@ -231,7 +223,7 @@ def lookup_throughput(engines: list[Any], store: Path, plan: dict[str, Any], roo
     from carekg.bench.engines import Engine, rotated
     from carekg.bench.served import Served
     from carekg.bench.throughput import drain, drive, tool, top_council
-    from carekg.graph.remote import with_values
+    from carekg.graph.sparql_text import with_values
     from carekg.resources import system_query
 
     council = top_council(engines[0].endpoint)
@@ -240,22 +232,20 @@ def lookup_throughput(engines: list[Any], store: Path, plan: dict[str, Any], roo
     cells: list[tuple[str, str, Engine, bool]] = [("carekg", "uncached", engines[0], True),
                                                   ("carekg", "cached", engines[0], False)]
     cells += [(e.name, "uncached", e, True) for e in engines[1:]]
-    processes = "not_measured: carekg serve has no --processes"
-    if plan["processes_option"]:
-        processes = "measured"
-        try:
-            for n in (1, 2):
-                served = Served(store, root / f"serve-processes-{n}.log", 600.0,
-                                options=("--processes", str(n)))
-                stack.callback(served.stop)
-                served.start()
-                assert served.process is not None
-                engine = Engine(f"carekg_processes_{n}", f"{served.url}/sparql",
-                                served.process.pid, served.url)
-                cells.append((engine.name, "uncached", engine, True))
-        except RuntimeError as exc:  # the option is there but the server did not answer
-            processes = f"not_measured: {exc}"[:300]
-            cells = [c for c in cells if not c[0].startswith("carekg_processes_")]
+    processes = "measured"
+    try:
+        for n in (1, 2):
+            served = Served(store, root / f"serve-processes-{n}.log", 600.0,
+                            options=("--processes", str(n)))
+            stack.callback(served.stop)
+            served.start()
+            assert served.process is not None
+            engine = Engine(f"carekg_processes_{n}", f"{served.url}/sparql",
+                            served.process.pid, served.url)
+            cells.append((engine.name, "uncached", engine, True))
+    except RuntimeError as exc:  # a server that did not answer: said in the report
+        processes = f"not_measured: {exc}"[:300]
+        cells = [c for c in cells if not c[0].startswith("carekg_processes_")]
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {(c[0], c[1]): [] for c in cells}
     for n in range(plan["rounds"]):
         say(f"round {n + 1} of {plan['rounds']}")

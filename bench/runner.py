@@ -310,8 +310,8 @@ def _median_ms(action: Callable[[], object], repeat: int) -> float:
 
 def time_one_query(name: str, saved: Any, snapshot: Any, url: str, virtuoso: Any,
                    rdflib: Any, repeat: int, cap_s: float) -> dict[str, Any]:
-    from carekg.bench.virtuoso import with_values
     from carekg.graph.saved_queries import bind, run_saved
+    from carekg.graph.sparql_text import with_values
 
     bound = bind(saved, {})
     row: dict[str, Any] = {"query": name}

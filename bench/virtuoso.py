@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import statistics
 import subprocess
@@ -41,6 +40,7 @@ from typing import Any
 
 from carekg.bench.scale import export_nquads, fetch, rows_of, timed_ms
 from carekg.bench.served import free_port, in_thread
+from carekg.graph.sparql_text import with_values
 
 HERE = Path(__file__).resolve().parent
 VIRTUOSO = "virtuoso-t"
@@ -195,19 +195,6 @@ def running_virtuoso(root: Path, memory_mb: int) -> Iterator[Virtuoso]:
         yield server
     finally:
         server.stop()
-
-
-def with_values(text: str, bound: dict[Any, Any]) -> str:
-    """The query with its parameters as a VALUES block opening the outermost WHERE."""
-    if not bound:
-        return text
-    names = " ".join(f"?{variable.value}" for variable in bound)
-    terms = " ".join(str(term) for term in bound.values())
-    block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
-    match = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
-    if not match:
-        raise ValueError("no WHERE group to bind parameters in")
-    return text[:match.end()] + block + text[match.end():]
 
 
 def build_store(councils: int, seed: int, root: Path) -> Path:

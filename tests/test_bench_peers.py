@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from carekg.bench.oxigraph_server import binary
-from carekg.bench.peers import agreement, serve_takes_processes
+from carekg.bench.peers import agreement
 from carekg.bench.tables import parse as parse_tables
 from carekg.bench.virtuoso import installed as virtuoso_installed
 from carekg.graph.saved_queries import catalogue
@@ -79,8 +79,9 @@ def test_the_tables_parse(peers_run: tuple[dict[str, Any], str, Path]) -> None:
     lookups = {(r[1], r[2]): r for r in tables["lookup"][1:]}
     for key in [("carekg", "uncached"), ("carekg", "cached"), ("oxigraph", "uncached")]:
         assert positive(float(lookups[key][4])) and lookups[key][7] == "0", key
-    processes = lookups[("carekg_processes_2", "uncached")][4]
-    assert (processes != "not_measured") == serve_takes_processes()
+    for n in (1, 2):  # both server counts are measured, without errors
+        row = lookups[(f"carekg_processes_{n}", "uncached")]
+        assert positive(float(row[4])) and row[7] == "0", row
     assert result["settings"]["rounds"] == 2
 
 
