@@ -53,7 +53,7 @@ class KindModel:
     trained_on: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def thresholds(self) -> dict[str, tuple[float, float]]:
         return {kind: (w.keep, w.add) for kind, w in self.kinds.items()}
 

@@ -149,10 +149,10 @@ def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> 
 
     if len(reading.sentence.text) > MAX_GATED_CHARS:
         return reading.candidates
-    features = sentence_features(reading.sentence, record, reading.context,
-                                 rule_kinds_of(reading.candidates), reading.lead_in)
-    probabilities = model.probabilities(features)
     fired = rule_kinds_of(reading.candidates)
+    features = sentence_features(reading.sentence, record, reading.context, fired,
+                                 reading.lead_in)
+    probabilities = model.probabilities(features)
     chosen = decide(probabilities, fired, model.thresholds)
     kept = [c for c in reading.candidates if c.kind in chosen]
     view: SentenceView | None = None

@@ -284,13 +284,12 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         # The course is in the commitment's own sentence: a later cell of a row (the
         # evidence, "currently reviewing") is not what the council commits to.
         own = text[: sentence_bounds(text, at)[1]]
-        # "needs more", "is in development": the marker itself names the course ("are
-        # considering" names none: what is considered follows)
-        inside = classify_direction(own, at)
-        if inside is not None and (inside[1] >= course
-                                   or inside[0] not in ("Increase", "Decrease", "Develop")):
-            inside = None
-        found = found or inside or classify_direction(own, course) or classify_direction(own, at)
+        # "being developed": the marker itself names the course ("are considering" names
+        # none: what is considered follows)
+        from_marker = classify_direction(own, at)
+        inside = from_marker if from_marker is not None and from_marker[1] < course and (
+            from_marker[0] in ("Increase", "Decrease", "Develop")) else None
+        found = found or inside or classify_direction(own, course) or from_marker
         if found is None:
             continue
         direction, term_at = found
