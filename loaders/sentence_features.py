@@ -61,7 +61,7 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    names = _council_words()
+    names = council_words()
     return ["<council>" if (shaped := _shape(m.group())) in names else shaped
             for m in _TOKEN.finditer(text)]
 
@@ -72,7 +72,7 @@ _GENERIC_NAME_WORDS = frozenset("and of the upon on city county borough council 
 
 
 @cache
-def _council_words() -> frozenset[str]:
+def council_words() -> frozenset[str]:
     """The words of every council's names in the register: a council's name is no feature
     (what is learnt must carry to councils never seen), so it reads as ``<council>``."""
     from carekg.councils import default_register

@@ -508,6 +508,32 @@ def test_strategy_names_and_their_service(
 def test_contents_lines_and_intention_lists_are_not_strategies() -> None:
     assert facts("Carers Strategy .......... 12", "StrategyReference") == []
     assert facts("Summary of our commissioning intentions 2024", "StrategyReference") == []
+    contents = "1.Purpose 2.Our Carers Strategy 3.Funding 4.Next steps"
+    assert facts(contents, "StrategyReference") == []
+
+
+def test_an_officers_title_is_not_a_strategy() -> None:
+    text = "Delegate authority to the Head of Strategy and Partnerships to award the contract."
+    assert facts(text, "StrategyReference") == []
+
+
+def _document_facts(lines: list[str], kind: str) -> list[Candidate]:
+    sentences, at = [], 0
+    for line in lines:
+        sentences.append(Sentence(line, at, at + len(line)))
+        at += len(line) + 1
+    return [c for c in extract_candidates(sentences, RECORD, model=None) if c.kind == kind]
+
+
+def test_a_strategy_named_again_is_one_reference() -> None:
+    """Its owner, an article or a link's file type aside, a strategy named twice is one
+    reference; the mention that gives its period is the one kept."""
+    found = _document_facts(["Our Dementia Strategy sets out four priorities.",
+                             "Westbury's Dementia Strategy 2025-2030 was agreed in March.",
+                             "Dementia Strategy PDF",
+                             "The Carers Strategy is being refreshed."], "StrategyReference")
+    assert [(c.title, c.period_label) for c in found] == [
+        ("Westbury's Dementia Strategy", "2025-2030"), ("The Carers Strategy", None)]
 
 
 def test_budget_row_takes_the_year_over_its_last_column() -> None:

@@ -120,23 +120,45 @@ def extract_candidates(sentences: list[Sentence], record: DocumentRecord,
     return first_mentions(out)
 
 
-_NAME_NOISE = re.compile(r"[\d/–—-]+|[^\w\s]|\b(?:the|our|a|an|new|draft)\b")
+_NAME_NOISE = re.compile(r"[\d/–—-]+|[^\w\s]|\b(?:the|this|our|a|an|new|draft|welcome to|"
+                         r"pdf|docx?)\b")
+#: An owner named before a strategy ("Sutton's", "the County Council's"): the same
+#: document as the name without it.
+_OWNER = re.compile(r"^(?:[\w-]+\s+){0,3}?[\w-]+['’]s\s+")
+
+
+def strategy_key(title: str) -> str:
+    """What two mentions of one strategy share: its name without years, articles, its
+    owner ("Sutton's", a council's name) or a link's file type ("... Strategy PDF")."""
+    from carekg.loaders.sentence_features import council_words
+
+    name = _OWNER.sub("", title.casefold())
+    words = _NAME_NOISE.sub(" ", name).split()
+    names = council_words()
+    while len(words) > 1 and words[0] in names:
+        words = words[1:]
+    return " ".join(words)
 
 
 def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
-    """A strategy named again later in its document is the same reference: only its first
-    mention is kept (its years and articles aside, "the Carers Strategy 2026-2031" is the
-    "Carers Strategy" named earlier). Figures restated are kept: each is evidence."""
-    seen: set[str] = set()
-    out: list[Candidate] = []
+    """A strategy named again later in its document is the same reference (its years,
+    articles and owner aside, "Sutton's Carers Strategy 2026-2031" is the "Carers
+    Strategy" named earlier): one mention is kept, the first that gives its period, else
+    the first.
+    Figures restated are kept: each is evidence."""
+    best: dict[str, Candidate] = {}
     for candidate in candidates:
         if candidate.kind == "StrategyReference" and candidate.title:
-            name = " ".join(_NAME_NOISE.sub(" ", candidate.title.casefold()).split())
-            if name in seen:
-                continue
-            seen.add(name)
-        out.append(candidate)
-    return out
+            key = strategy_key(candidate.title)
+            if key not in best or _informative(candidate) > _informative(best[key]):
+                best[key] = candidate
+    kept = {id(c) for c in best.values()}
+    return [c for c in candidates
+            if c.kind != "StrategyReference" or not c.title or id(c) in kept]
+
+
+def _informative(candidate: Candidate) -> bool:
+    return candidate.period_label is not None
 
 
 def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> list[Candidate]:

@@ -28,6 +28,8 @@ _LEADING_VERB = re.compile(
 )
 _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
+#: An entry of a table of contents run into one line ("1.Introduction 2.The Legal Context").
+_NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
 _QUOTED_AFTER = re.compile(r"[\s,:–-]{0,4}" + _QUOTED.pattern)
 
 
@@ -143,7 +145,7 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
 
 def extract_strategy_references(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if re.search(r"\.{4,}|…{2,}", text):
+    if re.search(r"\.{4,}|…{2,}", text) or len(_NUMBERED_ENTRY.findall(text)) >= 3:
         return []  # a table of contents line: the strategy's page, not a reference
     if _link_list(text):
         return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
