@@ -141,6 +141,21 @@ def test_need_is_not_capacity() -> None:
     assert [c.value for c in facts(text, "NeedEstimate")] == [Decimal(2100)]
 
 
+def test_a_count_in_a_question_is_no_fact() -> None:
+    text = ("The member noted the proposal. What estimates have been made of the cost of "
+            "closing 140 care beds? The chair asked for a written answer.")
+    assert facts(text, "NeedEstimate") + facts(text, "Capacity") == []
+    assert facts("We estimate that 140 care beds will be needed by 2030.", "NeedEstimate")
+
+
+def test_provision_expected_to_be_completed_is_no_need() -> None:
+    assert facts("We expect the 48 extra care flats to be completed in 2027.",
+                 "NeedEstimate") == []
+    # a need for homes stays one
+    [need] = facts("There will need to be 48 more extra care flats by 2027.", "NeedEstimate")
+    assert need.value == Decimal(48)
+
+
 def test_contract_expiry_with_month() -> None:
     [fact] = facts(
         "The current contract for carers support expires in September 2024.", "ContractEvent"

@@ -26,6 +26,7 @@ from carekg.loaders.extract.common import (
     issued_year,
     period_in,
     period_values,
+    sentence_bounds,
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.periods import Period
@@ -83,6 +84,9 @@ _FUTURE = re.compile(r"\b(?:will|shall|planned|plans?\s+to|to\s+be\s+\w+ed)\b", 
 # additional 500 homes") rather than a home opened or built.
 _NEEDED = re.compile(r"\b(?:need(?:s|ed)?\s+to\s+be|will\s+need|requir\w*|anticipat\w*|"
                      r"shortfall|projected|forecast)\b", re.IGNORECASE)
+# Provision being built or opened: what is expected of it is its completion, not a need.
+_BUILT = re.compile(r"\b(?:to\s+be\s+(?:completed|built|opened|handed\s+over)|due\s+to\s+"
+                    r"(?:open|complete))\b", re.IGNORECASE)
 # People a service works through or employs are its workforce, not people it supports.
 _WORKFORCE_BEFORE = re.compile(
     r"\b(?:through|employ(?:s|ing|ed)?|workforce\s+of|staff\s+of|staffed\s+by)\s+"
@@ -193,8 +197,12 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         if (is_need and quantity.unit != "people" and _is_increment(text, quantity)
                 and not _NEEDED.search(text)):
             continue  # "one new nursing home opened to meet demand": an addition, not a need
+        if is_need and quantity.unit != "people" and _BUILT.search(clause):
+            continue  # "the 40 flats are expected to be completed in May": a development
         if _HYPOTHETICAL.search(clause):
             continue  # "we would know about 1000 more patients if ...": not a count of anything
+        if _asked(text, quantity.start):
+            continue  # "how will closing 40 beds be paid for?" states no count
         unit = unit_slug(quantity.unit)
         if unit is None:
             continue  # a count of something the units scheme cannot name is not comparable
@@ -452,6 +460,13 @@ def _sub_clause(text: str, start: int, end: int, anchor: int) -> tuple[int, int]
     before = [m.end() for m in _SUB_CLAUSE_BREAK.finditer(text, start, anchor)]
     after = _SUB_CLAUSE_BREAK.search(text, anchor, end)
     return (before[-1] if before else start), (after.start() if after else end)
+
+
+def _asked(text: str, at: int) -> bool:
+    """Whether the figure at ``at`` stands in a question (a quoted paragraph of minutes
+    may hold several sentences, a question among them)."""
+    start, end = sentence_bounds(text, at)
+    return text[start:end].rstrip(" \"'”’)").endswith("?")
 
 
 def _said_current(text: str, start: int, anchor: int) -> bool:
