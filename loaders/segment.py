@@ -87,11 +87,11 @@ _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|fun
                           r"operates?|provides?|commissions?)\b", re.IGNORECASE)
 #: One cell of an HTML table flattened to a line per cell, each ending in " |".
 _PIPE_CELL = re.compile(r"^[^|]*\|$")
-#: A line that opens with a day of a month ("21 Oct 2025 at 15:21", "1st April 2026 ...") is
+#: A line that opens with a day of a month ("3 Mar 2027 at 09:40", "1st April 2026 ...") is
 #: dated, not numbered: its number is no section's.
 _DAY_DATE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b")
-#: A line that is only a date, maybe with its time ("21 Oct 2025 at 15:21", "October 2025,
-#: 8:36am"): a notice's release stamp; it joins no paragraph.
+#: A line that is only a date, maybe with its time ("3 Mar 2027 at 09:40", "March 2027,
+#: 9:40am"): a notice's release stamp; it joins no paragraph.
 _DATED_LINE = re.compile(
     r"(?:\w+\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r"\s+(?:19|20)\d{2}"
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:am|pm)?)?")

@@ -40,3 +40,54 @@ def test_evaluate_builds_the_corpus_and_agrees_with_the_pipeline(
                  "--gold", str(dev / "gold"), "--errors"]) == 0
     out, err = capsys.readouterr()
     assert "10 unchanged" in err and "precision" in out and "unsupported\t" in out
+
+
+#: Words in a row that, shared with a development document (and not with the bundled
+#: corpus, whose wording is the project's own), can only have been copied from it.
+COPIED_RUN = 12
+_SOURCES = (".py", ".yaml", ".yml", ".md", ".ttl", ".rq", ".json", ".html", ".js", ".txt")
+_NOT_SOURCE = ("corpus/", "bench/results/")  # input data and measurements, not source
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9£%]+", text.lower())
+
+
+def _runs(words: list[str]) -> set[str]:
+    return {" ".join(words[i:i + COPIED_RUN]) for i in range(len(words) - COPIED_RUN + 1)}
+
+
+def test_no_development_text_is_copied_into_the_project(dev: Path) -> None:
+    """The development set measures the loaders; its sentences may not become rules,
+    comments or test cases (../shared/dev/README.md)."""
+    root = Path(__file__).resolve().parents[1]
+    dev_runs: dict[str, str] = {}
+    for doc in sorted((dev / "docs").glob("*.txt")):
+        if not doc.name.endswith(".sources.txt"):
+            dev_runs.update(dict.fromkeys(_runs(_words(doc.read_text(encoding="utf-8"))),
+                                          doc.stem))
+    for doc in (root / "corpus").glob("*.txt"):
+        for run in _runs(_words(doc.read_text(encoding="utf-8"))):
+            dev_runs.pop(run, None)
+    copied = []
+    for name in _tracked_files(root):
+        path = root / name
+        if not name.endswith(_SOURCES) or name.startswith(_NOT_SOURCE) or not path.is_file():
+            continue
+        for run in _runs(_words(path.read_text(encoding="utf-8", errors="replace"))):
+            if run in dev_runs:
+                copied.append(f"{name}: '{run}' ({dev_runs[run]})")
+    assert copied == []
+
+
+def _tracked_files(root: Path) -> list[str]:
+    """The project's files as git knows them (local stores and builds are not source)."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                            check=False)
+    if listed.returncode != 0:
+        pytest.skip(f"not a git checkout, so its source files cannot be listed: {root}")
+    return listed.stdout.splitlines()

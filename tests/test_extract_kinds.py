@@ -485,7 +485,7 @@ def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "direction", "service"),
     [
-        ("Commissioners will work with providers to develop a new home care model.", "Develop",
+        ("Commissioners are going to develop a new home care model with the market.", "Develop",
          "home-care"),
         ("We will reduce reliance on residential care over the next three years.", "Decrease",
          "residential-care"),
@@ -880,7 +880,7 @@ def test_items_of_a_list_of_courses_are_intentions_when_they_name_a_service() ->
 
 
 def test_the_base_of_a_rate_is_not_a_count() -> None:
-    assert facts("There are 31 extra care units per 1,000 people aged 75 and over.",
+    assert facts("There are 31 extra care units per 1,000 residents aged 75 and over.",
                  "NeedEstimate") == []
 
 

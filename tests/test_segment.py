@@ -382,7 +382,7 @@ def test_a_rating_grid_cell_is_a_table_row_but_an_ordinal_is_not() -> None:
 
 def test_a_markdown_table_is_rows_under_its_caption_and_column_names() -> None:
     text = ("Table 2. Predicted prevalence of dementia in the county\n"
-            "People aged 65+ predicted to have: | 2025 | 2030 | Increase |\n"
+            "People aged 65 and over predicted to have: | 2025 | 2030 | Change |\n"
             "---|---|---|---|\n"
             "A mild dementia | 1,200 | 1,350 | +12.5% |\n"
             "Severe dementia | 400 | 460 | +15.0% |\n"

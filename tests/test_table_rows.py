@@ -67,7 +67,8 @@ def test_a_row_of_a_table_of_need_is_read_by_its_year_columns() -> None:
     sentence = Sentence("Severe dementia | 400 | 460 | +15.0% |", 0, 38,
                         section=Section("Demography", 2, 0, 999), is_table_row=True,
                         header="Table 2. Predicted prevalence of dementia\n"
-                               "People aged 65+ predicted to have: | 2025 | 2030 | Increase |")
+                               "People aged 65 and over predicted to have:"
+                               " | 2025 | 2030 | Change |")
     found = [(c.kind, c.value, c.unit, c.period_label, c.population_group)
              for c in extract_table_counts(SentenceView.of(sentence, RECORD))]
     group = "people-living-with-dementia"

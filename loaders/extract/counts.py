@@ -281,8 +281,8 @@ def _provision_lead_in(view: SentenceView) -> bool:
     ) and not (compiled("need_cues").search(lead_in) or _FUTURE.search(lead_in))
 
 
-# A share of provision: "occupancy of 87%", "12% of older adults' beds", "around 75% of the
-# supported living market" (a figure of the market's make-up, not a rate of change).
+# A share of provision: "occupancy of 91%", "a third of nursing beds", "about 60% of the
+# home care market" (a figure of the market's make-up, not a rate of change).
 _OCCUPANCY = re.compile(r"\boccupan\w*", re.IGNORECASE)
 _SHARE_OF = re.compile(
     r"\s*(?:of\s+(?:the\s+|our\s+|all\s+)?(?:[\w'’-]+\s+){0,4}?(?:market|beds|homes|care\s+homes|"
@@ -360,7 +360,7 @@ def _is_increment(text: str, quantity: object) -> bool:
     q_start, q_end = quantity.start, quantity.end  # type: ignore[attr-defined]
     before = text[max(0, q_start - 12):q_start]
     if _INCREMENT.search(before):
-        # "also operates a further eight care homes": more of what exists, not an addition
+        # "runs a further six day centres": more of what exists, not an addition
         return not (re.search(r"\ba\s+further\s+$", before, re.IGNORECASE)
                     and _PRESENT.search(text) and not _FUTURE.search(text))
     return bool(_INCREMENT.match(text[q_start + _word_end(text, q_start):q_end + 1]))
@@ -409,7 +409,7 @@ _PERCENT_CHANGE = re.compile(
 )
 
 
-# "is predicted to rise by 9.8% to ...", "will increase by around 12%": the change written
+# "is expected to grow by 14.5% to ...", "will increase by around 12%": the change written
 # after its verb.
 _CHANGE_BY = re.compile(
     r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+by\s+(?:around\s+|about\s+|"

@@ -232,8 +232,8 @@ def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
     return bool(_DEMAND_AFTER.match(text, term_end))
 
 
-# A lead-in that opens a list of the council's courses ("The system-wide outcomes are to:",
-# "the council is undertaking the following measures:", "a service focusing on:").
+# A lead-in that opens a list of the council's courses ("Our intended outcomes are to:",
+# "we are taking the following steps:", "a new model focusing on:").
 _COURSE_LEAD_IN = re.compile(
     r"\b(?:outcomes?\s+(?:are|is)\s+to|the\s+following\s+(?:\w+\s+)?(?:measures|actions|"
     r"priorities|changes|steps)|focus(?:ing|es)?\s+on|vision\s+for|intentions?|priorit(?:y|ies)"

@@ -129,7 +129,7 @@ _DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
 
 
 def is_rate_base(text: str, start: int) -> bool:
-    """Whether the figure at ``start`` is a rate's base ("per 1,000 people aged 65+"), not
+    """Whether the figure at ``start`` is a rate's base ("per 1,000 residents aged 75+"), not
     a count of anyone."""
     return bool(_DENOMINATOR.search(text, max(0, start - 12), start))
 
