@@ -217,6 +217,20 @@ def test_providers_commitments_are_not_the_councils() -> None:
     )
 
 
+def test_people_a_course_is_for_do_not_make_it_theirs() -> None:
+    """The people named after a preposition are whom the course serves; the council
+    (here by its commissioning, or by its initials) still takes it."""
+    [fact] = facts("The commissioning of nursing placements for people with dementia will "
+                   "be reduced over time, with more extra care.", "CommissioningIntention")
+    assert fact.direction == "Decrease"
+    [fact] = facts("WCC will develop a new shared lives service.", "CommissioningIntention",
+                   heading="Accommodation")
+    assert (fact.direction, fact.service) == ("Develop", "shared-lives")
+    # people as the subject still take their own course
+    assert facts("People with dementia will be supported to reduce their use of nursing "
+                 "placements.", "CommissioningIntention") == []
+
+
 def test_action_item_under_an_intentions_heading() -> None:
     [fact] = facts(
         "Review the transport offer for people attending day services",

@@ -37,10 +37,12 @@ _OTHER_SUBJECT = re.compile(
 _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
-    r"ambition\s+is|aim\s+is|"
+    r"ambition\s+is|aim\s+is|the\s+commissioning\s+of|"
     r"aspirations?)\b",
     re.IGNORECASE,
 )
+#: A council by its initials ("the HCC", "NCC will"): County, City or Borough Council.
+_COUNCIL_INITIALS = re.compile(r"\b[A-Z]{1,3}(?:CC|BC)\b")
 # An increase in demand or need is a forecast, not something the council will do.
 _DEMAND = re.compile(
     r"\b(?:demand|demands|need\s+for|number\s+of|numbers|population|"
@@ -83,6 +85,8 @@ _OTHER_ACTOR = re.compile(
     r"staff|residents|people|individuals|families|you|they|partners?\s+(?:will|can))\b",
     re.IGNORECASE,
 )
+_AFTER_PREPOSITION = re.compile(r"\b(?:for|of|with|to|among|amongst)\s+(?:[\w'’-]+\s+){0,2}$",
+                                re.IGNORECASE)
 _CLAUSE_START = re.compile(r"[;:.!?]|,\s|\s(?:and|but|so\s+that|which|who|whilst|while|if)\s",
                            re.IGNORECASE)
 _COMMISSIONER = re.compile(
@@ -115,7 +119,10 @@ def _subject(text: str, at: int) -> str:
 def _another_actors_course(text: str, at: int, course: int) -> bool:
     """True when the commitment belongs to providers, residents or other actors."""
     subject = _subject(text, at)
-    others = [m.start() for m in _OTHER_ACTOR.finditer(subject)]
+    # "the commissioning of placements for people with ... will be reduced": people named
+    # after a preposition are whom the course is for, not who takes it
+    others = [m.start() for m in _OTHER_ACTOR.finditer(subject)
+              if not _AFTER_PREPOSITION.search(subject, 0, m.start())]
     ours = [m.start() for m in _COMMISSIONER.finditer(subject)]
     if others and (not ours or others[-1] > ours[-1]):
         return True  # the actor nearest the commitment is not the commissioner
@@ -146,7 +153,7 @@ def _commitments(text: str) -> list[tuple[int, int]]:
 
 def _intends_here(view: SentenceView) -> bool:
     """True when the sentence, or the heading it sits under, speaks as the council."""
-    if _COUNCIL_SUBJECT.search(view.text):
+    if _COUNCIL_SUBJECT.search(view.text) or _COUNCIL_INITIALS.search(view.text):
         return True
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
 
