@@ -972,3 +972,13 @@ def test_a_count_of_services_is_not_a_need() -> None:
     found = facts("Adults aged 18+ with a range of needs are cared for by 38 supported "
                   "living services in the district.", "NeedEstimate")
     assert Decimal(38) not in {c.value for c in found}
+
+
+def test_this_number_counts_who_the_sentence_before_counted() -> None:
+    found = _document_facts(
+        ["In 2024 an estimated 9,300 people aged 65 and over were unable to manage at "
+         "least one mobility activity on their own.",
+         "This number is expected to increase by 6.0% to 9,860 by 2030."], "NeedEstimate")
+    assert {(c.value, c.population_group) for c in found} >= {
+        (Decimal(9300), "older-people"), (Decimal(9860), "older-people"),
+        (Decimal("6.0"), "older-people")}

@@ -99,8 +99,29 @@ def read_sentences(sentences: list[Sentence], record: DocumentRecord) -> list[Se
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
+        if out and _ANAPHOR.match(sentence.plain):
+            _share_population(out[-1].candidates, found)
         out.append(SentenceReading(sentence, context, lead_in, lead, found))
     return out
+
+
+#: A sentence that goes on about the figure before it ("This number is expected to rise
+#: to ..."): it counts who that figure counted.
+_ANAPHOR = re.compile(r"(?:This|That|These)\s+(?:numbers?|figures?|totals?|population|"
+                      r"cohort|group)\b")
+
+
+def _share_population(before: list[Candidate], found: list[Candidate]) -> None:
+    """Need figures of an anaphoric sentence take the population group (and service) of
+    the previous sentence's need, when they name none themselves."""
+    source = next((c for c in before if c.kind == "NeedEstimate" and c.population_group),
+                  None)
+    if source is None:
+        return
+    for candidate in found:
+        if candidate.kind == "NeedEstimate" and candidate.population_group is None:
+            candidate.population_group = source.population_group
+            candidate.service = candidate.service or source.service
 
 
 def extract_candidates(sentences: list[Sentence], record: DocumentRecord,

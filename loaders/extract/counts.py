@@ -382,11 +382,12 @@ def _need_figures(
     """Need figures written without the noun they count: "... is projected to grow to
     138,100 by 2025", "6,066 people aged 18-64 ... and 1,269 aged 65 and over"."""
     if not re.search(
-        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population)\b",
+        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population|"
+        r"(?:this|that|these)\s+(?:numbers?|figures?|totals?))\b",
         view.text,
         re.IGNORECASE,
     ):
-        return []
+        return []  # ("this number": the count of the sentence before, see read_sentences)
     if _SERIES.search(view.text):
         return []  # the figures of a flattened table, whose columns are lost
     services = label_hits("services", view.text)
