@@ -319,6 +319,15 @@ def test_house_numbers_are_not_counts() -> None:
     assert fact.value == Decimal(35)
 
 
+def test_a_figure_inside_a_name_is_not_a_count() -> None:
+    text = "We commission care at the Anchor 24 Extra Care Schemes across the county."
+    assert facts(text, "Capacity") == []
+    [fact] = facts("We commission care at 24 Extra Care Schemes across the county.", "Capacity")
+    assert fact.value == Decimal(24)
+    [fact] = facts("Over 500 Care Homes are registered in the county.", "Capacity")
+    assert fact.value == Decimal(500)
+
+
 def test_a_current_figure_keeps_its_own_period() -> None:
     """A figure said to be current is dated when the document speaks, not by the year of
     the sentence's other clause (which dates the projection)."""
@@ -539,6 +548,13 @@ def test_contents_lines_and_intention_lists_are_not_strategies() -> None:
     assert facts("Summary of our commissioning intentions 2024", "StrategyReference") == []
     contents = "1.Purpose 2.Our Carers Strategy 3.Funding 4.Next steps"
     assert facts(contents, "StrategyReference") == []
+
+
+def test_a_heading_of_several_strategies_names_none() -> None:
+    assert facts("Northtown Market Position Statement - Commissioning Strategies",
+                 "StrategyReference", heading="Commissioning Strategies")[1:] == []
+    assert facts("Our Joint Commissioning Strategies are listed below.",
+                 "StrategyReference") == []
 
 
 def test_an_officers_title_is_not_a_strategy() -> None:

@@ -95,6 +95,19 @@ def is_house_number(text: str, end: int) -> bool:
     return bool(_street().match(text, end))
 
 
+_NAME_WORD_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+\s+$")
+_NAME_WORD_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
+
+
+def _in_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the figure stands inside a run of capitalised words, a name ("Housing 21
+    Extra Care Schemes", "Tier 2 Medium Support"), rather than counting the words after it
+    (a figure that is said to be approximate, "Over 500 Care Homes", counts)."""
+    return bool(_NAME_WORD_BEFORE.search(text, max(0, start - 30), start)
+                and _NAME_WORD_AFTER.match(text, end)
+                and not is_approximate_before(text, start))
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A count and the unit it counts; offsets are relative to the searched text."""
@@ -164,6 +177,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             continue  # "at 42 Park Road": an address
         if is_rate_base(text, m.start()):
             continue
+        if _in_a_name(text, m.start(), m.end()):
+            continue  # "the Housing 21 Extra Care Schemes": a name, not 21 schemes
         position = m.end()
         for _ in range(4):  # the noun itself or up to three describing words before it
             noun = nouns.match(
