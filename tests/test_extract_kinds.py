@@ -998,3 +998,11 @@ def test_this_number_counts_who_the_sentence_before_counted() -> None:
     assert {(c.value, c.population_group) for c in found} >= {
         (Decimal(9300), "older-people"), (Decimal(9860), "older-people"),
         (Decimal("6.0"), "older-people")}
+
+
+def test_a_net_change_in_provision_is_not_what_exists() -> None:
+    text = ("There are 120 care homes with 3,900 beds. Since 2021 there has been a net "
+            "increase to the market of 4 care homes and 210 care home beds.")
+    assert {c.value for c in facts(text, "Capacity")} == {Decimal(120), Decimal(3900)}
+    text = "Despite an increase in the number of referrals, we currently support 400 people."
+    assert [c.value for c in facts(text, "Capacity")] == [Decimal(400)]

@@ -330,13 +330,18 @@ def _issued(view: SentenceView) -> int:
     return int(match.group(0)) if match else 9999
 
 
+# "a net increase to the market of 5 homes and 120 beds": a change, not what exists.
+_CHANGE_OF = re.compile(r"\b(?:increase|decrease|reduction|rise|fall|growth|loss)\b[^.;:]{0,60}?"
+                        r"\b(?:of|by)\s+[^.;:,]*$", re.IGNORECASE)
+
+
 def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -> bool:
     """Whether a count states what exists now, rather than an addition ("3 more units"),
     a plan ("will be redeveloped into 9 places"), a timetable item dated to a month, or
     the word "one" in a phrase ("from one place", "one to one")."""
     text = view.text
     q_start = quantity.start  # type: ignore[attr-defined]
-    if _is_increment(text, quantity):
+    if _is_increment(text, quantity) or _CHANGE_OF.search(text, max(0, q_start - 80), q_start):
         return False
     number_end = _word_end(text, q_start)
     if text[q_start:q_start + number_end].casefold() == "one":
