@@ -746,6 +746,8 @@ def test_the_cue_right_before_the_date_names_the_event() -> None:
 def test_relationships_are_no_intention() -> None:
     text = "We will develop stronger relationships with housing providers."
     assert facts(text, "CommissioningIntention") == []
+    text = "The council will review the feedback received before deciding on day services."
+    assert facts(text, "CommissioningIntention") == []
 
 
 def test_advice_to_providers_is_no_intention_but_a_dated_activity_is() -> None:
