@@ -1008,3 +1008,15 @@ def test_a_net_change_in_provision_is_not_what_exists() -> None:
     assert {c.value for c in facts(text, "Capacity")} == {Decimal(120), Decimal(3900)}
     text = "Despite an increase in the number of referrals, we currently support 400 people."
     assert [c.value for c in facts(text, "Capacity")] == [Decimal(400)]
+
+
+def test_the_law_of_procurement_and_a_bracketed_stamp_are_no_contract_events() -> None:
+    law = ("From October 2026 councils must follow the new procurement legislation, "
+           "the Procurement Act 2023.")
+    assert facts(law, "ContractEvent") == []
+    stamp = "It takes nine days on average to start a home care package once tendered (May 2025)."
+    assert facts(stamp, "ContractEvent") == []
+    # a contract under the law keeps its date
+    [event] = facts("Under the Procurement Act 2023 the home care contract will be retendered "
+                    "in June 2026.", "ContractEvent")
+    assert event.period_label == "2026-06"

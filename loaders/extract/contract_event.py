@@ -45,6 +45,12 @@ _STARTS_WORK = re.compile(
 _NAMED_YEAR = re.compile(
     r"\b(?:Strategy|Plan|Policy|Regulations|Act)\)?(?:\s*\([^)]{0,30}\))?\s*$")
 
+# What a sentence about the law of procurement names (legislation is no contract event).
+_LEGISLATION = re.compile(r"\b(?:Act\s+(?:19|20)\d\d|legislation|Regulations\s+(?:19|20)\d\d)\b")
+# A date alone in brackets says when a figure was measured ("(October 2024)"), not when
+# anything happens to a contract.
+_BRACKETED = re.compile(r"\(.*\)", re.DOTALL)
+
 _WORDS = {
     "one": "1",
     "two": "2",
@@ -83,8 +89,11 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         hedge = compiled("contract_event_hedges").search(text, 0, cue_at)
         if hedge and cue_at - hedge.end() <= 40:
             return []  # "a review which may or may not result in tender opportunities"
+    if _LEGISLATION.search(text) and not re.search(r"\bcontracts?\b", text, re.IGNORECASE):
+        return []  # "councils must follow the Procurement Act 2023 from February 2025": law
     periods = [p for p in view.periods if p.kind != "relative"
-               and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])]
+               and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])
+               and not _BRACKETED.fullmatch(text, max(0, p.start - 1), min(len(text), p.end + 1))]
     event, cue_at = _governing_cue(text, periods, event, cue_at)
     service = classify_service(text) or view.context_service()
     route = classify_route(text)
