@@ -1020,3 +1020,12 @@ def test_the_law_of_procurement_and_a_bracketed_stamp_are_no_contract_events() -
     [event] = facts("Under the Procurement Act 2023 the home care contract will be retendered "
                     "in June 2026.", "ContractEvent")
     assert event.period_label == "2026-06"
+
+
+def test_a_grant_awarded_is_no_contract_event() -> None:
+    text = ("Under the day services framework the council agreed the award of an interim "
+            "grant for the period 1 May 2026 to 31 March 2027.")
+    assert facts(text, "ContractEvent") == []
+    [event] = facts("Under the day services framework the contract was awarded on 1 May 2026.",
+                    "ContractEvent")
+    assert event.event_type == "award"

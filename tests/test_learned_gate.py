@@ -117,6 +117,9 @@ def test_an_event_needs_a_date_and_something_contractual() -> None:
                                "ContractEvent") == []
     assert fallback_candidates(_view("The tender for day care closes on 4 March 2025."),
                                "ContractEvent")[0].event_type == "tender"
+    grant = _view("Approve the award of a grant to a day centre for 1 May 2026 to 31 March 2027.",
+                  heading="Day care contracts")
+    assert fallback_candidates(grant, "ContractEvent") == []
 
 
 def test_a_count_reads_each_figure_that_is_no_date_or_money() -> None:

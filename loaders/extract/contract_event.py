@@ -47,6 +47,9 @@ _NAMED_YEAR = re.compile(
 
 # What a sentence about the law of procurement names (legislation is no contract event).
 _LEGISLATION = re.compile(r"\b(?:Act\s+(?:19|20)\d\d|legislation|Regulations\s+(?:19|20)\d\d)\b")
+# A grant is given, not contracted for: "the award of an interim grant to ...".
+GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?"
+                         r"grants?\b|\bgrants?\s+(?:was\s+|were\s+)?awarded\b", re.IGNORECASE)
 # A date alone in brackets says when a figure was measured ("(October 2024)"), not when
 # anything happens to a contract.
 _BRACKETED = re.compile(r"\(.*\)", re.DOTALL)
@@ -91,6 +94,8 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
             return []  # "a review which may or may not result in tender opportunities"
     if _LEGISLATION.search(text) and not re.search(r"\bcontracts?\b", text, re.IGNORECASE):
         return []  # "councils must follow the Procurement Act 2023 from February 2025": law
+    if GRANT_AWARD.search(text):
+        return []
     periods = [p for p in view.periods if p.kind != "relative"
                and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])
                and not _BRACKETED.fullmatch(text, max(0, p.start - 1), min(len(text), p.end + 1))]

@@ -25,6 +25,7 @@ from carekg.loaders.classify import (
     unit_slug,
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
+from carekg.loaders.extract.contract_event import GRANT_AWARD
 from carekg.loaders.extract.rules import compiled_map, gate_cue
 from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
@@ -134,6 +135,8 @@ def _strategy(view: SentenceView) -> list[Candidate]:
 def _contractual(view: SentenceView) -> bool:
     """The sentence, or its heading, names something contractual (a bare release time
     under a notice's title, or a meeting's date, is no event)."""
+    if GRANT_AWARD.search(view.text):
+        return False  # a grant awarded is funding given, not a contract
     pattern = gate_cue("contract")
     return bool(pattern.search(view.text) or pattern.search(view.heading or ""))
 
