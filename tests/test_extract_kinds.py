@@ -1029,3 +1029,11 @@ def test_a_grant_awarded_is_no_contract_event() -> None:
     [event] = facts("Under the day services framework the contract was awarded on 1 May 2026.",
                     "ContractEvent")
     assert event.event_type == "award"
+
+
+def test_when_a_building_opens_is_no_contract_date() -> None:
+    text = "Procurement of the care service at the new Elm Court scheme, due to open in May 2027."
+    assert facts(text, "ContractEvent") == []
+    [event] = facts("Procurement of the care service at Elm Court will start in May 2027.",
+                    "ContractEvent")
+    assert event.period_label == "2027-05"

@@ -50,6 +50,9 @@ _LEGISLATION = re.compile(r"\b(?:Act\s+(?:19|20)\d\d|legislation|Regulations\s+(
 # A grant is given, not contracted for: "the award of an interim grant to ...".
 GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?"
                          r"grants?\b|\bgrants?\s+(?:was\s+|were\s+)?awarded\b", re.IGNORECASE)
+# When a building opens ("the new scheme due to open in spring 2027") is not when anything
+# happens to a contract.
+_OPENING = re.compile(r"\bopen(?:s|ed|ing)?\s+(?:in\s+|on\s+|from\s+)?$", re.IGNORECASE)
 # A date alone in brackets says when a figure was measured ("(October 2024)"), not when
 # anything happens to a contract.
 _BRACKETED = re.compile(r"\(.*\)", re.DOTALL)
@@ -98,7 +101,8 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         return []
     periods = [p for p in view.periods if p.kind != "relative"
                and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])
-               and not _BRACKETED.fullmatch(text, max(0, p.start - 1), min(len(text), p.end + 1))]
+               and not _BRACKETED.fullmatch(text, max(0, p.start - 1), min(len(text), p.end + 1))
+               and not _OPENING.search(text, max(0, p.start - 20), p.start)]
     event, cue_at = _governing_cue(text, periods, event, cue_at)
     service = classify_service(text) or view.context_service()
     route = classify_route(text)
