@@ -1037,3 +1037,12 @@ def test_when_a_building_opens_is_no_contract_date() -> None:
     [event] = facts("Procurement of the care service at Elm Court will start in May 2027.",
                     "ContractEvent")
     assert event.period_label == "2027-05"
+
+
+def test_sizes_and_standards_are_not_stock() -> None:
+    assert facts("We currently have a shortage of 2-bedroom flats with level access.",
+                 "Capacity") == []
+    assert facts("Each extra care scheme should have around 70 flats to be viable.",
+                 "Capacity") == []
+    [fact] = facts("Each of our extra care schemes currently has 70 flats.", "Capacity")
+    assert fact.value == Decimal(70)

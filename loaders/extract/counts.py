@@ -330,6 +330,8 @@ def _issued(view: SentenceView) -> int:
     return int(match.group(0)) if match else 9999
 
 
+_NORMATIVE = re.compile(r"\b(?:should|ought\s+to|must)\s+(?:ideally\s+)?(?:have|be|include|"
+                        r"provide|offer|contain)\b", re.IGNORECASE)
 # "a net increase to the market of 5 homes and 120 beds": a change, not what exists.
 _CHANGE_OF = re.compile(r"\b(?:increase|decrease|reduction|rise|fall|growth|loss)\b[^.;:]{0,60}?"
                         r"\b(?:of|by)\s+[^.;:,]*$", re.IGNORECASE)
@@ -349,6 +351,8 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
     clause = text[start:end]
     if _FUTURE.search(clause) and not _PRESENT.search(clause):
         return False
+    if _NORMATIVE.search(clause):
+        return False  # "each scheme should have around 60 units": a standard, not stock
     if compiled("capacity_plan_cues").search(text, 0, end):
         return False  # "currently procuring 40 places": bought for the future, not in place
     for period in view.periods:

@@ -16,7 +16,8 @@ from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 
 _NUMBER = r"(?<![\d£$,.\w/])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<plus>\+)?(?![\d%]|\.\d|,\d|/\d)"
-_HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place|bedroom)\b", re.I)
+# ("2-bedroom flats" is a size of flat, not two of anything)
+_HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place)\b", re.I)
 _HOURS = re.compile(
     _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
 )
@@ -62,7 +63,7 @@ _BREAKS = {
     # a duration describes, it is not counted: "5 year contracts" are not five contracts
     "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
 }
-_HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places", "bedroom": "units"}
+_HYPHEN_NOUNS = {"unit": "units", "bed": "beds", "place": "places"}
 # Counts written as words ("one new nursing home", "five units"). Only up to twelve:
 # larger numbers in words are rare in the genre and usually rhetorical.
 NUMBER_WORDS = {
