@@ -23,6 +23,7 @@ from carekg.loaders.classify import (
         ("a new dementia resource centre for the borough", "dementia-support"),
         ("a dementia support service in every locality", "dementia-support"),
         ("specialist dementia residential care", "dementia-residential-care"),
+        ("a framework for specialist residential care homes", "specialist-residential-care"),
         # the Care Act's words for prevention, before the care they prevent
         ("funding aimed at preventing and delaying care needs at home",
          "prevention-and-early-intervention"),
