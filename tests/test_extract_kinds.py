@@ -1046,3 +1046,9 @@ def test_sizes_and_standards_are_not_stock() -> None:
                  "Capacity") == []
     [fact] = facts("Each of our extra care schemes currently has 70 flats.", "Capacity")
     assert fact.value == Decimal(70)
+
+
+def test_centres_sites_and_locations_are_counted_as_homes_are() -> None:
+    [fact] = facts("Our day services are currently provided in 14 locations across the county.",
+                   "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(14), "homes")
