@@ -80,7 +80,7 @@ _LABEL_VALUE = re.compile(
 #: A row of a flattened rating grid: a label, its figure, then the text of the next column
 #: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
 _GRID_ROW = re.compile(
-    r"^(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
+    r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
 #: A grid row's label names a service; one with a verb is a clause whose figure counts the
 #: capitalised noun after it ("There are now 14 Extra Care Schemes").
 _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
@@ -764,8 +764,11 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     for at in line_starts:  # a rating-grid row: its label and figure are one sentence
         grid = _GRID_ROW.match(logical, at)
         if (grid and _word_count(grid.group("label")) <= MAX_LABEL_WORDS
-                and not _CLAUSE_VERB.search(grid.group("label"))):
-            cuts.add(grid.end("figure"))
+                and not _CLAUSE_VERB.search(grid.group("label"))
+                and not _NOT_A_ROW_LABEL.search(grid.group("label"))
+                and not _YEAR_CELL.search(grid.group(0).rstrip())):  # "December 2023"
+            # the row starts a sentence even when the line before ends unpunctuated
+            cuts.update((at, grid.end("figure")))
     cuts.update(_run_on_cuts(text, logical, where))
     cuts.update(_date_row_cuts(text, logical, where))
     spans: list[tuple[int, int]] = []

@@ -357,6 +357,18 @@ def test_a_rating_grid_row_is_cut_after_its_figure() -> None:
         "Care at home support 120", "Increase The council will grow this service."]
 
 
+def test_every_row_of_a_rating_grid_is_cut_after_its_figure() -> None:
+    """Rows after the first, and a row after a line that ends without a full stop, are
+    rows too."""
+    text = ("Care at home support 120 Increase The council will grow this service\n"
+            "Shared lives 45 Maintained The council will keep this service.\n"
+            "Day centre places 80 Decrease The council will reduce this service.\n")
+    assert [s.plain for s in _segment(text)] == [
+        "Care at home support 120", "Increase The council will grow this service",
+        "Shared lives 45", "Maintained The council will keep this service.",
+        "Day centre places 80", "Decrease The council will reduce this service."]
+
+
 def test_a_release_time_is_no_numbered_heading_and_dates_its_stage() -> None:
     text = ("## A tender notice\n\nTender\n\n04 Feb 2026 at 10:15\n\nSummary of the notice\n\n"
             "The council seeks providers of meals services.\n")
