@@ -16,8 +16,6 @@ right.
 
 from __future__ import annotations
 
-import re
-
 from carekg.loaders.classify import (
     classify_direction,
     classify_route,
@@ -26,13 +24,11 @@ from carekg.loaders.classify import (
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.contract_event import GRANT_AWARD
-from carekg.loaders.extract.rules import compiled_map, gate_cue
+from carekg.loaders.extract.rules import compiled, compiled_map, gate_cue
+from carekg.loaders.extract.strategy_reference import strategy_heads
 from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
 
-_TITLE_HEADS = re.compile(
-    r"\b(?:Strategy|Plan|Policy|Statement|Framework|Programme|Charter|Vision|Review|"
-    r"Commissioning Intentions|Market Position Statement)\b")
 #: The direction an action takes when its verb names none of the direction terms: a
 #: decision to approve or agree a course commits to developing it.
 DEFAULT_DIRECTION = "Develop"
@@ -110,7 +106,10 @@ def _intention(view: SentenceView) -> list[Candidate]:
 
 def _strategy(view: SentenceView) -> list[Candidate]:
     text = view.sentence.plain
-    match = _TITLE_HEADS.search(text)
+    # a capitalised head: a title ("the Carers Strategy"), not talk of strategy
+    heads = [*strategy_heads().finditer(text), *compiled("strategy_title_heads").finditer(text)]
+    match = min((m for m in heads if m.group(0)[:1].isupper()), key=lambda m: m.start(),
+                default=None)
     if match is None:
         return []
     if view.sentence.is_heading or len(text.split()) <= 12:

@@ -47,7 +47,8 @@ def _link_list(text: str) -> bool:
 
 
 @cache
-def _heads() -> re.Pattern[str]:
+def strategy_heads() -> re.Pattern[str]:
+    """The heads of a strategy's name (``strategy_heads``), in any case."""
     return re.compile(phrase_pattern(load_rules()["strategy_heads"]), re.IGNORECASE)
 
 
@@ -85,9 +86,9 @@ def _generic(name: str) -> bool:
     Position Statement" is a kind of document in itself) and words that name nothing in
     particular."""
     words = {w.lower() for w in load_rules()["strategy_generic_words"]}
-    if any(" " in head.group(0).strip() for head in _heads().finditer(name)):
+    if any(" " in head.group(0).strip() for head in strategy_heads().finditer(name)):
         return False
-    rest = _heads().sub(" ", name)
+    rest = strategy_heads().sub(" ", name)
     return all(word.lower() in words for word in re.findall(r"[\w'’-]+", rest))
 
 
@@ -151,7 +152,7 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
     candidates: list[Candidate] = []
     taken: list[tuple[int, int]] = []
-    for head in _heads().finditer(text):
+    for head in strategy_heads().finditer(text):
         if any(a <= head.start() < b for a, b in taken):
             continue
         start, end, gained = _expand(text, head.start(), head.end())
