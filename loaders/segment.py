@@ -79,8 +79,8 @@ _LABEL_VALUE = re.compile(
     r"(?:%|[kmKM]\b)?\*?)")
 #: A row of a flattened rating grid: a label, its figure, then the text of the next column
 #: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
-_GRID_ROW = re.compile(
-    r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)\s+(?=[A-Z])")
+_GRID_LABEL_FIGURE = r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)"
+_GRID_ROW = re.compile(_GRID_LABEL_FIGURE + r"\s+(?=[A-Z])")
 #: A grid row's label names a service; one with a verb is a clause whose figure counts the
 #: capitalised noun after it ("There are now 14 Extra Care Schemes").
 _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
@@ -167,7 +167,7 @@ def segment(document: DocumentText) -> list[Sentence]:
     return sentences
 
 
-_GRID_CELL = re.compile(r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s\d[\d,]*(?:\.\d+)?\*?")
+_GRID_CELL = re.compile(_GRID_LABEL_FIGURE)  # the row's label and figure, cut from the rest
 
 
 def _grid_cell(text: str, start: int, end: int) -> bool:
