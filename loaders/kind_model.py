@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 
 from carekg.errors import InputError
-from carekg.loaders.model import FACT_KINDS
+from carekg.loaders.model import FACT_KINDS, Candidate
 
 MODEL_FILE = "sentence-kinds.json"
 #: A "sentence" longer than this is a run of text the segmenter could not split (a table
@@ -143,6 +143,23 @@ def decide(probabilities: Mapping[str, float], fired: set[str],
                 weaker = b if weaker == a else a
             chosen.discard(weaker)
     return chosen
+
+
+def gated(candidates: list[Candidate], probabilities: Mapping[str, float],
+          thresholds: Mapping[str, tuple[float, float]],
+          read: Callable[[str], Iterable[Candidate]], only: str | None = None
+          ) -> list[Candidate]:
+    """A sentence's facts once decided: the rules' candidates of the chosen kinds, and
+    ``read(kind)`` for each chosen kind no rule fired on (of ``only`` alone, if given).
+    The pipeline's gate and training's held-out replay decide with this one function."""
+    fired = {candidate.kind for candidate in candidates}
+    chosen = decide(probabilities, fired, thresholds)
+    if only is not None:
+        chosen &= {only}
+    kept = [c for c in candidates if c.kind in chosen]
+    for kind in sorted(chosen - fired):
+        kept.extend(read(kind))
+    return kept
 
 
 @cache

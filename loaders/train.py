@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,7 +40,7 @@ from carekg.loaders.evaluate import (
 from carekg.loaders.extract import SentenceReading, first_mentions, read_sentences
 from carekg.loaders.extract.common import SentenceView
 from carekg.loaders.extract.fallback import fallback_candidates
-from carekg.loaders.kind_model import MAX_GATED_CHARS, KindModel, KindWeights, decide
+from carekg.loaders.kind_model import MAX_GATED_CHARS, KindModel, KindWeights, gated
 from carekg.loaders.manifest import read_manifest
 from carekg.loaders.model import FACT_KINDS, Candidate, DocumentRecord
 from carekg.loaders.read import read_document
@@ -219,17 +219,16 @@ def assemble(held: HeldOut, thresholds: Mapping[str, tuple[float, float]],
     out: list[Candidate] = []
     for reading, probs, extra in zip(held.document.readings, held.probabilities,
                                      held.document.fallback, strict=True):
-        fired = rule_kinds_of(reading.candidates)
         if len(reading.sentence.text) > MAX_GATED_CHARS:  # as the gate: the rules' alone
             out.extend(c for c in reading.candidates if only is None or c.kind == only)
             continue
-        chosen = decide(probs, fired, thresholds)
-        if only is not None:
-            chosen &= {only}
-        out.extend(c for c in reading.candidates if c.kind in chosen)
-        for kind in sorted(chosen - fired):
-            out.extend(extra.get(kind, ()))
+        out.extend(gated(reading.candidates, probs, thresholds, partial(_read, extra), only))
     return attribute_candidates(first_mentions(out), held.document.record, register)
+
+
+def _read(extra: Mapping[str, list[Candidate]], kind: str) -> list[Candidate]:
+    """The generic readings of a kind, read once when the document was (held.fallback)."""
+    return extra.get(kind, [])
 
 
 def score(held: Iterable[HeldOut], thresholds: Mapping[str, tuple[float, float]],

@@ -187,21 +187,20 @@ def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> 
     readings of the kinds it is confident of where no rule fired."""
     from carekg.loaders.extract.common import SentenceView
     from carekg.loaders.extract.fallback import fallback_candidates
-    from carekg.loaders.kind_model import MAX_GATED_CHARS, decide
+    from carekg.loaders.kind_model import MAX_GATED_CHARS, gated
     from carekg.loaders.sentence_features import rule_kinds_of, sentence_features
 
     if len(reading.sentence.text) > MAX_GATED_CHARS:
         return reading.candidates
-    fired = rule_kinds_of(reading.candidates)
-    features = sentence_features(reading.sentence, record, reading.context, fired,
-                                 reading.lead_in)
-    probabilities = model.probabilities(features)
-    chosen = decide(probabilities, fired, model.thresholds)
-    kept = [c for c in reading.candidates if c.kind in chosen]
-    view: SentenceView | None = None
-    for kind in sorted(chosen - fired):
-        if view is None:
-            view = SentenceView.of(reading.sentence, record, reading.context, reading.lead_in)
-            view.lead = reading.lead
-        kept.extend(fallback_candidates(view, kind))
-    return kept
+    features = sentence_features(reading.sentence, record, reading.context,
+                                 rule_kinds_of(reading.candidates), reading.lead_in)
+    views: list[SentenceView] = []
+
+    def read(kind: str) -> list[Candidate]:
+        if not views:  # built only when a kind no rule read is chosen
+            views.append(SentenceView.of(reading.sentence, record, reading.context,
+                                         reading.lead_in))
+            views[0].lead = reading.lead
+        return fallback_candidates(views[0], kind)
+
+    return gated(reading.candidates, model.probabilities(features), model.thresholds, read)
