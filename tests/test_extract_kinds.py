@@ -1052,3 +1052,8 @@ def test_centres_sites_and_locations_are_counted_as_homes_are() -> None:
     [fact] = facts("Our day services are currently provided in 14 locations across the county.",
                    "Capacity")
     assert (fact.value, fact.unit) == (Decimal(14), "homes")
+
+
+def test_a_section_of_the_document_ends_its_name() -> None:
+    [fact] = facts("Market Position Statement Introduction", "StrategyReference")
+    assert fact.title == "Market Position Statement"
