@@ -1055,5 +1055,5 @@ def test_centres_sites_and_locations_are_counted_as_homes_are() -> None:
 
 
 def test_a_section_of_the_document_ends_its_name() -> None:
-    [fact] = facts("Market Position Statement Introduction", "StrategyReference")
-    assert fact.title == "Market Position Statement"
+    [fact] = facts("Northtown Market Position Statement Introduction", "StrategyReference")
+    assert fact.title == "Northtown Market Position Statement"
