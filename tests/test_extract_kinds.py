@@ -1057,3 +1057,14 @@ def test_centres_sites_and_locations_are_counted_as_homes_are() -> None:
 def test_a_section_of_the_document_ends_its_name() -> None:
     [fact] = facts("Northtown Market Position Statement Introduction", "StrategyReference")
     assert fact.title == "Northtown Market Position Statement"
+
+
+def test_every_change_of_a_projection_and_a_prevalence_rate_are_read() -> None:
+    text = ("The number of people aged 65 and over is estimated at 48,200 in 2023 and is "
+            "predicted to increase by 4.1% to 50,200 by 2025 and by 12.6% to 54,300 by 2030.")
+    found = {(c.value, c.unit, c.period_label) for c in facts(text, "NeedEstimate")}
+    assert {(Decimal("4.1"), "percent", "2025"), (Decimal("12.6"), "percent", "2030")} <= found
+    text = ("In 2019 there was an estimated 17.2% (31,400) prevalence of common mental health "
+            "disorders among adults.")
+    found = {(c.value, c.unit) for c in facts(text, "NeedEstimate")}
+    assert (Decimal("17.2"), "percent") in found

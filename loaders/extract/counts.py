@@ -268,7 +268,29 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         )
     if need_words and projected:
         candidates.extend(_percent_needs(view))
+    candidates.extend(_prevalence_rates(view))
     return sorted(candidates, key=lambda c: c.start)
+
+
+# "an estimated 17% (31,000) prevalence of ...", "a prevalence of 2.5%": the share of a
+# population with a condition, a need in percent.
+_PREVALENCE_RATE = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s?%\s*(?:\(\s*[\d,]+\s*\)\s*)?prevalence\b|"
+    r"\bprevalence\s+(?:rate\s+)?of\s+(?P<num2>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
+
+
+def _prevalence_rates(view: SentenceView) -> list[Candidate]:
+    out = []
+    for m in _PREVALENCE_RATE.finditer(view.text):
+        period = period_in(view.periods, 0, len(view.text), prefer=None)
+        out.append(view.candidate(
+            "NeedEstimate", value=to_decimal(m.group("num") or m.group("num2")),
+            unit=unit_slug("percent"), approximate=False,
+            population_group=classify_population(view.text, view.heading),
+            service=classify_service(view.text, None), is_projection=False,
+            value_start=view.sentence.start + m.start(),
+            **(period_values(period) or issued_year(view.record))))
+    return out
 
 
 def _provision_lead_in(view: SentenceView) -> bool:
@@ -426,6 +448,10 @@ _CHANGE_BY = re.compile(
     r"approximately\s+|some\s+)?(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
 
 
+_AND_BY = re.compile(r"\band\s+by\s+(?:around\s+|about\s+|approximately\s+)?"
+                     r"(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
+
+
 def _percent_needs(view: SentenceView) -> list[Candidate]:
     """Projected changes in need given as a percentage ("a 9% rise in people needing
     care by 2030"): one fact per figure, each with its own clause and year."""
@@ -438,8 +464,11 @@ def _percent_needs(view: SentenceView) -> list[Candidate]:
     ] if found else []
     found.sort(key=lambda m: m.start())
     spans = clause_spans(view.text, [m.span() for m in found])
+    # the verb's second figure ("... increase by 4% to 50,200 by 2025 and by 12% to 54,300
+    # by 2030") is dated by the first period after it
+    later = [(m, (m.start(), len(view.text))) for m in _AND_BY.finditer(view.text)] if found else []
     out = []
-    for m, (start, end) in zip(found, spans, strict=True):
+    for m, (start, end) in [*zip(found, spans, strict=True), *later]:
         period = period_in(view.periods, start, end, prefer=m.end())
         out.append(
             view.candidate(
