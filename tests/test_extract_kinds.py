@@ -1068,3 +1068,16 @@ def test_every_change_of_a_projection_and_a_prevalence_rate_are_read() -> None:
             "disorders among adults.")
     found = {(c.value, c.unit) for c in facts(text, "NeedEstimate")}
     assert (Decimal("17.2"), "percent") in found
+
+
+def test_a_projection_from_one_figure_to_another_states_both() -> None:
+    text = ("The population aged 65 and over is predicted to grow from 38,100 in 2021 to "
+            "47,900 in 2035.")
+    found = {(c.value, c.period_label) for c in facts(text, "NeedEstimate")}
+    assert found == {(Decimal(38100), "2021"), (Decimal(47900), "2035")}
+
+
+def test_people_a_service_supports_each_year_are_provision() -> None:
+    text = "There are 30 providers on the framework who support about 4,000 people per year."
+    assert Decimal(4000) in {c.value for c in facts(text, "Capacity")}
+    assert facts(text, "NeedEstimate") == []

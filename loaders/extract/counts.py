@@ -115,7 +115,6 @@ def in_range(text: str, start: int, end: int) -> bool:
 
 
 _BARE = re.compile(r"(?<![\d£$,.\w/])(\d{1,3}(?:,\d{3})+|\d{2,})(\+)?(?![\d%]|\.\d|,\d|/\d|\s*%)")
-_FROM_TO = re.compile(r"\bfrom\s+[\d,]+.*?\bto\s+[\d,]+", re.IGNORECASE)
 
 
 def _is_year(text: str, start: int, end: int) -> bool:
@@ -187,7 +186,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             provision and not projection and not _ESTIMATE.search(clause)
         )
         # people per year is a flow of need ("20 people a year come through transition")
-        is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end))
+        # (unless a service provides for them: "providers who support 5,000 people a year")
+        is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end)
+                                  and not provision)
         # "300 people in need of support": people counted by their need, not by a service
         is_need = is_need or bool(quantity.unit == "people" and _NEED_AFTER().match(
             text, quantity.end + len(text[quantity.end:]) - len(text[quantity.end:].lstrip())))
@@ -429,8 +430,6 @@ def _need_figures(
         # "38 supported living services": a count of services, not of people in need
         and not any(0 <= hit.start - c[2] <= 2 for hit in services)
     ]
-    if _FROM_TO.search(view.text):
-        counts = counts[-1:]  # "from 850 to 1,227": the change ends at the current figure
     return counts
 
 
