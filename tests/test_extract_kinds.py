@@ -1081,3 +1081,9 @@ def test_people_a_service_supports_each_year_are_provision() -> None:
     text = "There are 30 providers on the framework who support about 4,000 people per year."
     assert Decimal(4000) in {c.value for c in facts(text, "Capacity")}
     assert facts(text, "NeedEstimate") == []
+
+
+def test_a_count_stamped_at_a_month_is_current() -> None:
+    [fact] = facts("At mid-May 2021 we were providing support to 70 people in extra care.",
+                   "Capacity")
+    assert (fact.value, fact.period_label) == (Decimal(70), "2021-05")

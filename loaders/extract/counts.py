@@ -95,7 +95,7 @@ _WORKFORCE_BEFORE = re.compile(
 )
 # A count that names no service must at least be of care or support of some kind.
 _ANY_PROVISION = re.compile(r"\b(?:care|support|services?|provision)\b", re.IGNORECASE)
-_AS_AT = re.compile(r"\bas\s+(?:at|of)\s*$", re.IGNORECASE)
+_AS_AT = re.compile(r"\b(?:as\s+(?:at|of)|at(?:\s+the\s+end\s+of)?)\s+(?:mid-?)?$", re.IGNORECASE)
 # "(June 2023)": a date in brackets beside a figure says when it was counted.
 _STAMP = re.compile(r".?\([^()]*\)", re.DOTALL)
 # A flattened table: three or more bare figures in a row ("273 248 240").
