@@ -323,8 +323,9 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
 
     The first direction term wins, except that an increase or decrease named as the object
     of a procuring, developing or reviewing verb ("commission an increase in", "develop
-    additional"), or a procurement set up by a developing verb ("establish a framework
-    agreement"), wins over that verb, because the object says what changes."""
+    additional"), a procurement set up by a developing verb ("establish a framework
+    agreement") or a closure reviewed ("consult on the closure of"), wins over that verb,
+    because the object says what changes."""
     hits = direction_hits(text, start)
     if not hits:
         return None
@@ -334,8 +335,10 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
             if other.start - first.end > 25:
                 break
             if other.direction in ("Increase", "Decrease") or (
-                    first.direction == "Develop" and other.direction == "Procure"):
-                # "establish a framework agreement": what is set up is a procurement
+                    first.direction == "Develop" and other.direction == "Procure") or (
+                    first.direction == "Review" and other.direction == "Decommission"):
+                # "establish a framework agreement": what is set up is a procurement;
+                # "consult on the closure of": what is proposed is a closure
                 return other.direction, other.start
     return first.direction, first.start
 

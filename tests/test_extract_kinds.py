@@ -193,6 +193,8 @@ def test_no_contract_event_without_a_date() -> None:
         ("We will develop a new model of reablement.", "Develop", "reablement"),
         ("We will continue to invest in floating support.", "Maintain", "floating-support"),
         ("We plan to decommission the remaining day centre.", "Decommission", "day-opportunities"),
+        ("We will consult on the closure of two day centres.", "Decommission",
+         "day-opportunities"),
         ("We will commission an increase in telecare options.", "Increase", "telecare"),
     ],
 )
