@@ -1089,3 +1089,10 @@ def test_a_count_stamped_at_a_month_is_current() -> None:
     [fact] = facts("At mid-May 2021 we were providing support to 70 people in extra care.",
                    "Capacity")
     assert (fact.value, fact.period_label) == (Decimal(70), "2021-05")
+
+
+def test_a_stamp_dates_every_count_of_its_sentence() -> None:
+    found = facts("There are 210 care homes with 7,300 beds in the county (as of May 2022).",
+                  "Capacity")
+    assert {(c.value, c.period_label) for c in found} == {
+        (Decimal(210), "2022-05"), (Decimal(7300), "2022-05")}

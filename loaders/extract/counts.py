@@ -237,8 +237,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             period = period_in(view.periods, start, end)
             if period is not None and period.start_date.year > _issued(view):
                 period = None  # a later date is when something else happens to it
-            values = (period_values(period) or period_values(_lead_in_period(view))
-                      or issued_year(view.record))
+            values = (period_values(period) or period_values(_stamp(view))
+                      or period_values(_lead_in_period(view)) or issued_year(view.record))
             # the count's own noun phrase ("21 residential care places") names its
             # service before its clause does, and the clause before the sentence (whose
             # other figure may count another service)
@@ -498,6 +498,17 @@ def _sub_clause(text: str, start: int, end: int, anchor: int) -> tuple[int, int]
     before = [m.end() for m in _SUB_CLAUSE_BREAK.finditer(text, start, anchor)]
     after = _SUB_CLAUSE_BREAK.search(text, anchor, end)
     return (before[-1] if before else start), (after.start() if after else end)
+
+
+def _stamp(view: SentenceView) -> Period | None:
+    """The date the sentence's figures were counted at, when it says so once for all
+    ("There are 250 homes with 8,000 beds (as of May 2022)", "Currently (June 2023) ...")."""
+    for period in view.periods:
+        if period.start_date.year <= _issued(view) and (
+                _AS_AT.search(view.text[max(0, period.start - 10):period.start])
+                or _STAMP.match(view.text[max(0, period.start - 2):period.end + 2])):
+            return period
+    return None
 
 
 def _asked(text: str, at: int) -> bool:
