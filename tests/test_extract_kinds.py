@@ -1096,3 +1096,11 @@ def test_a_stamp_dates_every_count_of_its_sentence() -> None:
                   "Capacity")
     assert {(c.value, c.period_label) for c in found} == {
         (Decimal(210), "2022-05"), (Decimal(7300), "2022-05")}
+
+
+def test_a_procedure_a_contract_requires_is_no_need() -> None:
+    text = ("The care contracts for the three extra care schemes end in May 2027 and these "
+            "now require re-tendering.")
+    assert facts(text, "NeedEstimate") == []
+    assert facts("We estimate the borough will require 3 more extra care schemes by 2030.",
+                 "NeedEstimate")

@@ -165,7 +165,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         return []
     quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)
                   and not in_range(text, q.start, q.end - len(q.noun))]
-    need_words = compiled("need_cues").search(text)
+    need_words = _need_cue(text)
     candidates: list[Candidate] = []
     # A figure in a sentence that commits to a course is its target, not a need.
     bare = _need_figures(view, quantities) if need_words and not has_intention else []
@@ -182,7 +182,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         clause = text if quantity.elided else text[start:end]
         provision = _PROVISION.search(clause)
         projection = _PROJECTION.search(clause) or _PROJECTION.search(text)
-        is_need = bool(compiled("need_cues").search(clause) or projection) and not (
+        is_need = bool(_need_cue(clause) or projection) and not (
             provision and not projection and not _ESTIMATE.search(clause)
         )
         # people per year is a flow of need ("20 people a year come through transition")
@@ -498,6 +498,17 @@ def _sub_clause(text: str, start: int, end: int, anchor: int) -> tuple[int, int]
     before = [m.end() for m in _SUB_CLAUSE_BREAK.finditer(text, start, anchor)]
     after = _SUB_CLAUSE_BREAK.search(text, anchor, end)
     return (before[-1] if before else start), (after.start() if after else end)
+
+
+# What a contract requires is a procedure, not a need: "these now require re-tendering".
+_PROCEDURE_REQUIRED = re.compile(r"\brequir\w*\s+(?:re-?tender|tender|re-?procure|procure|"
+                                 r"recommission|re-commission)\w*", re.IGNORECASE)
+
+
+def _need_cue(text: str) -> bool:
+    """Whether a word of need stands in ``text``, other than a procedure required."""
+    return any(not _PROCEDURE_REQUIRED.match(text, m.start())
+               for m in compiled("need_cues").finditer(text))
 
 
 def _stamp(view: SentenceView) -> Period | None:
