@@ -1104,3 +1104,13 @@ def test_a_procedure_a_contract_requires_is_no_need() -> None:
     assert facts(text, "NeedEstimate") == []
     assert facts("We estimate the borough will require 3 more extra care schemes by 2030.",
                  "NeedEstimate")
+
+
+def test_a_library_of_policies_and_a_vision_in_prose_are_no_strategies() -> None:
+    assert facts("Add a procedure or guidance note to the Policy Library.",
+                 "StrategyReference") == []
+    assert facts("Officers described their new vision for Adult Care Services in Northtown.",
+                 "StrategyReference") == []
+    [fact] = facts("Our Vision for Adult Care Services in Northtown was agreed in 2024.",
+                   "StrategyReference")
+    assert fact.title.startswith("Our Vision for Adult Care Services")
