@@ -1114,3 +1114,8 @@ def test_a_library_of_policies_and_a_vision_in_prose_are_no_strategies() -> None
     [fact] = facts("Our Vision for Adult Care Services in Northtown was agreed in 2024.",
                    "StrategyReference")
     assert fact.title.startswith("Our Vision for Adult Care Services")
+
+
+def test_an_acronym_in_brackets_does_not_part_a_count_from_its_noun() -> None:
+    [fact] = facts("There are currently 12 Shared Lives (SL) schemes in the county.", "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(12), "homes")

@@ -100,6 +100,9 @@ _NAME_WORD_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+\s+$")
 _NAME_WORD_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]+")
 
 
+_ACRONYM = re.compile(r"\s+\([A-Z]{2,6}\)(?=\s)")
+
+
 def _in_a_name(text: str, start: int, end: int) -> bool:
     """Whether the figure stands inside a run of capitalised words, a name ("Housing 21
     Extra Care Schemes", "Tier 2 Medium Support"), rather than counting the words after it
@@ -198,6 +201,10 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
                 break
             position += word.end()
+            # a name's acronym in brackets is no describing word: "74 Care Quality
+            # Commission (CQC) registered homes"
+            acronym = _ACRONYM.match(text, position)
+            position = acronym.end() if acronym else position
     for quantity in list(found):
         position = quantity.end
         while True:
