@@ -886,6 +886,16 @@ def test_items_counted_in_words_take_their_verb_from_the_lead_in() -> None:
                         "Three residential care homes for older people"], "Capacity") == []
 
 
+def test_items_that_count_a_service_by_its_name_under_a_lead_in_of_provision() -> None:
+    found = _list_facts(["The council's own services include:",
+                         "Three day services for adults with autism",
+                         "Two respite services for carers"], "Capacity")
+    assert {(c.value, c.unit, c.service) for c in found} == {
+        (Decimal(3), "homes", "day-opportunities"), (Decimal(2), "homes", "respite-care")}
+    assert _list_facts(["Over the next five years we will open:",
+                        "Three day services for adults with autism"], "Capacity") == []
+
+
 def test_labelled_figures_under_a_lead_in_count_what_it_names() -> None:
     found = _list_facts(["There are 60 nursing homes in the county with these ratings:",
                          "Good: 41", "Requires improvement: 12"], "Capacity")

@@ -30,7 +30,7 @@ from carekg.loaders.extract.common import (
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.periods import Period
-from carekg.loaders.extract.quantities import is_house_number, is_rate_base
+from carekg.loaders.extract.quantities import NUMBER_WORDS, is_house_number, is_rate_base
 from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
 
@@ -167,6 +167,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                   and not in_range(text, q.start, q.end - len(q.noun))]
     need_words = _need_cue(text)
     candidates: list[Candidate] = []
+    if not quantities and not has_intention and view.sentence.is_list_item and (
+            _provision_lead_in(view)):
+        candidates.extend(_counted_services(view))
     # A figure in a sentence that commits to a course is its target, not a need.
     bare = _need_figures(view, quantities) if need_words and not has_intention else []
     figures = sorted(
@@ -292,6 +295,29 @@ def _prevalence_rates(view: SentenceView) -> list[Candidate]:
             value_start=view.sentence.start + m.start(),
             **(period_values(period) or issued_year(view.record))))
     return out
+
+
+#: An item that opens with a number: "- Two day services for older people".
+_OPENING_NUMBER = re.compile(r"\W*(?P<num>\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\s+",
+                             re.IGNORECASE)
+
+
+def _counted_services(view: SentenceView) -> list[Candidate]:
+    """An item under a lead-in of provision that counts a service by its name ("Devon's
+    in-house services include: - Two day services for older people"): that many of the
+    service (unit homes: services and sites, not beds or places)."""
+    opening = _OPENING_NUMBER.match(view.text)
+    if opening is None:
+        return []
+    hit = next((h for h in label_hits("services", view.text) if h.start == opening.end()),
+               None)
+    if hit is None:
+        return []
+    number = opening.group("num").casefold()
+    value = Decimal(NUMBER_WORDS[number]) if number in NUMBER_WORDS else to_decimal(number)
+    return [view.candidate("Capacity", value=value, unit=unit_slug("homes"), service=hit.slug,
+                           value_start=view.sentence.start + opening.start("num"),
+                           **issued_year(view.record))]
 
 
 def _provision_lead_in(view: SentenceView) -> bool:
