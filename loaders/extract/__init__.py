@@ -165,21 +165,16 @@ def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
     """A strategy named again later in its document is the same reference (its years,
     articles and owner aside, "Sutton's Carers Strategy 2026-2031" is the "Carers
     Strategy" named earlier): one mention is kept, the first that gives its period, else
-    the first.
-    Figures restated are kept: each is evidence."""
+    the first. Figures restated are kept: each is evidence."""
     best: dict[str, Candidate] = {}
     for candidate in candidates:
         if candidate.kind == "StrategyReference" and candidate.title:
             key = strategy_key(candidate.title)
-            if key not in best or _informative(candidate) > _informative(best[key]):
+            if key not in best or (candidate.period_label and not best[key].period_label):
                 best[key] = candidate
     kept = {id(c) for c in best.values()}
     return [c for c in candidates
             if c.kind != "StrategyReference" or not c.title or id(c) in kept]
-
-
-def _informative(candidate: Candidate) -> bool:
-    return candidate.period_label is not None
 
 
 def gate(model: KindModel, reading: SentenceReading, record: DocumentRecord) -> list[Candidate]:
