@@ -379,6 +379,7 @@ def _issued(view: SentenceView) -> int:
     return int(match.group(0)) if match else 9999
 
 
+# A standard a provision should meet ("each scheme should have 60 units"), not its stock.
 _NORMATIVE = re.compile(r"\b(?:should|ought\s+to|must)\s+(?:ideally\s+)?(?:have|be|include|"
                         r"provide|offer|contain)\b", re.IGNORECASE)
 # "a net increase to the market of 5 homes and 120 beds": a change, not what exists.
