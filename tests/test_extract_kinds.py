@@ -1129,3 +1129,12 @@ def test_a_library_of_policies_and_a_vision_in_prose_are_no_strategies() -> None
 def test_an_acronym_in_brackets_does_not_part_a_count_from_its_noun() -> None:
     [fact] = facts("There are currently 12 Shared Lives (SL) schemes in the county.", "Capacity")
     assert (fact.value, fact.unit) == (Decimal(12), "homes")
+
+
+def test_a_service_commissioned_from_a_date_is_a_contract_event() -> None:
+    [event] = facts("From 1 April 2026 we have commissioned a new advocacy service with a "
+                    "local charity.", "ContractEvent")
+    assert (event.event_type, event.period_label) == ("start", "2026-04-01")
+    [event] = facts("In March 2019 the council recommissioned its day services through a "
+                    "dynamic purchasing system.", "ContractEvent")
+    assert (event.event_type, event.period_label) == ("re-procurement", "2019-03")
