@@ -98,3 +98,11 @@ def test_thousands_separator_broken_by_a_line_wrap() -> None:
     ]
     # a comma and a space before three digits with nothing after: a list, not one figure
     assert [m.value for m in find_money("fees of £5, 100 hours")] == [Decimal("5")]
+
+
+def test_amounts_by_the_currency_code_of_tender_notices() -> None:
+    found = [(m.value, m.start) for m in find_money("The framework is valued at GBP 12 million.")]
+    assert found == [(Decimal(12_000_000), 27)]
+    assert [m.value for m in find_money("a total value of 4,500,000 GBP")] == [Decimal(4_500_000)]
+    # the pound sign and the code are one amount, read once
+    assert [m.value for m in find_money("worth £4,500,000 GBP in all")] == [Decimal(4_500_000)]

@@ -40,6 +40,9 @@ _BARE = re.compile(
     re.IGNORECASE,
 )
 _BARE_BEFORE = re.compile(r"(?:\bc\.?|\bcirca|\bapproximately|\baround)\s?$", re.IGNORECASE)
+# Tender notices write the currency's code: "GBP 100 million", "128,000,000 GBP".
+_GBP = (re.compile(rf"\bGBP\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"),
+        re.compile(rf"(?<![\w£,.])(?P<num>{_NUM})(?P<scale>{_SCALE})?\s?GBP\b"))
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -121,12 +124,16 @@ def find_money(text: str) -> list[Money]:
         found.append(money)
         spans.append((money.start, position))
     starts = [start for start, _ in spans]  # in order and not overlapping
-    for match in _BARE.finditer(text):
-        if not _BARE_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
-            continue
+    bare = [m for m in _BARE.finditer(text)
+            if _BARE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])]
+    if "GBP" in text:
+        bare += [m for pattern in _GBP for m in pattern.finditer(text)]
+    for match in sorted(bare, key=lambda m: m.start()):
         inside = bisect_right(starts, match.start()) - 1  # the last span starting before
         if inside >= 0 and match.start() < spans[inside][1]:
             continue
+        if any(m.start < match.end() and match.start() < m.end for m in found):
+            continue  # "£128,000,000 GBP", "c. GBP 2m": one amount, read once
         found.append(_build(text, match, ranged=False))
     found.sort(key=lambda money: money.start)
     return found
