@@ -1138,3 +1138,10 @@ def test_a_service_commissioned_from_a_date_is_a_contract_event() -> None:
     [event] = facts("In March 2019 the council recommissioned its day services through a "
                     "dynamic purchasing system.", "ContractEvent")
     assert (event.event_type, event.period_label) == ("re-procurement", "2019-03")
+
+
+def test_occupancy_said_once_applies_to_each_figure_of_its_sentence() -> None:
+    found = facts("Currently (May 2022) occupancy for residential homes is 88% and for "
+                  "nursing homes 92%.", "Capacity")
+    assert {(c.value, c.service, c.period_label) for c in found} == {
+        (Decimal(88), "residential-care", "2022-05"), (Decimal(92), "nursing-care", "2022-05")}

@@ -352,7 +352,9 @@ def _provision_shares(view: SentenceView) -> list[Candidate]:
     for (value, _pct, start, end), (low, high) in zip(shares, spans, strict=True):
         if _CHANGE_AFTER.match(text, end):
             continue
-        if not (_SHARE_OF.match(text, end) or _OCCUPANCY.search(text, low, high)):
+        # occupancy said once for the sentence's figures: "occupancy for residential homes
+        # is 81% and for nursing homes 84%"
+        if not (_SHARE_OF.match(text, end) or _OCCUPANCY.search(text, 0, high)):
             continue
         service = classify_service(text[low:high]) or view.context_service()
         if service is None:
@@ -360,7 +362,8 @@ def _provision_shares(view: SentenceView) -> list[Candidate]:
         out.append(view.candidate("Capacity", low, high, value=value, unit=unit_slug("percent"),
                                   approximate=is_approximate_before(text, start),
                                   service=service, value_start=view.sentence.start + start,
-                                  **(period_values(period_in(view.periods, low, high))
+                                  **(period_values(period_in(view.periods, low, high)
+                                                   or _stamp(view))
                                      or issued_year(view.record))))
     return out
 
