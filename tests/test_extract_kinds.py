@@ -1145,3 +1145,9 @@ def test_occupancy_said_once_applies_to_each_figure_of_its_sentence() -> None:
                   "nursing homes 92%.", "Capacity")
     assert {(c.value, c.service, c.period_label) for c in found} == {
         (Decimal(88), "residential-care", "2022-05"), (Decimal(92), "nursing-care", "2022-05")}
+
+
+def test_a_projected_rise_of_a_percentage_is_a_need() -> None:
+    found = facts("The number of people with dementia is predicted to rise to 3,900 by 2035, "
+                  "a rise of 41%.", "NeedEstimate")
+    assert (Decimal(41), "percent") in {(c.value, c.unit) for c in found}

@@ -470,10 +470,10 @@ _PERCENT_CHANGE = re.compile(
 )
 
 
-# "is expected to grow by 14.5% to ...", "will increase by around 12%": the change written
-# after its verb.
+# "is expected to grow by 14.5% to ...", "will increase by around 12%", "a rise of 40%":
+# the change written after its verb or noun.
 _CHANGE_BY = re.compile(
-    r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+by\s+(?:around\s+|about\s+|"
+    r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+(?:by|of)\s+(?:around\s+|about\s+|"
     r"approximately\s+|some\s+)?(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
 
 
