@@ -1008,15 +1008,15 @@ def test_this_number_counts_who_the_sentence_before_counted() -> None:
     found = _document_facts(
         ["In 2024 an estimated 9,300 people aged 65 and over were unable to manage at "
          "least one mobility activity on their own.",
-         "This number is expected to increase by 6.0% to 9,860 by 2030."], "NeedEstimate")
+         "This number is projected to grow by 6.0% to 9,860 by 2030."], "NeedEstimate")
     assert {(c.value, c.population_group) for c in found} >= {
         (Decimal(9300), "older-people"), (Decimal(9860), "older-people"),
         (Decimal("6.0"), "older-people")}
 
 
 def test_a_net_change_in_provision_is_not_what_exists() -> None:
-    text = ("There are 120 care homes with 3,900 beds. Since 2021 there has been a net "
-            "increase to the market of 4 care homes and 210 care home beds.")
+    text = ("There are 120 care homes with 3,900 beds. Since 2021 the market has seen a net "
+            "rise of 4 care homes and 210 care home beds.")
     assert {c.value for c in facts(text, "Capacity")} == {Decimal(120), Decimal(3900)}
     text = "Despite an increase in the number of referrals, we currently support 400 people."
     assert [c.value for c in facts(text, "Capacity")] == [Decimal(400)]
@@ -1035,7 +1035,7 @@ def test_the_law_of_procurement_and_a_bracketed_stamp_are_no_contract_events() -
 
 
 def test_a_grant_awarded_is_no_contract_event() -> None:
-    text = ("Under the day services framework the council agreed the award of an interim "
+    text = ("Under the day services framework the council agreed to award a small "
             "grant for the period 1 May 2026 to 31 March 2027.")
     assert facts(text, "ContractEvent") == []
     [event] = facts("Under the day services framework the contract was awarded on 1 May 2026.",
@@ -1076,7 +1076,7 @@ def test_every_change_of_a_projection_and_a_prevalence_rate_are_read() -> None:
             "predicted to increase by 4.1% to 50,200 by 2025 and by 12.6% to 54,300 by 2030.")
     found = {(c.value, c.unit, c.period_label) for c in facts(text, "NeedEstimate")}
     assert {(Decimal("4.1"), "percent", "2025"), (Decimal("12.6"), "percent", "2030")} <= found
-    text = ("In 2019 there was an estimated 17.2% (31,400) prevalence of common mental health "
+    text = ("In 2019 there was an estimated 17.2% (31,400) prevalence of anxiety or depression "
             "disorders among adults.")
     found = {(c.value, c.unit) for c in facts(text, "NeedEstimate")}
     assert (Decimal("17.2"), "percent") in found
@@ -1110,7 +1110,7 @@ def test_a_stamp_dates_every_count_of_its_sentence() -> None:
 
 def test_a_procedure_a_contract_requires_is_no_need() -> None:
     text = ("The care contracts for the three extra care schemes end in May 2027 and these "
-            "now require re-tendering.")
+            "will require re-procurement.")
     assert facts(text, "NeedEstimate") == []
     assert facts("We estimate the borough will require 3 more extra care schemes by 2030.",
                  "NeedEstimate")
@@ -1119,11 +1119,11 @@ def test_a_procedure_a_contract_requires_is_no_need() -> None:
 def test_a_library_of_policies_and_a_vision_in_prose_are_no_strategies() -> None:
     assert facts("Add a procedure or guidance note to the Policy Library.",
                  "StrategyReference") == []
-    assert facts("Officers described their new vision for Adult Care Services in Northtown.",
-                 "StrategyReference") == []
-    [fact] = facts("Our Vision for Adult Care Services in Northtown was agreed in 2024.",
+    assert facts("The director set out a broad vision for Community Health Services in the "
+                 "north.", "StrategyReference") == []
+    [fact] = facts("Our Vision for Community Health Services was agreed in 2024.",
                    "StrategyReference")
-    assert fact.title.startswith("Our Vision for Adult Care Services")
+    assert fact.title.startswith("Our Vision for Community Health Services")
 
 
 def test_an_acronym_in_brackets_does_not_part_a_count_from_its_noun() -> None:

@@ -47,7 +47,7 @@ _NAMED_YEAR = re.compile(
 
 # What a sentence about the law of procurement names (legislation is no contract event).
 _LEGISLATION = re.compile(r"\b(?:Act\s+(?:19|20)\d\d|legislation|Regulations\s+(?:19|20)\d\d)\b")
-# A grant is given, not contracted for: "the award of an interim grant to ...".
+# A grant is given, not contracted for: "approve a one-year grant award to ...".
 GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+)?"
                          r"grants?\b|\bgrants?\s+(?:was\s+|were\s+)?awarded\b", re.IGNORECASE)
 # When a building opens ("the new scheme due to open in spring 2027") is not when anything

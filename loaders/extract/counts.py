@@ -297,14 +297,14 @@ def _prevalence_rates(view: SentenceView) -> list[Candidate]:
     return out
 
 
-#: An item that opens with a number: "- Two day services for older people".
+#: An item that opens with a number: "- Three respite services for carers".
 _OPENING_NUMBER = re.compile(r"\W*(?P<num>\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\s+",
                              re.IGNORECASE)
 
 
 def _counted_services(view: SentenceView) -> list[Candidate]:
-    """An item under a lead-in of provision that counts a service by its name ("Devon's
-    in-house services include: - Two day services for older people"): that many of the
+    """An item under a lead-in of provision that counts a service by its name ("Our own
+    services are: - Three respite services for carers"): that many of the
     service (unit homes: services and sites, not beds or places)."""
     opening = _OPENING_NUMBER.match(view.text)
     if opening is None:
@@ -530,7 +530,8 @@ def _sub_clause(text: str, start: int, end: int, anchor: int) -> tuple[int, int]
     return (before[-1] if before else start), (after.start() if after else end)
 
 
-# What a contract requires is a procedure, not a need: "these now require re-tendering".
+# What a contract requires is a procedure, not a need: "both contracts must be retendered
+# next year", "they will require re-procurement".
 _PROCEDURE_REQUIRED = re.compile(r"\brequir\w*\s+(?:re-?tender|tender|re-?procure|procure|"
                                  r"recommission|re-commission)\w*", re.IGNORECASE)
 

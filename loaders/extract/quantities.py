@@ -201,8 +201,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
                 break
             position += word.end()
-            # a name's acronym in brackets is no describing word: "74 Care Quality
-            # Commission (CQC) registered homes"
+            # a name's acronym in brackets is no describing word: "12 Shared Lives (SL)
+            # schemes"
             acronym = _ACRONYM.match(text, position)
             position = acronym.end() if acronym else position
     for quantity in list(found):

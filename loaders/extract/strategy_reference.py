@@ -182,7 +182,7 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         head_capital = head.group(0)[:1].isupper()
         if not head_capital and head.group(0).casefold() == "vision" and not (
                 period or _QUOTED_AFTER.match(text, head.end())):
-            continue  # "their new vision for Adult Care Services": prose, not a title
+            continue  # "a broad vision for Community Health Services": prose, not a title
         # a title quoted just after the head ("the national strategy, 'Living Well'")
         quoted = _QUOTED_AFTER.match(text, head.end())
         subtitle = (
