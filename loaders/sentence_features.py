@@ -139,11 +139,11 @@ def _cues(plain: str, words: list[str]) -> list[str]:
     for name in cues:
         if name != "course_verbs" and gate_cue(name).search(plain):
             out.append(f"cue:{name}")
-    verbs = {*cues["course_verbs"], *(v.split()[-1] for v in load_rules()["action_item_verbs"])}
+    verbs, stems = _course_verbs()
     first = next((w for w in words if w not in ("to", "and", "<int>")), "")
     if first in verbs:
         out.append("cue:opens-with-course-verb")
-    elif first.endswith("ing") and first[:-3] in verbs | {v[:-1] for v in verbs}:
+    elif first.endswith("ing") and first[:-3] in stems:
         out.append("cue:opens-with-course-gerund")
     if label_hits("services", plain):
         out.append("cue:service")
@@ -154,6 +154,18 @@ def _cues(plain: str, words: list[str]) -> list[str]:
     if "<pct>" in words:
         out.append("cue:percent")
     return out
+
+
+@cache
+def _course_verbs() -> tuple[frozenset[str], frozenset[str]]:
+    """The verbs that open a course ("review", "develop") and the stems their gerunds
+    keep ("review" of "reviewing", "develop" of "developing", "procur" of "procuring")."""
+    from carekg.loaders.extract.rules import load_rules
+
+    rules = load_rules()
+    verbs = frozenset({*rules["gate_cues"]["course_verbs"],
+                       *(v.split()[-1] for v in rules["action_item_verbs"])})
+    return verbs, verbs | {v[:-1] for v in verbs}
 
 
 def _figures(plain: str, record: DocumentRecord) -> list[str]:
