@@ -18,6 +18,9 @@ request (path, parameters, negotiated format). So
   two Accept headers that negotiate the same format are two entries with the same ETag;
 * the lookup is a ``before_request`` hook registered *after* the rate limiter's, so a hit
   is still rate-limited, logged and given the security headers by the usual hooks;
+* a request that misses while the same request is being answered waits for that answer
+  (:meth:`ResponseCache.get_or_lead`) rather than queueing for a query worker itself:
+  many clients opening one new page at once cost one evaluation per server process;
 * **gzip** applies to compressible bodies of at least :data:`GZIP_MIN_BYTES` when the
   client accepts it; the gzipped body is kept in the cache entry beside the plain one.
   Streamed answers (large SPARQL results) are compressed chunk by chunk with a sync flush,
@@ -34,7 +37,7 @@ import hashlib
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -90,9 +93,12 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._snapshot: str | None = None
+        self._flights: dict[tuple[Any, ...], threading.Event] = {}
         self.bytes = 0
         self.hits = 0
         self.misses = 0
+        #: Requests waiting now for the same request's answer (what a test waits for).
+        self.waiting = 0
 
     @property
     def max_entry(self) -> int:
@@ -120,6 +126,38 @@ class ResponseCache:
             self._entries.move_to_end(key)
             self.hits += 1
             return entry
+
+    def get_or_lead(self, snapshot_id: str | None, key: tuple[Any, ...], wait: float
+                    ) -> tuple[Entry | None, bool]:
+        """The cached answer, or whether this request is to make it: ``(None, True)``,
+        and the caller calls :meth:`land` once it is stored or given up. A request that
+        finds the same one being made waits up to ``wait`` seconds for it and takes it
+        from the cache (``(None, False)`` if it was not kept: it makes its own). So a
+        burst of one new request, as many clients opening the same page at once, is one
+        evaluation, not one per client queued for the query workers."""
+        entry = self.get(snapshot_id, key)
+        if entry is not None:
+            return entry, False
+        with self._lock:
+            flight = self._flights.get((snapshot_id, *key))
+            if flight is None:
+                self._flights[(snapshot_id, *key)] = threading.Event()
+                return None, True
+            self.waiting += 1
+        try:
+            flight.wait(wait)
+        finally:
+            with self._lock:
+                self.waiting -= 1
+        return self.get(snapshot_id, key), False
+
+    def land(self, snapshot_id: str | None, key: tuple[Any, ...]) -> None:
+        """The answer of a request that :meth:`get_or_lead` let make it is stored, or
+        will not be: wake the requests waiting for it."""
+        with self._lock:
+            flight = self._flights.pop((snapshot_id, *key), None)
+        if flight is not None:
+            flight.set()
 
     def put(self, snapshot_id: str | None, key: tuple[Any, ...], entry: Entry) -> None:
         if self.max_bytes <= 0 or entry.size > self.max_entry:
@@ -251,10 +289,12 @@ def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
 class _Tee:
     """A streamed body that is also kept, and cached when it ends complete and small."""
 
-    def __init__(self, body: Iterable[bytes], limit: int, done: Any) -> None:
+    def __init__(self, body: Iterable[bytes], limit: int, done: Any,
+                 ended: Callable[[], None]) -> None:
         self._body = body
         self._limit = limit
         self._done = done
+        self._ended: Callable[[], None] | None = ended
         self._kept: list[bytes] | None = []
         self._size = 0
 
@@ -270,9 +310,16 @@ class _Tee:
         if self._kept is not None:
             self._done(b"".join(self._kept))
             self._kept = None
+        self._end()
+
+    def _end(self) -> None:
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended()
 
     def close(self) -> None:
         self._kept = None
+        self._end()
         close = getattr(self._body, "close", None)
         if close is not None:
             close()
@@ -319,7 +366,11 @@ def lookup() -> Response | None:
     g.carekg_cache = (snapshot_id, key)
     if "no-cache" in request.headers.get("Cache-Control", ""):
         return None  # the client asks for a fresh answer; it is still stored
-    entry = cache().get(snapshot_id, key)
+    limits: Settings = current_app.config["CAREKG_SETTINGS"]
+    entry, leads = cache().get_or_lead(snapshot_id, key,
+                                       limits.queue_wait + limits.query_timeout)
+    if leads:
+        g.carekg_flight = (snapshot_id, key)
     if entry is None:
         return None
     g.carekg_cache_hit = True
@@ -367,13 +418,27 @@ def finish(response: Response) -> Response:
 
     if response.is_streamed:
         if not response.direct_passthrough:
-            response.response = _Tee(_bytes(response), store.max_entry, keep)
+            flight, g.carekg_flight = g.get("carekg_flight"), None
+
+            def ended() -> None:
+                if flight is not None:
+                    store.land(*flight)
+
+            response.response = _Tee(_bytes(response), store.max_entry, keep, ended)
     else:
         keep(response.get_data())
     zipped = _compress(response)
     if get:
         _validators(response, etag, zipped.headers.get("Content-Encoding") == "gzip")
     return zipped
+
+
+def land(_exc: BaseException | None) -> None:
+    """``teardown_request``: whatever became of this request's answer, the requests
+    waiting for it stop waiting (a streamed one's :class:`_Tee` does it when it ends)."""
+    flight = g.get("carekg_flight")
+    if flight is not None:
+        cache().land(*flight)
 
 
 def _compress(response: Response) -> Response:
@@ -406,3 +471,4 @@ def install(app: Flask, settings: Settings) -> None:
     app.extensions["carekg.cache"] = ResponseCache(settings.cache_bytes)
     app.before_request(lookup)
     app.after_request(finish)
+    app.teardown_request(land)

@@ -179,6 +179,7 @@ SLOW_TESTS = frozenset({
     ("test_infer", "test_a_document_contradiction_is_reported_once"),
     ("test_caching", "test_a_cache_hit_needs_no_query_worker"),
     ("test_caching", "test_a_streamed_answer_is_gzipped_chunk_by_chunk"),
+    ("test_caching", "test_clients_asking_at_once_for_a_new_answer"),
     ("test_security", "test_a_full_pool_answers_503_at_once"),
     ("test_security", "test_a_runaway_query_is_stopped_and_its_worker_freed"),
     ("test_hostile_sparql", "test_the_heavy_ones_time_out"),
