@@ -10,8 +10,8 @@ request (path, parameters, negotiated format). So
   Content-Type: stable while a snapshot is served, different as soon as a new one is
   published, different per format;
 * the **cache** maps (snapshot id, request) to the body the view produced. The snapshot
-  id is read from the ``current`` symlink at most every 10 ms
-  (:meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
+  id is asked of the store at most every ``id_check_interval`` (10 ms for a store
+  directory; :meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
   nor the query worker pool; the whole cache is dropped the first time a request sees a
   new snapshot. Each server process (``carekg serve --processes``) has its own cache.
   The key holds the raw Accept header (the format is only known once the view has run);

@@ -32,7 +32,6 @@ What differs from the embedded store, and why (docs/deploy.md says it to operato
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,8 +52,6 @@ from carekg.graph.sparql_text import names_from, query_form, tokens, with_values
 STORE_NS = "urn:carekg:store#"
 META_GRAPH = "urn:carekg:store:meta"
 TEXT_GRAPH = "urn:carekg:store:text:"
-#: Seconds the snapshot id is trusted before the meta graph is asked again.
-ID_TTL = 2.0
 
 
 def _literal_nt(value: str) -> str:
@@ -157,6 +154,9 @@ class RemoteSnapshot:
 class RemoteStore:
     """A SPARQL 1.1 query endpoint and its Graph Store Protocol endpoint."""
 
+    #: Asking the id is a query of the meta graph over HTTP.
+    id_check_interval = 2.0
+
     def __init__(self, url: str, graph_store: str | None = None, *,
                  timeout: float = 300.0) -> None:
         if not is_remote(url):
@@ -166,7 +166,6 @@ class RemoteStore:
         self.graph_store = graph_store or self.endpoint.rsplit("/", 1)[0] + "/sparql-graph-crud"
         self.timeout = timeout
         self._server: str | None = None
-        self._id_cache: tuple[float, str | None] = (0.0, None)
 
     # -- the StoreDir interface --------------------------------------------------------
 
@@ -174,13 +173,8 @@ class RemoteStore:
         return self.current_id() is not None
 
     def current_id(self) -> str | None:
-        checked, value = self._id_cache
-        if time.monotonic() - checked < ID_TTL:
-            return value
         loaded = self._read_meta()
-        value = loaded[0].built_at if loaded else None
-        self._id_cache = (time.monotonic(), value)
-        return value
+        return loaded[0].built_at if loaded else None
 
     def open(self) -> RemoteSnapshot:
         loaded = self._read_meta()
@@ -225,7 +219,6 @@ class RemoteStore:
                 f"<{META_GRAPH}> <{STORE_NS}graphs> "
                 f"{_literal_nt(json.dumps(snapshot.graph_names()))} .\n")
         self.gsp("PUT", META_GRAPH, meta.encode("utf-8"))
-        self._id_cache = (0.0, None)
         return snapshot.id
 
     # -- the Graph Store Protocol --------------------------------------------------------
