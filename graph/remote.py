@@ -47,7 +47,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from carekg.errors import QueryError, StoreError
 from carekg.graph import backend
 from carekg.graph.backend import SnapshotMeta, is_remote, now
-from carekg.graph.sparql_text import names_from, query_form, tokens, with_values
+from carekg.graph.sparql_text import form_of, names_from, tokens, with_values
 
 STORE_NS = "urn:carekg:store#"
 META_GRAPH = "urn:carekg:store:meta"
@@ -261,14 +261,15 @@ class RemoteStore:
                   default_graph: Any = None, named_graphs: Any = None,
                   timeout: float | None = None) -> Any:
         """Evaluate remotely; answers are pyoxigraph QuerySolutions/QueryBoolean/QueryTriples."""
-        kind = query_type(sparql)
+        toks = tokens(sparql)
+        kind = form_of(toks) or "SELECT"
         text = with_values(sparql, substitutions) if substitutions else sparql
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         defaults = _iris(default_graph)
         named = _iris(named_graphs)
         if use_default_graph_as_union and not defaults and not named \
-                and not names_from(tokens(sparql)):
+                and not names_from(toks):
             defaults, named = list(union), list(union)
         if kind in ("CONSTRUCT", "DESCRIBE"):
             raw = self._post(text, TURTLE, defaults, named, timeout)
@@ -330,10 +331,6 @@ class RemoteStore:
 def _iris(graphs: Any) -> list[str]:
     return [g.value if hasattr(g, "value") else str(g) for g in graphs or []]
 
-
-def query_type(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE (SELECT when the text says none)."""
-    return query_form(sparql) or "SELECT"
 
 
 # mypy checks here that the remote backend keeps the contract.
