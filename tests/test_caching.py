@@ -70,6 +70,24 @@ def test_etag_is_strong_stable_and_answers_304(live_url: str, council_path: str)
         assert status == 200
 
 
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_cached_answer_is_sent_as_the_fresh_one_was(live_url: str, council_path: str,
+                                                      encoding: str) -> None:
+    """A hit is answered before the app (caching.CacheHits): same status, body and
+    headers (security, CORS, validators, Vary, truncation) as the answer it repeats."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
+    for path, accept in ((council_path, "text/turtle"), ("/queries/documents", JSON),
+                         ("/sparql?" + urllib.parse.urlencode({"query": query}), JSON)):
+        headers = {"Accept": accept, "Accept-Encoding": encoding}
+        fresh = fetch(live_url + path, {**headers, "Cache-Control": "no-cache"})
+        cached = fetch(live_url + path, headers)
+        assert fresh[0] == cached[0] == 200
+        assert fresh[2] == cached[2]
+        for answer in (fresh, cached):
+            answer[1].pop("date")
+        assert fresh[1] == cached[1], path
+
+
 def test_vary_names_accept_and_accept_encoding(live_url: str, council_path: str) -> None:
     for path in (council_path, "/queries/documents", "/sparql?query=ASK%7B%7D"):
         _, headers, _ = fetch(live_url + path)
