@@ -74,7 +74,8 @@ def test_etag_is_strong_stable_and_answers_304(live_url: str, council_path: str)
 def test_a_cached_answer_is_sent_as_the_fresh_one_was(live_url: str, council_path: str,
                                                       encoding: str) -> None:
     """A hit is answered before the app (caching.CacheHits): same status, body and
-    headers (security, CORS, validators, Vary, truncation) as the answer it repeats."""
+    headers (security, CORS, validators, Vary, truncation) as the answer it repeats, and
+    a 304 like the app's."""
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
     for path, accept in ((council_path, "text/turtle"), ("/queries/documents", JSON),
                          ("/sparql?" + urllib.parse.urlencode({"query": query}), JSON)):
@@ -83,6 +84,13 @@ def test_a_cached_answer_is_sent_as_the_fresh_one_was(live_url: str, council_pat
         cached = fetch(live_url + path, headers)
         assert fresh[0] == cached[0] == 200
         assert fresh[2] == cached[2]
+        for answer in (fresh, cached):
+            answer[1].pop("date")
+        assert fresh[1] == cached[1], path
+        headers["If-None-Match"] = cached[1]["etag"]
+        fresh = fetch(live_url + path, {**headers, "Cache-Control": "no-cache"})
+        cached = fetch(live_url + path, headers)
+        assert fresh[0] == cached[0] == 304
         for answer in (fresh, cached):
             answer[1].pop("date")
         assert fresh[1] == cached[1], path
