@@ -144,22 +144,28 @@ class ResponseCache:
         finds the same one being made waits up to ``wait`` seconds for it and takes it
         from the cache (``(None, False)`` if it was not kept: it makes its own). So a
         burst of one new request, as many clients opening the same page at once, is one
-        evaluation, not one per client queued for the query workers."""
+        evaluation, not one per client queued for the query workers. When the answer
+        was not kept (it failed, or it is too large), the next waiting request makes it,
+        while the others go on waiting: a query that keeps failing (504 at the timeout)
+        is tried by one request at a time, not by every waiting one at once."""
+        until = time.monotonic() + wait
         entry = self.get(snapshot_id, key)
-        if entry is not None:
-            return entry, False
-        with self._lock:
-            flight = self._flights.get((snapshot_id, *key))
-            if flight is None:
-                self._flights[(snapshot_id, *key)] = threading.Event()
-                return None, True
-            self.waiting += 1
-        try:
-            flight.wait(wait)
-        finally:
+        while entry is None:
             with self._lock:
-                self.waiting -= 1
-        return self.get(snapshot_id, key), False
+                flight = self._flights.get((snapshot_id, *key))
+                if flight is None:
+                    self._flights[(snapshot_id, *key)] = threading.Event()
+                    return None, True
+                self.waiting += 1
+            try:
+                landed = flight.wait(max(0.0, until - time.monotonic()))
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+            entry = self.peek(snapshot_id, key)
+            if not landed:
+                break
+        return entry, False
 
     def land(self, snapshot_id: str | None, key: tuple[Any, ...]) -> None:
         """The answer of a request that :meth:`get_or_lead` let make it is stored, or
