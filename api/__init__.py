@@ -6,7 +6,11 @@ order they are registered.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not at run time: the query workers and the supervisor import this
+    # package and need no Flask (about 15 MB of each process's memory)
+    from flask import Blueprint
 
 
 def blueprints() -> list[Blueprint]:

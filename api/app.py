@@ -17,18 +17,13 @@ from carekg.config import Settings
 from carekg.graph.backend import Snapshot, Store, is_remote
 from carekg.graph.store import open_store
 
-#: Seconds the published snapshot's id is trusted before the store is asked again: a
-#: ``readlink`` per request was a seventh of a cached answer's time under load, and a
-#: publication is never that close to the request before it.
-ID_CHECK_INTERVAL = 0.01
-
 
 class SnapshotHolder:
     """The published snapshot the app reads, reopened when a new one is published.
 
     A build publishes a new snapshot by swapping a symlink; requests in flight keep the
-    snapshot they started with, later ones (from :data:`ID_CHECK_INTERVAL` after the
-    swap) see the new one, without a restart.
+    snapshot they started with, later ones (from the store's ``id_check_interval`` after
+    the swap) see the new one, without a restart. The id is cached here only.
     """
 
     def __init__(self, store: Store) -> None:
@@ -41,7 +36,7 @@ class SnapshotHolder:
         """The published snapshot's id, asked of the store at most once an interval."""
         at, current = self._checked
         now = time.monotonic()
-        if now - at >= ID_CHECK_INTERVAL:
+        if now - at >= self.store.id_check_interval:
             current = self.store.current_id()
             self._checked = (now, current)
         return current

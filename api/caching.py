@@ -10,14 +10,17 @@ request (path, parameters, negotiated format). So
   Content-Type: stable while a snapshot is served, different as soon as a new one is
   published, different per format;
 * the **cache** maps (snapshot id, request) to the body the view produced. The snapshot
-  id is read from the ``current`` symlink at most every 10 ms
-  (:meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
+  id is asked of the store at most every ``id_check_interval`` (10 ms for a store
+  directory; :meth:`carekg.api.app.SnapshotHolder.current_id`), so a hit touches neither the store
   nor the query worker pool; the whole cache is dropped the first time a request sees a
   new snapshot. Each server process (``carekg serve --processes``) has its own cache.
   The key holds the raw Accept header (the format is only known once the view has run);
   two Accept headers that negotiate the same format are two entries with the same ETag;
 * the lookup is a ``before_request`` hook registered *after* the rate limiter's, so a hit
   is still rate-limited, logged and given the security headers by the usual hooks;
+* a request that misses while the same request is being answered waits for that answer
+  (:meth:`ResponseCache.get_or_lead`) rather than queueing for a query worker itself:
+  many clients opening one new page at once cost one evaluation per server process;
 * **gzip** applies to compressible bodies of at least :data:`GZIP_MIN_BYTES` when the
   client accepts it; the gzipped body is kept in the cache entry beside the plain one.
   Streamed answers (large SPARQL results) are compressed chunk by chunk with a sync flush,
@@ -32,14 +35,17 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g, request
 
+from carekg.api.security import log_request, with_security_headers
 from carekg.config import Settings
 
 #: Views whose 200 answers depend only on the snapshot and the request.
@@ -90,9 +96,12 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._snapshot: str | None = None
+        self._flights: dict[tuple[Any, ...], threading.Event] = {}
         self.bytes = 0
         self.hits = 0
         self.misses = 0
+        #: Requests waiting now for the same request's answer (what a test waits for).
+        self.waiting = 0
 
     @property
     def max_entry(self) -> int:
@@ -111,15 +120,60 @@ class ResponseCache:
             self._snapshot = snapshot_id
 
     def get(self, snapshot_id: str | None, key: tuple[Any, ...]) -> Entry | None:
+        entry = self.peek(snapshot_id, key)
+        if entry is None:
+            with self._lock:
+                self.misses += 1
+        return entry
+
+    def peek(self, snapshot_id: str | None, key: tuple[Any, ...]) -> Entry | None:
+        """:meth:`get` that leaves a miss uncounted (:class:`CacheHits` hands the request
+        on to the app, which asks again)."""
         with self._lock:
             self._follow(snapshot_id)
             entry = self._entries.get(key)
-            if entry is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
             return entry
+
+    def get_or_lead(self, snapshot_id: str | None, key: tuple[Any, ...], wait: float
+                    ) -> tuple[Entry | None, bool]:
+        """The cached answer, or whether this request is to make it: ``(None, True)``,
+        and the caller calls :meth:`land` once it is stored or given up. A request that
+        finds the same one being made waits up to ``wait`` seconds for it and takes it
+        from the cache (``(None, False)`` if it was not kept: it makes its own). So a
+        burst of one new request, as many clients opening the same page at once, is one
+        evaluation, not one per client queued for the query workers. When the answer
+        was not kept (it failed, or it is too large), the next waiting request makes it,
+        while the others go on waiting: a query that keeps failing (504 at the timeout)
+        is tried by one request at a time, not by every waiting one at once."""
+        until = time.monotonic() + wait
+        entry = self.get(snapshot_id, key)
+        while entry is None:
+            with self._lock:
+                flight = self._flights.get((snapshot_id, *key))
+                if flight is None:
+                    self._flights[(snapshot_id, *key)] = threading.Event()
+                    return None, True
+                self.waiting += 1
+            try:
+                landed = flight.wait(max(0.0, until - time.monotonic()))
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+            entry = self.peek(snapshot_id, key)
+            if not landed:
+                break
+        return entry, False
+
+    def land(self, snapshot_id: str | None, key: tuple[Any, ...]) -> None:
+        """The answer of a request that :meth:`get_or_lead` let make it is stored, or
+        will not be: wake the requests waiting for it."""
+        with self._lock:
+            flight = self._flights.pop((snapshot_id, *key), None)
+        if flight is not None:
+            flight.set()
 
     def put(self, snapshot_id: str | None, key: tuple[Any, ...], entry: Entry) -> None:
         if self.max_bytes <= 0 or entry.size > self.max_entry:
@@ -149,9 +203,8 @@ class ResponseCache:
 # -- requests ------------------------------------------------------------------------
 
 
-def accepts_gzip(req: Request) -> bool:
-    """Whether Accept-Encoding allows gzip (a q=0 refuses it)."""
-    header = req.headers.get("Accept-Encoding", "")
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (a q=0 refuses it)."""
     for item in header.split(","):
         coding, _, params = item.strip().partition(";")
         if coding.strip().lower() in ("gzip", "x-gzip", "*"):
@@ -173,12 +226,21 @@ def _body(req: Request) -> bytes:
     return req.get_data(cache=True)
 
 
+def environ_key(environ: dict[str, Any], body: bytes = b"", mimetype: str = ""
+                ) -> tuple[Any, ...]:
+    """What distinguishes one cacheable request from another, cheaply: the raw strings
+    of its WSGI environment (the same for :class:`CacheHits` and the app's hooks)."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+    return ("GET" if method in ("GET", "HEAD") else method, environ.get("wsgi.url_scheme"),
+            host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""), mimetype, body, environ.get("HTTP_ACCEPT", ""))
+
+
 def request_key(req: Request) -> tuple[Any, ...]:
-    """What distinguishes one cacheable request from another, cheaply (raw strings)."""
-    method = "GET" if req.method in ("GET", "HEAD") else req.method
-    body = _body(req) if method == "POST" else b""
-    return (method, req.scheme, req.host, req.path, req.query_string,
-            req.mimetype if body else "", body, req.headers.get("Accept", ""))
+    """:func:`environ_key` of a request, with a POSTed body."""
+    body = _body(req) if req.method == "POST" else b""
+    return environ_key(req.environ, body, req.mimetype if body else "")
 
 
 def effective_query(req: Request) -> bytes:
@@ -210,9 +272,9 @@ def _gzip_etag(etag: str) -> str:
     return etag[:-1] + '-gz"'
 
 
-def matches(req: Request, etag: str) -> bool:
-    """Whether If-None-Match names this answer (weak comparison, as RFC 9110 says)."""
-    header = req.headers.get("If-None-Match")
+def matches(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this answer (weak comparison, as RFC 9110
+    says)."""
     if not header:
         return False
     if header.strip() == "*":
@@ -251,10 +313,12 @@ def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
 class _Tee:
     """A streamed body that is also kept, and cached when it ends complete and small."""
 
-    def __init__(self, body: Iterable[bytes], limit: int, done: Any) -> None:
+    def __init__(self, body: Iterable[bytes], limit: int, done: Any,
+                 ended: Callable[[], None]) -> None:
         self._body = body
         self._limit = limit
         self._done = done
+        self._ended: Callable[[], None] | None = ended
         self._kept: list[bytes] | None = []
         self._size = 0
 
@@ -270,9 +334,16 @@ class _Tee:
         if self._kept is not None:
             self._done(b"".join(self._kept))
             self._kept = None
+        self._end()
+
+    def _end(self) -> None:
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended()
 
     def close(self) -> None:
         self._kept = None
+        self._end()
         close = getattr(self._body, "close", None)
         if close is not None:
             close()
@@ -285,29 +356,55 @@ def cache() -> ResponseCache:
     return current_app.extensions["carekg.cache"]
 
 
-def _vary(response: Response) -> None:
-    response.vary.add("Accept")
-    response.vary.add("Accept-Encoding")
+def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` with a Vary that names Accept and Accept-Encoding (once)."""
+    named = [v.strip() for n, v in headers if n.lower() == "vary" for v in v.split(",")]
+    vary = ", ".join(dict.fromkeys([*(v for v in named if v), "Accept", "Accept-Encoding"]))
+    return [*((n, v) for n, v in headers if n.lower() != "vary"), ("Vary", vary)]
 
 
-def _validators(response: Response, etag: str, gzipped: bool) -> None:
-    response.headers["ETag"] = _gzip_etag(etag) if gzipped else etag
-    response.headers["Cache-Control"] = CACHE_CONTROL
+def _validators(etag: str, gzipped: bool) -> list[tuple[str, str]]:
+    return [("ETag", _gzip_etag(etag) if gzipped else etag), ("Cache-Control", CACHE_CONTROL)]
 
 
-def _not_modified(etag: str, headers: Iterable[tuple[str, str]], size: int) -> Response:
-    """304 with the validators of the representation the client would have got."""
-    response = Response(status=304)
-    for name, value in headers:
-        if name.lower() in ("vary", "access-control-allow-origin"):
-            response.headers[name] = value
-    _vary(response)
-    _validators(response, etag, gzipped=accepts_gzip(request) and size >= GZIP_MIN_BYTES)
+def _not_modified(etag: str, headers: Iterable[tuple[str, str]], size: int,
+                  accept_encoding: str) -> list[tuple[str, str]]:
+    """The headers of a 304: the validators of the representation the client would have
+    got."""
+    kept = [(n, v) for n, v in headers if n.lower() in ("vary", "access-control-allow-origin")]
+    gzipped = accepts_gzip(accept_encoding) and size >= GZIP_MIN_BYTES
+    return [*_with_vary(kept), *_validators(etag, gzipped)]
+
+
+def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: str,
+              if_none_match: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A cached answer as it is sent: status, headers (before the security and access-log
+    hooks' own) and body. 304 when a GET's If-None-Match names it; gzipped when the
+    client accepts it (compressed on the first such request and kept)."""
+    if get and matches(if_none_match, entry.etag):
+        return 304, _not_modified(entry.etag, entry.headers, len(entry.body),
+                                  accept_encoding), b""
+    zipped = accepts_gzip(accept_encoding) and len(entry.body) >= GZIP_MIN_BYTES
+    if zipped and entry.gzipped is None:
+        store.add_gzip(entry, gzip_bytes(entry.body))
+    headers = _with_vary(entry.headers)
+    if zipped:
+        headers.append(("Content-Encoding", "gzip"))
+    if get:
+        headers += _validators(entry.etag, zipped)
+    return entry.status, headers, (entry.gzipped or b"") if zipped else entry.body
+
+
+def _response(status: int, headers: list[tuple[str, str]], body: bytes = b"") -> Response:
+    response = Response(body, status=status)
+    response.headers.clear()
+    response.headers.extend(headers)
     return response
 
 
 def lookup() -> Response | None:
-    """``before_request``: answer from the cache, or remember how to store the answer."""
+    """``before_request``: answer from the cache, or remember how to store the answer.
+    (A GET is answered by :class:`CacheHits` before the app when it can be.)"""
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         return None
     if request.method not in ("GET", "HEAD") and not (
@@ -319,27 +416,19 @@ def lookup() -> Response | None:
     g.carekg_cache = (snapshot_id, key)
     if "no-cache" in request.headers.get("Cache-Control", ""):
         return None  # the client asks for a fresh answer; it is still stored
-    entry = cache().get(snapshot_id, key)
+    limits: Settings = current_app.config["CAREKG_SETTINGS"]
+    entry, leads = cache().get_or_lead(snapshot_id, key,
+                                       limits.queue_wait + limits.query_timeout)
+    if leads:
+        g.carekg_flight = (snapshot_id, key)
     if entry is None:
         return None
     g.carekg_cache_hit = True
     for name, value in entry.log.items():
         setattr(g, name, value)
-    get = request.method != "POST"
-    if get and matches(request, entry.etag):
-        return _not_modified(entry.etag, entry.headers, len(entry.body))
-    zipped = accepts_gzip(request) and len(entry.body) >= GZIP_MIN_BYTES
-    if zipped and entry.gzipped is None:
-        cache().add_gzip(entry, gzip_bytes(entry.body))
-    response = Response(entry.gzipped if zipped else entry.body, status=entry.status)
-    response.headers.clear()
-    response.headers.extend(entry.headers)
-    if zipped:
-        response.headers["Content-Encoding"] = "gzip"
-    _vary(response)
-    if get:
-        _validators(response, entry.etag, zipped)
-    return response
+    return _response(*answer_of(entry, cache(), request.method != "POST",
+                                request.headers.get("Accept-Encoding", ""),
+                                request.headers.get("If-None-Match")))
 
 
 def finish(response: Response) -> Response:
@@ -352,10 +441,13 @@ def finish(response: Response) -> Response:
     snapshot_id = g.get("carekg_snapshot_id", state[0])
     etag = make_etag(snapshot_id, request, response.content_type or "")
     get = request.method != "POST"
-    _vary(response)
-    if get and matches(request, etag) and not response.is_streamed:
+    response.vary.update(("Accept", "Accept-Encoding"))
+    if get and matches(request.headers.get("If-None-Match"), etag) \
+            and not response.is_streamed:
         response.close()
-        return _not_modified(etag, response.headers.items(), len(response.get_data()))
+        return _response(304, _not_modified(etag, response.headers.items(),
+                                            len(response.get_data()),
+                                            request.headers.get("Accept-Encoding", "")))
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
     log = {name: g.get(name) for name in ("carekg_query_hash", "carekg_rows")}
     store = cache()
@@ -367,20 +459,35 @@ def finish(response: Response) -> Response:
 
     if response.is_streamed:
         if not response.direct_passthrough:
-            response.response = _Tee(_bytes(response), store.max_entry, keep)
+            flight, g.carekg_flight = g.get("carekg_flight"), None
+
+            def ended() -> None:
+                if flight is not None:
+                    store.land(*flight)
+
+            response.response = _Tee(_bytes(response), store.max_entry, keep, ended)
     else:
         keep(response.get_data())
     zipped = _compress(response)
     if get:
-        _validators(response, etag, zipped.headers.get("Content-Encoding") == "gzip")
+        for name, value in _validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
+            zipped.headers[name] = value
     return zipped
+
+
+def land(_exc: BaseException | None) -> None:
+    """``teardown_request``: whatever became of this request's answer, the requests
+    waiting for it stop waiting (a streamed one's :class:`_Tee` does it when it ends)."""
+    flight = g.get("carekg_flight")
+    if flight is not None:
+        cache().land(*flight)
 
 
 def _compress(response: Response) -> Response:
     if not compressible(response):
         return response
     response.vary.add("Accept-Encoding")
-    if not accepts_gzip(request):
+    if not accepts_gzip(request.headers.get("Accept-Encoding", "")):
         return response
     if response.is_streamed:
         response.response = gzip_stream(_bytes(response))
@@ -399,6 +506,39 @@ def _bytes(response: Response) -> Iterable[bytes]:
     return cast(Iterable[bytes], response.response)
 
 
+class CacheHits:
+    """The WSGI app in front of Flask: a GET whose answer is cached is sent from here, with
+    the headers and the access-log line the app's hooks give it, but without Flask's
+    request context, routing and hooks. On a cache hit those were most of the time:
+    waitress sending one fixed answer does 6,400-8,100 requests/s in one process here,
+    the app's hit path 2,500. Anything else goes on to the app, and so does every request
+    when per-client rate limits are on (they count hits too)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app.wsgi_app
+        self._cache: ResponseCache = app.extensions["carekg.cache"]
+        self._snapshots = app.extensions["carekg.snapshots"]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" \
+                or "no-cache" in environ.get("HTTP_CACHE_CONTROL", ""):
+            return self._app(environ, start_response)
+        started = time.perf_counter()
+        entry = self._cache.peek(self._snapshots.current_id(), environ_key(environ))
+        if entry is None:
+            return self._app(environ, start_response)
+        status, headers, body = answer_of(entry, self._cache, True,
+                                          environ.get("HTTP_ACCEPT_ENCODING", ""),
+                                          environ.get("HTTP_IF_NONE_MATCH"))
+        headers = with_security_headers(headers)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        log_request(environ.get("REMOTE_ADDR"), "GET", path, status, entry.log, len(body),
+                    started)
+        return [body]
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Wire the cache into ``app``; call after :func:`carekg.api.security.install`, so
     that the rate limiter runs before a hit, and the access log and security headers
@@ -406,3 +546,6 @@ def install(app: Flask, settings: Settings) -> None:
     app.extensions["carekg.cache"] = ResponseCache(settings.cache_bytes)
     app.before_request(lookup)
     app.after_request(finish)
+    app.teardown_request(land)
+    if app.extensions.get("carekg.limiter") is None:
+        app.wsgi_app = CacheHits(app)  # type: ignore[method-assign]

@@ -16,6 +16,8 @@ import pyoxigraph as ox
 #: What a query answers: solutions or a boolean ("results"), or triples ("graph").
 RESULTS = "results"
 GRAPH = "graph"
+#: The kind of answer of each query form (carekg.graph.sparql_text.FORMS).
+KIND_OF_FORM = {"SELECT": RESULTS, "ASK": RESULTS, "CONSTRUCT": GRAPH, "DESCRIBE": GRAPH}
 
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 

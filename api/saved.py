@@ -21,7 +21,7 @@ from carekg.api.app import settings, snapshot
 from carekg.api.errors import HttpError
 from carekg.errors import CarekgError, QueryError, UsageError
 from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
-from carekg.graph.sparql_text import FORMS, query_form
+from carekg.graph.sparql_text import query_form
 
 bp = Blueprint("saved", __name__)
 
@@ -63,7 +63,7 @@ def run(name: str) -> Response:
     started = time.perf_counter()
     # The query and arguments run_saved gives Snapshot.query.
     text, kwargs = bound_text(query, bound), {"use_default_graph_as_union": True}
-    kind = FORMS.get(query_form(text) or "", neg.RESULTS)
+    kind = neg.KIND_OF_FORM.get(query_form(text) or "", neg.RESULTS)
     try:
         if wants_html(kind) and kind == neg.RESULTS:
             answer = sparql.start(snapshot(), text, kwargs, neg.RESULT_FORMATS[0])

@@ -115,6 +115,12 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """:func:`add_security_headers` for a header list (answers sent without Flask)."""
+    present = {name.lower() for name, _ in headers}
+    return headers + [(n, v) for n, v in SECURITY_HEADERS.items() if n.lower() not in present]
+
+
 # -- errors --------------------------------------------------------------------------
 
 
@@ -174,22 +180,34 @@ def _emit(record: dict[str, Any]) -> None:
     access_log.info(json.dumps(record, sort_keys=True))
 
 
+def _record(client: str | None, method: str, path: str, status: int,
+            noted: dict[str, Any], started: float) -> dict[str, Any]:
+    return {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "client": client,
+            "method": method, "path": path, "status": status,
+            "query_hash": noted.get("carekg_query_hash"), "rows": noted.get("carekg_rows"),
+            "_started": started}
+
+
+def log_request(client: str | None, method: str, path: str, status: int,
+                noted: dict[str, Any], size: int, started: float) -> None:
+    """The access-log line of an answer sent without Flask (a cache hit); ``noted`` holds
+    what the request noted for it (``carekg_query_hash``, ``carekg_rows``). Nothing is
+    built when the log is off, as it is unless the operator turns it on."""
+    if access_log.isEnabledFor(logging.INFO):
+        _emit({**_record(client, method, path, status, noted, started), "size": size})
+
+
 def start_timer() -> None:
     g.carekg_started = time.perf_counter()
 
 
 def log_access(response: Response) -> Response:
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
     started = g.get("carekg_started", time.perf_counter())
-    record: dict[str, Any] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "client": request.remote_addr,
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "query_hash": g.get("carekg_query_hash"),
-        "rows": g.get("carekg_rows"),
-        "_started": started,
-    }
+    record = _record(request.remote_addr, request.method, request.path, response.status_code,
+                     {"carekg_query_hash": g.get("carekg_query_hash"),
+                      "carekg_rows": g.get("carekg_rows")}, started)
     if response.is_streamed and not response.direct_passthrough:
         response.response = _Counting(cast(Iterable[bytes], response.response), record)
     else:

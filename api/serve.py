@@ -113,7 +113,7 @@ def serve(
 ) -> None:
     """Serve until interrupted. Raises StoreError when the store cannot be opened."""
     from carekg.api.dumps import write_all
-    from carekg.api.processes import listening_socket, process_count, supervise
+    from carekg.api.processes import become_supervisor, listening_socket, process_count
 
     if settings.rate_limit_exempt_loopback is None:  # exempt when every client is local
         settings = replace(settings, rate_limit_exempt_loopback=serves_loopback_only(host))
@@ -129,8 +129,7 @@ def serve(
     if processes > 1:
         sock = listening_socket(host, port)  # bound before the ready line: no refusals
         say(f"{ready} ({processes} server processes; Ctrl-C to stop)")
-        supervise(sock, settings, processes)
-        return
+        become_supervisor(sock, settings, processes)
     run_app(settings, lambda: say(f"{ready} (Ctrl-C to stop)"), host=host, port=port)
 
 

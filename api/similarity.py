@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from carekg.graph.backend import Snapshot
 from carekg.graph.saved_queries import run_saved
+
+if TYPE_CHECKING:  # imported where used: 18 MB of every server process, for one page
+    import networkx as nx
 
 INTENTION_WEIGHT = 1.0
 SPEND_WEIGHT = 2.0
@@ -50,6 +51,8 @@ def _value(solution: Any, name: str) -> str | None:
 
 def council_graph(snap: Snapshot, base: str) -> nx.Graph:
     """Councils with facts as nodes (``name`` attribute); shared facts as weighted edges."""
+    import networkx as nx
+
     graph = nx.Graph()
     for row in run_saved(snap, "facts-by-council-and-kind", {}, base=base):
         graph.add_node(_value(row, "council"), name=_value(row, "councilName"))
@@ -130,5 +133,7 @@ def clusters(graph: nx.Graph) -> list[list[str]]:
     """Louvain communities by weight, largest first; isolated councils are singletons."""
     if graph.number_of_nodes() == 0:
         return []
+    import networkx as nx
+
     communities = nx.community.louvain_communities(graph, weight="weight", seed=LOUVAIN_SEED)
     return sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))

@@ -26,7 +26,7 @@ from carekg.api.execution import Answer, QueryTimeBudget, WorkerPool
 from carekg.api.rdf_templates import render_triples
 from carekg.api.security import limited, query_hash, screen
 from carekg.graph.backend import Snapshot
-from carekg.graph.sparql_text import FORMS, first_keyword, tokens, unescape
+from carekg.graph.sparql_text import form_of, tokens, unescape
 from carekg.namespaces import SD
 
 bp = Blueprint("sparql", __name__)
@@ -138,7 +138,7 @@ def check(query: str) -> str | None:
                              f"{limits.max_query_chars}")
     toks = tokens(unescape(query))
     screen(toks, limits.federation_allow)
-    return FORMS.get(first_keyword(toks) or "")
+    return neg.KIND_OF_FORM.get(form_of(toks) or "")
 
 
 def pool() -> WorkerPool:

@@ -21,8 +21,8 @@ bench/generate.py) the run
 4. the fixed cost per request: ``ASK {}`` over HTTP on each engine and on pyoxigraph in
    process;
 5. the label lookup (queries/system/label-lookup.rq for the council with the most facts)
-   at 8 clients, in interleaved rounds: carekg uncached and cached, each peer; and, when
-   ``carekg serve`` accepts ``--processes``, carekg with 1 and with 2 processes;
+   at 8 clients, in interleaved rounds: carekg uncached and cached, each peer, and
+   carekg with 1 and with 2 processes;
 6. each engine's serving process tree's RSS (summed over the tree) after those runs;
 7. bench/load.py's mix at 64 clients (the saved queries while heavy queries run) against
    a ``carekg serve`` with a 2 s timeout: errors, p99 of the cheap requests, and whether

@@ -147,11 +147,12 @@ def rows_of(run: Callable[..., Any], *args: Any) -> int:
 
 def time_queries(settings: Settings, snapshot: Snapshot, repeat: int) -> list[dict[str, object]]:
     """Every saved query in process and over HTTP (waitress on loopback), side by side."""
+    from carekg.api.app import create_app
     from carekg.bench.served import in_thread
     from carekg.graph.saved_queries import catalogue, run_saved
 
     rows: list[dict[str, object]] = []
-    with in_thread(settings) as url:
+    with in_thread(create_app(settings)) as url:
         for name in sorted(catalogue()):
             count = len(list(run_saved(snapshot, name)))
             local, runs = timed_ms(partial(rows_of, run_saved, snapshot, name), repeat)

@@ -30,16 +30,13 @@ from typing import Any
 
 
 @contextmanager
-def in_thread(settings: Any, threads: int = 4) -> Iterator[str]:
-    """The app over ``settings`` served by waitress on a thread of this process, on a
-    loopback port the OS chooses; yields its URL, and closes every socket at the end."""
+def in_thread(app: Any, threads: int = 4) -> Iterator[str]:
+    """A WSGI ``app`` served by waitress on a thread of this process, on a loopback port
+    the OS chooses; yields its URL, and closes every socket at the end."""
     from waitress.server import create_server
     from waitress.wasyncore import close_all
 
-    from carekg.api.app import create_app
-
-    server: Any = create_server(create_app(settings), host="127.0.0.1", port=0,
-                                threads=threads)
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     host, port = server.socket.getsockname()[:2]
@@ -165,6 +162,14 @@ def _children(pid: int) -> list[int]:
         except (OSError, ValueError):
             continue
     return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, ended but not yet reaped, is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def process_tree(pid: int) -> list[int]:

@@ -82,6 +82,10 @@ class Snapshot(Protocol):
 class Store(Protocol):
     """A store: its published snapshot, and the means to write and publish a new one."""
 
+    #: Seconds a server may trust the published snapshot's id before asking again
+    #: (:class:`carekg.api.app.SnapshotHolder`): what one asking costs decides it.
+    id_check_interval: float
+
     def exists(self) -> bool: ...
     def current_id(self) -> str | None: ...
     def open(self) -> Snapshot: ...

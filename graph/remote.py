@@ -32,7 +32,6 @@ What differs from the embedded store, and why (docs/deploy.md says it to operato
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,13 +47,11 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from carekg.errors import QueryError, StoreError
 from carekg.graph import backend
 from carekg.graph.backend import SnapshotMeta, is_remote, now
-from carekg.graph.sparql_text import names_from, query_form, tokens, with_values
+from carekg.graph.sparql_text import form_of, names_from, tokens, with_values
 
 STORE_NS = "urn:carekg:store#"
 META_GRAPH = "urn:carekg:store:meta"
 TEXT_GRAPH = "urn:carekg:store:text:"
-#: Seconds the snapshot id is trusted before the meta graph is asked again.
-ID_TTL = 2.0
 
 
 def _literal_nt(value: str) -> str:
@@ -157,6 +154,9 @@ class RemoteSnapshot:
 class RemoteStore:
     """A SPARQL 1.1 query endpoint and its Graph Store Protocol endpoint."""
 
+    #: Asking the id is a query of the meta graph over HTTP.
+    id_check_interval = 2.0
+
     def __init__(self, url: str, graph_store: str | None = None, *,
                  timeout: float = 300.0) -> None:
         if not is_remote(url):
@@ -166,7 +166,6 @@ class RemoteStore:
         self.graph_store = graph_store or self.endpoint.rsplit("/", 1)[0] + "/sparql-graph-crud"
         self.timeout = timeout
         self._server: str | None = None
-        self._id_cache: tuple[float, str | None] = (0.0, None)
 
     # -- the StoreDir interface --------------------------------------------------------
 
@@ -174,13 +173,8 @@ class RemoteStore:
         return self.current_id() is not None
 
     def current_id(self) -> str | None:
-        checked, value = self._id_cache
-        if time.monotonic() - checked < ID_TTL:
-            return value
         loaded = self._read_meta()
-        value = loaded[0].built_at if loaded else None
-        self._id_cache = (time.monotonic(), value)
-        return value
+        return loaded[0].built_at if loaded else None
 
     def open(self) -> RemoteSnapshot:
         loaded = self._read_meta()
@@ -225,7 +219,6 @@ class RemoteStore:
                 f"<{META_GRAPH}> <{STORE_NS}graphs> "
                 f"{_literal_nt(json.dumps(snapshot.graph_names()))} .\n")
         self.gsp("PUT", META_GRAPH, meta.encode("utf-8"))
-        self._id_cache = (0.0, None)
         return snapshot.id
 
     # -- the Graph Store Protocol --------------------------------------------------------
@@ -268,14 +261,15 @@ class RemoteStore:
                   default_graph: Any = None, named_graphs: Any = None,
                   timeout: float | None = None) -> Any:
         """Evaluate remotely; answers are pyoxigraph QuerySolutions/QueryBoolean/QueryTriples."""
-        kind = query_type(sparql)
+        toks = tokens(sparql)
+        kind = form_of(toks) or "SELECT"
         text = with_values(sparql, substitutions) if substitutions else sparql
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         defaults = _iris(default_graph)
         named = _iris(named_graphs)
         if use_default_graph_as_union and not defaults and not named \
-                and not names_from(tokens(sparql)):
+                and not names_from(toks):
             defaults, named = list(union), list(union)
         if kind in ("CONSTRUCT", "DESCRIBE"):
             raw = self._post(text, TURTLE, defaults, named, timeout)
@@ -337,10 +331,6 @@ class RemoteStore:
 def _iris(graphs: Any) -> list[str]:
     return [g.value if hasattr(g, "value") else str(g) for g in graphs or []]
 
-
-def query_type(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE (SELECT when the text says none)."""
-    return query_form(sparql) or "SELECT"
 
 
 # mypy checks here that the remote backend keeps the contract.

@@ -32,8 +32,8 @@ _TOKEN = re.compile(
     r"""|(?P<other>\S)""",
     re.DOTALL,
 )
-#: The query forms, and the kind of answer each gives (carekg.api.negotiation's kinds).
-FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+#: The query forms (the kind of answer each gives is carekg.api.negotiation's).
+FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,16 @@ def first_keyword(toks: list[Token]) -> str | None:
     return None
 
 
-def query_form(query: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; None for text that is none of them (which the
-    engine will refuse as malformed)."""
-    word = first_keyword(tokens(query))
+def form_of(toks: list[Token]) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, from a query's tokens; None for text that is
+    none of them (which the engine will refuse as malformed)."""
+    word = first_keyword(toks)
     return word if word in FORMS else None
+
+
+def query_form(query: str) -> str | None:
+    """:func:`form_of` the text of a query."""
+    return form_of(tokens(query))
 
 
 def names_from(toks: list[Token]) -> bool:

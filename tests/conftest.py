@@ -4,7 +4,6 @@ same app served over real HTTP by waitress on an ephemeral loopback port."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -59,19 +58,10 @@ def client(app):  # type: ignore[no-untyped-def]
 
 def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Serve ``app`` with waitress on 127.0.0.1, port chosen by the OS; yields its URL."""
-    from waitress.server import create_server
-    from waitress.wasyncore import close_all
+    from carekg.bench.served import in_thread
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    host, port = server.socket.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    # Let the request threads end, then close every socket from the loop's own thread:
-    # closing them from here races its select() (EBADF at teardown).
-    server.task_dispatcher.shutdown(timeout=10)
-    server.trigger.pull_trigger(lambda: close_all(server._map))
-    thread.join(10)
+    with in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +169,7 @@ SLOW_TESTS = frozenset({
     ("test_infer", "test_a_document_contradiction_is_reported_once"),
     ("test_caching", "test_a_cache_hit_needs_no_query_worker"),
     ("test_caching", "test_a_streamed_answer_is_gzipped_chunk_by_chunk"),
+    ("test_caching", "test_clients_asking_at_once_for_a_new_answer"),
     ("test_security", "test_a_full_pool_answers_503_at_once"),
     ("test_security", "test_a_runaway_query_is_stopped_and_its_worker_freed"),
     ("test_hostile_sparql", "test_the_heavy_ones_time_out"),

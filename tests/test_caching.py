@@ -70,6 +70,32 @@ def test_etag_is_strong_stable_and_answers_304(live_url: str, council_path: str)
         assert status == 200
 
 
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_cached_answer_is_sent_as_the_fresh_one_was(live_url: str, council_path: str,
+                                                      encoding: str) -> None:
+    """A hit is answered before the app (caching.CacheHits): same status, body and
+    headers (security, CORS, validators, Vary, truncation) as the answer it repeats, and
+    a 304 like the app's."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
+    for path, accept in ((council_path, "text/turtle"), ("/queries/documents", JSON),
+                         ("/sparql?" + urllib.parse.urlencode({"query": query}), JSON)):
+        headers = {"Accept": accept, "Accept-Encoding": encoding}
+        fresh = fetch(live_url + path, {**headers, "Cache-Control": "no-cache"})
+        cached = fetch(live_url + path, headers)
+        assert fresh[0] == cached[0] == 200
+        assert fresh[2] == cached[2]
+        for answer in (fresh, cached):
+            answer[1].pop("date")
+        assert fresh[1] == cached[1], path
+        headers["If-None-Match"] = cached[1]["etag"]
+        fresh = fetch(live_url + path, {**headers, "Cache-Control": "no-cache"})
+        cached = fetch(live_url + path, headers)
+        assert fresh[0] == cached[0] == 304
+        for answer in (fresh, cached):
+            answer[1].pop("date")
+        assert fresh[1] == cached[1], path
+
+
 def test_vary_names_accept_and_accept_encoding(live_url: str, council_path: str) -> None:
     for path in (council_path, "/queries/documents", "/sparql?query=ASK%7B%7D"):
         _, headers, _ = fetch(live_url + path)
@@ -211,3 +237,39 @@ def test_a_cache_hit_needs_no_query_worker(own, until) -> None:  # type: ignore[
     assert fetch(cheap, {"Accept": JSON, "Cache-Control": "no-cache"})[0] == 503
     heavy.join(10)
     assert app.extensions["carekg.pool"].killed == 1
+
+
+def test_clients_asking_at_once_for_a_new_answer_share_one_evaluation(  # type: ignore[no-untyped-def]
+        tmp_path: Path, serving_app, until) -> None:
+    """The first request for an answer makes it; the same request arriving meanwhile
+    waits for that answer instead of queueing for a query worker of its own."""
+    from carekg.api.app import create_app
+
+    settings = Settings(store=tmp_path / "store", query_timeout=3.0,
+                        max_concurrent_queries=1, queue_wait=30.0)
+    _publish(settings)
+    app = create_app(settings, TESTING=True)
+    pool, cache = app.extensions["carekg.pool"], app.extensions["carekg.cache"]
+    answers: list[tuple[int, dict[str, str], bytes]] = []
+
+    def ask(url: str) -> None:
+        answers.append(fetch(sparql_url(url, COUNCILS), {"Accept": JSON}))
+
+    with serving_app(app) as url:
+        heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
+        heavy.start()
+        until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
+        first = threading.Thread(target=ask, args=(url,))
+        first.start()
+        until(lambda: cache.misses == 2, "the first request is waiting for the worker")
+        second = threading.Thread(target=ask, args=(url,))
+        second.start()
+        until(lambda: cache.waiting == 1, "the second request waits for the first's answer")
+        for thread in (first, second, heavy):
+            thread.join(30)
+    pool.close()
+    assert [status for status, _, _ in answers] == [200, 200]
+    assert answers[0][2] == answers[1][2]
+    assert len(json.loads(answers[0][2])["results"]["bindings"]) == 2
+    assert cache.hits == 1  # the second was answered from the first's evaluation
+    assert pool.killed == 1

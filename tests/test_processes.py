@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from carekg.bench.served import free_port, process_tree, stop_group, wait_until_answers
+from carekg.bench.served import process_tree, running, serving
 from carekg.config import Settings
 from carekg.graph.store import open_store
 
@@ -27,19 +26,9 @@ COUNT = ("PREFIX cc: <https://w3id.org/carekg/def#> "
 @contextmanager
 def serve(settings: Settings, log: Path, processes: int = 2
           ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carekg", "serve", "--store", str(settings.store),
-             "--port", str(port), "--processes", str(processes), "--workers", "2",
-             "--no-rate-limit"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_until_answers(f"http://127.0.0.1:{port}", process, 120,
-                           "/sparql?query=ASK%7B%7D", log)
-        yield process, port
-    finally:
-        stop_group(process, grace=30)
+    with serving(settings.store, "--processes", str(processes), "--workers", "2",
+                 "--no-rate-limit", log=log) as server:
+        yield server.process, server.port
 
 
 def server_processes(parent: int) -> set[int]:
@@ -110,12 +99,6 @@ def answered_by(port: int, children: set[int], expected: int, until) -> set[int]
 
 
 def gone(pids: list[int]) -> bool:
-    def running(pid: int) -> bool:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-
     return not any(running(pid) for pid in pids)
 
 
@@ -144,9 +127,11 @@ def test_two_processes_answer_and_a_killed_one_is_replaced(built_settings: Setti
 def test_stopping_leaves_no_process(built_settings: Settings, tmp_path: Path, until,  # type: ignore[no-untyped-def]
                                     processes: int, how: str) -> None:
     with serve(built_settings, tmp_path / "serve.log", processes) as (process, _port):
-        tree = process_tree(process.pid)
         # the parent, and two servers with a worker each, or the one server's two workers
-        assert len(tree) >= (5 if processes > 1 else 3), tree
+        # (one server process may answer before the other has started its worker)
+        until(lambda: len(process_tree(process.pid)) >= (5 if processes > 1 else 3),
+              "every server process has started its query workers")
+        tree = process_tree(process.pid)
         if how.startswith("SIGTERM"):
             process.send_signal(signal.SIGTERM)
         else:

@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from carekg.bench.served import free_port, stop_group, wait_until_answers
+from carekg.bench.served import free_port, running, stop_group, wait_until_answers
 
 COUNT_COUNCILS = ("PREFIX cc: <https://w3id.org/carekg/def#> "
                   "SELECT (COUNT(?c) AS ?n) WHERE { ?c a cc:Council }")
@@ -148,7 +148,7 @@ def test_a_busy_worker_ends_when_its_server_is_killed(built_settings, tmp_path: 
         deadline = time.monotonic() + 20
         alive = workers
         while time.monotonic() < deadline and alive:
-            alive = [p for p in alive if _running(p)]
+            alive = [p for p in alive if running(p)]
             time.sleep(0.2)
         assert not alive, f"workers {alive} outlived their server"
 
@@ -173,9 +173,3 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

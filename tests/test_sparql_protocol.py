@@ -22,6 +22,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from carekg.api import negotiation as neg
+from carekg.bench.served import running
 
 DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
 EX = "http://example.org/protocol/"
@@ -388,13 +389,6 @@ def test_large_answers_are_streamed(live: str) -> None:
     assert len(rows) == triples**3
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_client_that_goes_away_stops_the_query(live: str, protocol_app, until) -> None:  # type: ignore[no-untyped-def]
     """The answer is read from its worker as the client takes it, and a client that
     closes the connection half-way stops (kills) that worker at once."""
@@ -410,7 +404,7 @@ def test_a_client_that_goes_away_stops_the_query(live: str, protocol_app, until)
     response.read(1024)
     assert pool.in_use == before + 1  # still writing: the answer is not buffered
     (busy,) = idle - {worker.process.pid for worker in pool._idle}
-    assert _running(busy)
+    assert running(busy)
     response.close()
-    until(lambda: pool.in_use == before and not _running(busy),
+    until(lambda: pool.in_use == before and not running(busy),
           "the worker of the abandoned answer is stopped and its slot freed", seconds=10)
