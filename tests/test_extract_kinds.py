@@ -1151,3 +1151,9 @@ def test_a_projected_rise_of_a_percentage_is_a_need() -> None:
     found = facts("The number of people with dementia is predicted to rise to 3,900 by 2035, "
                   "a rise of 41%.", "NeedEstimate")
     assert (Decimal(41), "percent") in {(c.value, c.unit) for c in found}
+
+
+def test_a_title_quoted_whole_is_the_name() -> None:
+    [fact] = facts("Beside it sits our 'Vision for in-house care, Northtown Care' which says how "
+                   "our own homes will change.", "StrategyReference")
+    assert fact.title == "Vision for in-house care, Northtown Care"

@@ -156,6 +156,11 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         if any(a <= head.start() < b for a, b in taken):
             continue
         start, end, gained = _expand(text, head.start(), head.end())
+        around = next((q for q in _QUOTED.finditer(text)
+                       if q.start(1) <= head.start() and head.end() <= q.end(1)), None)
+        if around is not None and (around.start(1) == head.start() or gained == 0):
+            # a title quoted whole: "our 'Vision for in-house care, Northtown Care'"
+            start, end, gained = around.start(1), around.end(1), 1
         lead = _LEADING_VERB.match(text, start, end)
         if lead:
             start = lead.end()  # "Publish the Carers Strategy": the verb is not in the name
