@@ -411,8 +411,7 @@ def _current_stock(view: SentenceView, quantity: object, start: int, end: int) -
     for period in view.periods:
         if start <= period.start < end and period.kind in ("day", "month", "season",
                                                            "monthrange", "quarter"):
-            if not (_AS_AT.search(text[max(0, period.start - 10):period.start])
-                    or _STAMP.match(text[max(0, period.start - 2):period.end + 2])):
+            if not _stamps(text, period):
                 return False
     return True
 
@@ -472,13 +471,11 @@ _PERCENT_CHANGE = re.compile(
 
 # "is expected to grow by 14.5% to ...", "will increase by around 12%", "a rise of 40%":
 # the change written after its verb or noun.
-_CHANGE_BY = re.compile(
-    r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+(?:by|of)\s+(?:around\s+|about\s+|"
-    r"approximately\s+|some\s+)?(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
-
-
-_AND_BY = re.compile(r"\band\s+by\s+(?:around\s+|about\s+|approximately\s+)?"
-                     r"(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)", re.IGNORECASE)
+_ABOUT = r"(?:around\s+|about\s+|approximately\s+|some\s+)?"
+_PERCENT = r"(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)"
+_CHANGE_BY = re.compile(r"\b(?:increas|ris|grow|fall|decreas|reduc)\w*\s+(?:by|of)\s+"
+                        + _ABOUT + _PERCENT, re.IGNORECASE)
+_AND_BY = re.compile(r"\band\s+by\s+" + _ABOUT + _PERCENT, re.IGNORECASE)
 
 
 def _percent_needs(view: SentenceView) -> list[Candidate]:
@@ -546,11 +543,15 @@ def _stamp(view: SentenceView) -> Period | None:
     """The date the sentence's figures were counted at, when it says so once for all
     ("There are 250 homes with 8,000 beds (as of May 2022)", "Currently (June 2023) ...")."""
     for period in view.periods:
-        if period.start_date.year <= _issued(view) and (
-                _AS_AT.search(view.text[max(0, period.start - 10):period.start])
-                or _STAMP.match(view.text[max(0, period.start - 2):period.end + 2])):
+        if period.start_date.year <= _issued(view) and _stamps(view.text, period):
             return period
     return None
+
+
+def _stamps(text: str, period: Period) -> bool:
+    """Whether a date says when figures were counted: "as at May 2022", "(June 2023)"."""
+    return bool(_AS_AT.search(text[max(0, period.start - 10):period.start])
+                or _STAMP.match(text[max(0, period.start - 2):period.end + 2]))
 
 
 def _asked(text: str, at: int) -> bool:
