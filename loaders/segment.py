@@ -177,9 +177,14 @@ def _grid_cell(text: str, start: int, end: int) -> bool:
     if end >= len(text) or text[end] == "\n":
         return False
     cell = _GRID_CELL.fullmatch(text, start, end)
-    return bool(cell and _word_count(cell.group("label")) <= MAX_LABEL_WORDS
-                and not _CLAUSE_VERB.search(cell.group("label"))
-                and not _NOT_A_ROW_LABEL.search(cell.group("label")))
+    return bool(cell and _row_label(cell.group("label")))
+
+
+def _row_label(label: str) -> bool:
+    """Whether a grid row's label is one: short, no clause ("There are now 14"), and no
+    ordinal, day or clause opening ("Band 2", "Monday 9", "From 3")."""
+    return (_word_count(label) <= MAX_LABEL_WORDS and not _CLAUSE_VERB.search(label)
+            and not _NOT_A_ROW_LABEL.search(label))
 
 
 #: Labels whose figure is a number of another kind: an ordinal ("Band 2", "Table 3"), a
@@ -763,9 +768,7 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
             if _is_boundary(logical, match.start(), match.end())}
     for at in line_starts:  # a rating-grid row: its label and figure are one sentence
         grid = _GRID_ROW.match(logical, at)
-        if (grid and _word_count(grid.group("label")) <= MAX_LABEL_WORDS
-                and not _CLAUSE_VERB.search(grid.group("label"))
-                and not _NOT_A_ROW_LABEL.search(grid.group("label"))
+        if (grid and _row_label(grid.group("label"))
                 and not _YEAR_CELL.search(grid.group(0).rstrip())):  # "December 2023"
             # the row starts a sentence even when the line before ends unpunctuated
             cuts.update((at, grid.end("figure")))

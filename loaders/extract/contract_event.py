@@ -13,6 +13,7 @@ import re
 from carekg.loaders.classify import classify_route, classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, period_values
 from carekg.loaders.extract.money import to_decimal
+from carekg.loaders.extract.periods import Period
 from carekg.loaders.extract.rules import compiled, compiled_map
 from carekg.loaders.model import Candidate
 
@@ -53,9 +54,17 @@ GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[
 # When a building opens ("the new scheme due to open in spring 2027") is not when anything
 # happens to a contract.
 _OPENING = re.compile(r"\bopen(?:s|ed|ing)?\s+(?:in\s+|on\s+|from\s+)?$", re.IGNORECASE)
-# A date alone in brackets says when a figure was measured ("(October 2024)"), not when
-# anything happens to a contract.
-_BRACKETED = re.compile(r"\(.*\)", re.DOTALL)
+
+
+def _event_date(text: str, period: Period) -> bool:
+    """Whether a date can be when something happens to a contract: not a relative one
+    ("next year"), a year in a name ("Strategy 2020-27"), a date alone in brackets (when a
+    figure was measured: "(October 2024)") or a building's opening."""
+    return (period.kind != "relative"
+            and not _NAMED_YEAR.search(text[max(0, period.start - 45):period.start])
+            and not (text[period.start - 1:period.start] == "("
+                     and text[period.end:period.end + 1] == ")")
+            and not _OPENING.search(text, max(0, period.start - 20), period.start))
 
 _WORDS = {
     "one": "1",
@@ -99,10 +108,7 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         return []  # "councils must follow the Procurement Act 2023 from February 2025": law
     if GRANT_AWARD.search(text):
         return []
-    periods = [p for p in view.periods if p.kind != "relative"
-               and not _NAMED_YEAR.search(text[max(0, p.start - 45):p.start])
-               and not _BRACKETED.fullmatch(text, max(0, p.start - 1), min(len(text), p.end + 1))
-               and not _OPENING.search(text, max(0, p.start - 20), p.start)]
+    periods = [p for p in view.periods if _event_date(text, p)]
     event, cue_at = _governing_cue(text, periods, event, cue_at)
     service = classify_service(text) or view.context_service()
     route = classify_route(text)

@@ -152,11 +152,12 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
     candidates: list[Candidate] = []
     taken: list[tuple[int, int]] = []
+    quotes = list(_QUOTED.finditer(text))
     for head in strategy_heads().finditer(text):
         if any(a <= head.start() < b for a, b in taken):
             continue
         start, end, gained = _expand(text, head.start(), head.end())
-        around = next((q for q in _QUOTED.finditer(text)
+        around = next((q for q in quotes
                        if q.start(1) <= head.start() and head.end() <= q.end(1)), None)
         if around is not None and (around.start(1) == head.start() or gained == 0):
             # a title quoted whole: "our 'Vision for in-house care, Northtown Care'"
