@@ -66,6 +66,7 @@ def _event_date(text: str, period: Period) -> bool:
                      and text[period.end:period.end + 1] == ")")
             and not _OPENING.search(text, max(0, period.start - 20), period.start))
 
+
 _WORDS = {
     "one": "1",
     "two": "2",
