@@ -81,6 +81,9 @@ _LABEL_VALUE = re.compile(
 #: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
 _GRID_LABEL_FIGURE = r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)"
 _GRID_ROW = re.compile(_GRID_LABEL_FIGURE + r"\s+(?=[A-Z])")
+#: A figure that is the day of a date or an amount in a currency's code ("Published 09 Sep
+#: 2025", "Value 2321000.0 GBP"): a notice's field, not a grid row's count.
+_FIGURE_GOES_ON = re.compile(r"\d{1,2}\s+" + _MONTHS + r"\b|[\d,.]+\s+(?:GBP|EUR)\b")
 #: A grid row's label names a service; one with a verb is a clause whose figure counts the
 #: capitalised noun after it ("There are now 14 Extra Care Schemes").
 _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
@@ -696,6 +699,12 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             # 10:15", a timetable's activity / "March 2013"); else it stands alone
             if (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
                     and not _TERMINAL.search(blocks[-1][0][-1].text)):
+                if len(blocks[-1][0]) > 1 and _field_label(*blocks[-1][0][-2:]):
+                    # a notice's fields, a line each ("Status / active / Published / 09
+                    # Sep 2025, 15:41"): the date is its label's, not the run's
+                    blocks.append(([blocks[-1][0].pop(), line], "release"))
+                    closed, broken = True, False
+                    continue
                 blocks[-1][0].append(line)
                 words = blocks[-1][0][-2].text.split()
                 if words and words[-1].casefold() in _CONNECTORS | _TIME_PREPOSITIONS:
@@ -727,6 +736,16 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             blocks.append(([line], "body"))
         broken = False
     return blocks
+
+
+def _field_label(previous: _Line, line: _Line) -> bool:
+    """A notice's field name on a line of its own ("Published", "Award date"), after
+    another field's short value (not a sentence running on over the line end)."""
+    text = line.text
+    last = previous.text.split()[-1:] or [""]
+    return (_word_count(text) <= 2 and text[:1].isupper() and not any(c.isdigit() for c in text)
+            and _word_count(previous.text) <= 4
+            and last[0].casefold() not in _CONNECTORS | _TIME_PREPOSITIONS | {"the", "a"})
 
 
 def _continues(previous: _Line, line: _Line, double: bool) -> bool:
@@ -769,7 +788,8 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
     for at in line_starts:  # a rating-grid row: its label and figure are one sentence
         grid = _GRID_ROW.match(logical, at)
         if (grid and _row_label(grid.group("label"))
-                and not _YEAR_CELL.search(grid.group(0).rstrip())):  # "December 2023"
+                and not _YEAR_CELL.search(grid.group(0).rstrip())  # "December 2023"
+                and not _FIGURE_GOES_ON.match(logical, grid.start("figure"))):
             # the row starts a sentence even when the line before ends unpunctuated
             cuts.update((at, grid.end("figure")))
     cuts.update(_run_on_cuts(text, logical, where))

@@ -290,7 +290,9 @@ def choose_thresholds(held: Sequence[HeldOut], register: Register
         for kind in FACT_KINDS:
             best: tuple[tuple[float, float], tuple[float, float]] | None = None
             for keep in KEEP_GRID:
-                for add in ADD_GRID:
+                # highest first: where adding facts gains nothing held out, none are
+                # added (an add threshold is only lowered on evidence that it helps)
+                for add in sorted(ADD_GRID, reverse=True):
                     trial = {**chosen, kind: (keep, add)}
                     guarded, quality = True, 0.0
                     for gold, report in score(held, trial, register, kind).items():

@@ -124,6 +124,25 @@ def test_hours_per_week() -> None:
     assert (fact.value, fact.unit, fact.approximate) == (Decimal(9800), "hours-per-week", True)
 
 
+def test_hours_a_year_are_a_total_with_their_scale() -> None:
+    """And a bare figure with a scale word is money only when nothing counted follows."""
+    text = ("The Council commissions around 1.2 million visits and some 3 million hours of "
+            "home care a year.")
+    [fact] = facts(text, "Capacity")
+    assert (fact.value, fact.unit, fact.approximate) == (Decimal(3000000), "hours", True)
+    assert facts(text, "Spend") == []
+
+
+@pytest.mark.parametrize("text", [
+    "About 640 people regularly use the Council's day services.",
+    "Around 300 adults attend our day centres each week.",
+    "The day centres benefit around 900 people with care needs.",
+])
+def test_people_using_a_service_are_provision(text: str) -> None:
+    [fact] = facts(text, "Capacity")
+    assert (fact.unit, fact.service) == ("people", "day-opportunities")
+
+
 def test_need_projection_with_population_and_source() -> None:
     [fact] = facts(
         "The number of people aged 65 and over living with dementia is projected to "
@@ -196,6 +215,10 @@ def test_no_contract_event_without_a_date() -> None:
         ("We will consult on the closure of two day centres.", "Decommission",
          "day-opportunities"),
         ("We will commission an increase in telecare options.", "Increase", "telecare"),
+        ("The Council will be consolidating its home care contracts across the county.",
+         "Decrease", "home-care"),
+        ("We will reshape our day services around community hubs.", "Develop",
+         "day-opportunities"),
     ],
 )
 def test_intention_directions(text: str, direction: str, service: str) -> None:
@@ -1157,3 +1180,61 @@ def test_a_title_quoted_whole_is_the_name() -> None:
     [fact] = facts("Beside it sits our 'Vision for in-house care, Northtown Care' which says how "
                    "our own homes will change.", "StrategyReference")
     assert fact.title == "Vision for in-house care, Northtown Care"
+
+
+def _segmented_facts(text: str, kind: str) -> list[Candidate]:
+    """Facts of a text as the segmenter cuts it (a notice's layout is in its lines)."""
+    from carekg.loaders.model import DocumentText
+    from carekg.loaders.segment import segment
+
+    sentences = segment(DocumentText(text=text, media_type="text/markdown"))
+    return [c for c in extract_candidates(sentences, RECORD, model=None) if c.kind == kind]
+
+
+@pytest.mark.parametrize(("stage", "event"), [("Planning", "tender"), ("Tender", "tender"),
+                                              ("Published", "tender"), ("Award", "award")])
+def test_a_notices_release_is_an_event_of_its_stage(stage: str, event: str) -> None:
+    text = (f"## Home care framework\n\n{stage}\n\n14 Jan 2026 at 09:30\n\n"
+            "Summary of the contracting process\n")
+    [fact] = _segmented_facts(text, "ContractEvent")
+    assert (fact.event_type, fact.period_label) == (event, "2026-01-14")
+
+
+def test_an_update_of_a_release_is_no_event_of_its_own() -> None:
+    text = "## Home care framework\n\nTenderUpdate\n\n14 Jan 2026 at 09:30\n"
+    assert _segmented_facts(text, "ContractEvent") == []
+
+
+def test_a_year_in_a_notices_web_address_dates_no_event() -> None:
+    assert facts("Tender notice: https://www.example-tenders.gov.uk/Notice/012345-2026 for "
+                 "the home care framework.", "ContractEvent") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Table 3 shows how many care homes in the county have a dementia specialism.",
+    "Figure 12: the predicted number of older people receiving home care, 2020 - 2040",
+])
+def test_the_number_of_a_table_or_figure_is_no_count(text: str) -> None:
+    assert facts(text, "Capacity") == [] and facts(text, "NeedEstimate") == []
+
+
+@pytest.mark.parametrize(("text", "direction", "service"), [
+    ("Agree that the Council proceeds with the procurement of a framework for home care "
+     "services.", "Procure", "home-care"),
+    ("To authorise the procurement of residential care for older people.", "Procure",
+     "residential-care"),
+    ("The Council is initiating a tender process for extra care housing support.", "Procure",
+     "extra-care-housing"),
+    ("The Council is seeking to award ten home care contracts.", "Procure", "home-care"),
+    ("To note the closure of the day centre.", "Decommission", "day-opportunities"),
+])
+def test_committee_decisions_to_procure_or_close(text: str, direction: str,
+                                                 service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading="Decision")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_grant_awarded_is_not_procured() -> None:
+    assert facts("Approve the award of a one-year grant to a local day centre charity.",
+                 "CommissioningIntention", heading="Decision") == []
+

@@ -380,6 +380,22 @@ def test_a_release_time_is_no_numbered_heading_and_dates_its_stage() -> None:
     assert last.section is not None and "A tender notice" in last.section.titles
 
 
+def test_a_notices_fields_a_line_each_give_its_release_its_own_sentence() -> None:
+    """A field's date is its label's ("Published" / "12 Mar 2026, 10:05"), and neither its
+    day nor an amount in a currency code is a rating-grid row's figure."""
+    text = ("## A contract notice\n\nStatus\nopen\nValue\n1500000.0 GBP\nPublished\n"
+            "12 Mar 2026, 10:05\nDeadline\nn/a\n")
+    plain = [s.plain for s in _segment(text)]
+    assert "Published 12 Mar 2026, 10:05" in plain
+    assert not any(p.endswith(("Published 12", "Value 1500000.0")) for p in plain)
+
+
+def test_a_date_after_a_sentence_cut_at_a_line_end_is_not_a_release() -> None:
+    text = ("The new statement will be online in the spring.\nPublished on the\n"
+            "Council Website\n\nSpring 2027\n")
+    assert "Published on the Council Website Spring 2027" in [s.plain for s in _segment(text)]
+
+
 def test_a_clause_with_a_figure_is_no_rating_grid_row() -> None:
     text = "In the county we have 14 Extra Care Schemes.\n"
     assert [s.plain for s in _segment(text)] == [text.strip()]

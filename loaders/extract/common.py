@@ -16,7 +16,7 @@ from typing import TypedDict
 
 from carekg.loaders.extract.money import Money, find_money
 from carekg.loaders.extract.periods import Period, find_periods
-from carekg.loaders.extract.quantities import Quantity, find_quantities
+from carekg.loaders.extract.quantities import Quantity, find_quantities, is_reference_number
 from carekg.loaders.extract.rules import load_rules, phrase_pattern
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
@@ -133,6 +133,8 @@ def bare_figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
         number = m.group(1)
         if _YEAR_FIGURE.match(number.replace(",", "")) and not m.group(3):
             continue
+        if is_reference_number(view.text, m.start()):
+            continue  # "Table 3", "Lot 2": a part of the document, not a figure
         value = to_decimal(number + (f".{m.group(2)}" if m.group(2) else ""))
         out.append((value, bool(m.group(3)), m.start(), m.end()))
     return out

@@ -54,17 +54,21 @@ GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[
 # When a building opens ("the new scheme due to open in spring 2027") is not when anything
 # happens to a contract.
 _OPENING = re.compile(r"\bopen(?:s|ed|ing)?\s+(?:in\s+|on\s+|from\s+)?$", re.IGNORECASE)
+# A year inside a web address ("find-tender.service.gov.uk/Notice/013516-2026") is part of
+# the notice's number.
+_IN_ADDRESS = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 
 
 def _event_date(text: str, period: Period) -> bool:
     """Whether a date can be when something happens to a contract: not a relative one
     ("next year"), a year in a name ("Strategy 2020-27"), a date alone in brackets (when a
-    figure was measured: "(October 2024)") or a building's opening."""
+    figure was measured: "(October 2024)"), a building's opening or a web address."""
     return (period.kind != "relative"
             and not _NAMED_YEAR.search(text[max(0, period.start - 45):period.start])
             and not (text[period.start - 1:period.start] == "("
                      and text[period.end:period.end + 1] == ")")
-            and not _OPENING.search(text, max(0, period.start - 20), period.start))
+            and not _OPENING.search(text, max(0, period.start - 20), period.start)
+            and not _IN_ADDRESS.search(text, max(0, period.start - 150), period.start))
 
 
 _WORDS = {
@@ -80,8 +84,32 @@ _WORDS = {
 }
 
 
+#: A release of a notice: its stage name on a line, then the day it was published.
+_RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)\s*\n\s*(?=\d{1,2}\s+[A-Z])")
+
+
+def _release(view: SentenceView) -> list[Candidate]:
+    """A notice's release ("Tender / 12 May 2026 at 16:08"): an event of its stage's type
+    on its day, for the service the notice is about."""
+    m = _RELEASE.match(view.text)
+    day = next((p for p in view.periods if p.kind == "day"), None)
+    if m is None or day is None or view.text[m.end():].strip() != view.text[day.start:].strip():
+        return []
+    stage = m.group("stage").casefold()
+    event = next((slug for slug, pattern in compiled_map("notice_release_stages")
+                  if pattern.fullmatch(stage)), None)
+    if event is None:
+        return []
+    return [view.candidate("ContractEvent", event_type=event,
+                           service=classify_service(view.text) or view.context_service(),
+                           **period_values(day))]
+
+
 def extract_contract_events(view: SentenceView) -> list[Candidate]:
     text = view.text
+    release = _release(view)
+    if release:
+        return release
     if not compiled("contract_subject_cues").search(text):
         return []
     event = None

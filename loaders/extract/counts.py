@@ -30,7 +30,12 @@ from carekg.loaders.extract.common import (
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.periods import Period
-from carekg.loaders.extract.quantities import NUMBER_WORDS, is_house_number, is_rate_base
+from carekg.loaders.extract.quantities import (
+    NUMBER_WORDS,
+    is_house_number,
+    is_rate_base,
+    is_reference_number,
+)
 from carekg.loaders.extract.rules import compiled, load_rules
 from carekg.loaders.model import Candidate
 
@@ -146,6 +151,8 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
             continue  # "the centre at 42 Park Road": an address, not a count
         if is_rate_base(text, m.start()):
             continue  # "a rate per 100,000 population": the rate's base
+        if is_reference_number(text, m.start()):
+            continue  # "Figure 22: ...": the figure's number
         last = re.search(r"\S*$", text[: m.start()])
         token = last.group(0) if last else ""
         if "/" in token or "http" in token:

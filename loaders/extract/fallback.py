@@ -29,10 +29,6 @@ from carekg.loaders.extract.strategy_reference import strategy_heads
 from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
 
-#: The direction an action takes when its verb names none of the direction terms: a
-#: decision to approve or agree a course commits to developing it.
-DEFAULT_DIRECTION = "Develop"
-
 
 def fallback_candidates(view: SentenceView, kind: str) -> list[Candidate]:
     """Facts of ``kind`` read generically from the sentence (empty when it cannot)."""
@@ -94,9 +90,12 @@ def _contract_event(view: SentenceView) -> list[Candidate]:
 
 
 def _intention(view: SentenceView) -> list[Candidate]:
+    # a course whose words name no direction is not read: a default direction was wrong
+    # more often than right, and an intention is compared across councils by it
     found = classify_direction(view.text)
-    direction = found[0] if found else DEFAULT_DIRECTION
-    anchor = found[1] if found else None
+    if found is None:
+        return []
+    direction, anchor = found
     periods = [p for p in view.periods if p.kind != "relative" and
                p.end_date.year >= _issued(view)]
     return [view.candidate("CommissioningIntention", direction=direction,

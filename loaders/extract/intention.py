@@ -25,6 +25,7 @@ from carekg.loaders.extract.common import (
     period_values,
     sentence_bounds,
 )
+from carekg.loaders.extract.contract_event import GRANT_AWARD
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
@@ -302,6 +303,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         direction, term_at = found
         if term_at - course > 120:
             continue
+        if direction == "Procure" and GRANT_AWARD.search(text):
+            continue  # "approve the award of a grant to ...": a grant is given, not procured
         word = re.match(r"[\w-]+", text[term_at:])
         term_end = term_at + (len(word.group(0)) if word else 0)
         if _demand_not_action(text, term_at, term_end):

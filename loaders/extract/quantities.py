@@ -8,7 +8,7 @@ in ``rules.yaml`` (``count_nouns``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -20,6 +20,12 @@ _NUMBER = r"(?<![\d£$,.\w/])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<plus>\+)?(?![\d%
 _HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place)\b", re.I)
 _HOURS = re.compile(
     _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
+)
+# Hours commissioned over a year are a total ("2 million hours of home care a year"):
+# counted in hours, the scale word multiplied out.
+_HOURS_A_YEAR = re.compile(
+    _NUMBER + r"(?P<scale>\s+million)?\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+"
+    r"(?:(?:per|a|each)\s+(?:year|annum)|annually)\b", re.I
 )
 # Words that end a noun phrase: a count is not linked to a noun across them.
 _BREAKS = {
@@ -145,6 +151,18 @@ def _unit_of(match: re.Match[str]) -> str:
 _DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
 
 
+#: A number that names a part of a document or a notice ("Table 3", "Figure 22:", "Lot 2",
+#: "Appendix 1"), not a count.
+_REFERENCE = re.compile(r"\b(?:Tables?|Figures?|Fig\.|Charts?|Graphs?|Appendix|Appendices|"
+                        r"Annex(?:es)?|Sections?|Paragraphs?|Para\.?|Pages?|Lots?|Items?|"
+                        r"Zones?|Recommendations?)\s*$")
+
+
+def is_reference_number(text: str, start: int) -> bool:
+    """Whether the figure at ``start`` numbers a table, figure, lot or section."""
+    return bool(_REFERENCE.search(text, max(0, start - 16), start))
+
+
 def is_rate_base(text: str, start: int) -> bool:
     """Whether the figure at ``start`` is a rate's base ("per 1,000 residents aged 75+"), not
     a count of anyone."""
@@ -164,6 +182,14 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     for m in _HOURS.finditer(text):
         found.append(_quantity(text, m, "hours-per-week", "hours per week", m.end()))
         taken.append(m.span())
+    for m in _HOURS_A_YEAR.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        hours = _quantity(text, m, "hours", "hours", m.end())
+        if m.group("scale"):
+            hours = replace(hours, value=hours.value * 1_000_000)
+        found.append(hours)
+        taken.append(m.span())
     for m in _HYPHEN_UNIT.finditer(text):
         noun = m.group("noun").lower()
         found.append(_quantity(text, m, _HYPHEN_NOUNS[noun], noun, m.end()))
@@ -179,7 +205,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             continue  # "16+ young people", "65+ residents": an age band, not a count
         if is_house_number(text, m.end()):
             continue  # "at 42 Park Road": an address
-        if is_rate_base(text, m.start()):
+        if is_rate_base(text, m.start()) or is_reference_number(text, m.start()):
             continue
         if _in_a_name(text, m.start(), m.end()):
             continue  # "the Housing 21 Extra Care Schemes": a name, not 21 schemes
