@@ -1227,6 +1227,12 @@ def test_the_number_of_a_table_or_figure_is_no_count(text: str) -> None:
      "extra-care-housing"),
     ("The Council is seeking to award ten home care contracts.", "Procure", "home-care"),
     ("To note the closure of the day centre.", "Decommission", "day-opportunities"),
+    ("1) authorises the Director of Adult Social Care to commence procurement of home care "
+     "services.", "Procure", "home-care"),
+    ("A report seeking the approval to tender supported living services.", "Procure",
+     "supported-living"),
+    ("Review Shared Lives Scheme Contracts in Northtown, Southville and Eastwick. June 2026",
+     "Review", "shared-lives"),
 ])
 def test_committee_decisions_to_procure_or_close(text: str, direction: str,
                                                  service: str) -> None:
@@ -1238,3 +1244,37 @@ def test_a_grant_awarded_is_not_procured() -> None:
     assert facts("Approve the award of a one-year grant to a local day centre charity.",
                  "CommissioningIntention", heading="Decision") == []
 
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Reduce the use of residential care for younger adults", [("Decrease", "residential-care")]),
+    ("Increasing preventative services for carers", []),  # a gerund names a topic
+    ("TENDER: Home Care Framework for the County", []),  # a notice's title
+])
+def test_a_heading_that_commits_to_a_course(heading: str,
+                                            expected: list[tuple[str, str]]) -> None:
+    sentence = Sentence(heading, 0, len(heading), is_heading=True)
+    found = [c for c in extract_sentence(sentence, RECORD)
+             if c.kind == "CommissioningIntention"]
+    assert [(c.direction, c.service) for c in found] == expected
+
+
+@pytest.mark.parametrize("title", [
+    "Proposed Redesign of Day Services for Older People – Consultation Responses and "
+    "Recommendations",
+    "TENDER: Northtown Council - Framework Agreement for the Provision of Supported Living",
+])
+def test_a_title_proposes_nothing(title: str) -> None:
+    assert facts(title, "CommissioningIntention", heading="Decision") == []
+
+
+
+def test_this_is_projected_to_rise_counts_the_figure_before() -> None:
+    found = _document_facts(["In 2024 about 2,400 older people receive home care.",
+                             "This is projected to rise to 3,100 in 2040."], "NeedEstimate")
+    assert [(c.value, c.period_label) for c in found][-1:] == [(Decimal(3100), "2040")]
+
+
+def test_a_decade_of_age_is_no_figure() -> None:
+    assert facts("Demand for home care is much the same among older people in their 70s and 80s.",
+                 "NeedEstimate") == []

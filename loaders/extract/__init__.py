@@ -72,6 +72,7 @@ def read_sentences(sentences: list[Sentence], record: DocumentRecord) -> list[Se
     within a sentence (the same fact stated twice at different places stays twice: each
     is evidence)."""
     from carekg.loaders.extract.common import (
+        ANAPHOR,
         heading_context,
         lead_sentences,
         list_lead_ins,
@@ -99,16 +100,12 @@ def read_sentences(sentences: list[Sentence], record: DocumentRecord) -> list[Se
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-        if out and _ANAPHOR.match(sentence.plain):
+        if out and ANAPHOR.match(sentence.plain):
             _share_population(out[-1].candidates, found)
         out.append(SentenceReading(sentence, context, lead_in, lead, found))
     return out
 
 
-#: A sentence that goes on about the figure before it ("This number is expected to rise
-#: to ..."): it counts who that figure counted.
-_ANAPHOR = re.compile(r"(?:This|That|These)\s+(?:numbers?|figures?|totals?|population|"
-                      r"cohort|group)\b")
 
 
 def _share_population(before: list[Candidate], found: list[Candidate]) -> None:

@@ -20,6 +20,13 @@ from carekg.loaders.extract.quantities import Quantity, find_quantities, is_refe
 from carekg.loaders.extract.rules import load_rules, phrase_pattern
 from carekg.loaders.model import Candidate, DocumentRecord, Sentence
 
+#: The subject of a sentence that goes on about the figure before it ("This number is
+#: expected to rise to ...", "This is projected to rise to 4,100 in 2040"): it counts
+#: who that figure counted.
+ANAPHOR = re.compile(r"\b(?:(?:this|that|these)\s+(?:numbers?|figures?|totals?|population|"
+                     r"cohort|group)\b|(?:this|it)\s+is\s+(?:projected|expected|forecast|"
+                     r"predicted|estimated)\s+to\s+(?:rise|increase|grow|fall|reach)\b)",
+                     re.IGNORECASE)
 _MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
 _CLAUSE_BREAK = re.compile(r"[;:,–—(]|\s(?:and|to|while|whilst|but|compared)\s|\s-\s")
 # Figures about the nation, not the council the document speaks for.

@@ -19,6 +19,7 @@ from carekg.loaders.classify import (
     unit_slug,
 )
 from carekg.loaders.extract.common import (
+    ANAPHOR,
     NATIONAL,
     SentenceView,
     bare_figures,
@@ -119,7 +120,9 @@ def in_range(text: str, start: int, end: int) -> bool:
         or re.match(r"^\s*(?:-|–|to)", text[end:]))
 
 
-_BARE = re.compile(r"(?<![\d£$,.\w/])(\d{1,3}(?:,\d{3})+|\d{2,})(\+)?(?![\d%]|\.\d|,\d|/\d|\s*%)")
+# (a decade, "in their 80s", is an age, not a figure)
+_BARE = re.compile(r"(?<![\d£$,.\w/])(\d{1,3}(?:,\d{3})+|\d{2,})(\+)?"
+                   r"(?![\d%]|\.\d|,\d|/\d|\s*%|[’']?s\b)")
 
 
 def _is_year(text: str, start: int, end: int) -> bool:
@@ -449,12 +452,9 @@ def _need_figures(
 ) -> list[tuple[Decimal, int, int, bool]]:
     """Need figures written without the noun they count: "... is projected to grow to
     138,100 by 2025", "6,066 people aged 18-64 ... and 1,269 aged 65 and over"."""
-    if not re.search(
-        r"\b(?:number\s+of|people|residents|adults|carers|individuals|population|"
-        r"(?:this|that|these)\s+(?:numbers?|figures?|totals?))\b",
-        view.text,
-        re.IGNORECASE,
-    ):
+    if not (re.search(r"\b(?:number\s+of|people|residents|adults|carers|individuals|"
+                      r"population)\b", view.text, re.IGNORECASE)
+            or ANAPHOR.search(view.text)):
         return []  # ("this number": the count of the sentence before, see read_sentences)
     if _SERIES.search(view.text):
         return []  # the figures of a flattened table, whose columns are lost

@@ -271,10 +271,34 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     return [_candidate(view, 0, found[0], service)]
 
 
+def _title_cased(text: str) -> bool:
+    """A title rather than a sentence: nearly all its longer words capitalised, as in a
+    report's, an agenda item's or a notice's name ("TENDER: Framework Agreement for ...")."""
+    verb = compiled("action_item_verbs").match(text)
+    if verb and text[verb.end():verb.end() + 1] == " ":
+        return False  # "Review Day Services in Kensington and Chelsea": an action item
+    unquoted = re.sub(r"[\"“‘'][^\"”’']{3,}[\"”’']", " ", text)  # a quoted service's name
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", unquoted) if len(w) > 3]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
+
+
+def _imperative(heading: str) -> bool:
+    """A heading that commits to a course ("Reduce the use of residential care for older
+    people"): it opens with an action verb's plain form (a gerund, "Increasing
+    preventative services", names a topic) and names a service in four words or more."""
+    verb = compiled("action_item_verbs").match(heading)
+    return bool(verb and re.match(r" [a-z]", heading[verb.end():])  # "TENDER: ..." names
+                and not verb.group(0).lower().endswith("ing")
+                and not verb.group(0).lower().startswith("to ")
+                and len(heading.split()) >= 4 and classify_service(heading, None))
+
+
 def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if text.rstrip().endswith("?") or view.sentence.is_heading:
+    if text.rstrip().endswith("?") or (view.sentence.is_heading and not _imperative(text)):
         return []  # a question, or a heading's topic ("Increasing preventative services")
+    if _title_cased(text):
+        return []  # "Proposed Redesign of Day Services – Consultation Responses": a title
     commitments = _commitments(text)
     if not commitments:
         return _item_of_a_course(view)
