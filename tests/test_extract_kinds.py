@@ -1278,3 +1278,10 @@ def test_this_is_projected_to_rise_counts_the_figure_before() -> None:
 def test_a_decade_of_age_is_no_figure() -> None:
     assert facts("Demand for home care is much the same among older people in their 70s and 80s.",
                  "NeedEstimate") == []
+
+
+def test_a_page_heading_names_the_statement_with_its_years() -> None:
+    heading = "Market Position Statement 2026 - 2031 Day Opportunities - Current supply"
+    sentence = Sentence(heading, 0, len(heading), is_heading=True)
+    [fact] = [c for c in extract_sentence(sentence, RECORD) if c.kind == "StrategyReference"]
+    assert (fact.title, fact.period_label) == ("Market Position Statement", "2026-2031")
