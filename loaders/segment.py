@@ -98,6 +98,8 @@ _DAY_DATE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b")
 _DATED_LINE = re.compile(
     r"(?:\w+\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r"\s+(?:19|20)\d{2}"
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:am|pm)?)?")
+#: Longer than a line of a wrapped (PDF) layout: a line of this length was never wrapped.
+UNWRAPPED_ITEM = 120
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
 _INNER_STOP = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 _TIME_PREPOSITIONS = frozenset("by until before after during since from in on".split())
@@ -730,7 +732,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             broken = False
             continue
         if not broken and blocks and blocks[-1][1] in ("body", "bullet") and _continues(
-                blocks[-1][0][-1], line, double):
+                blocks[-1][0][-1], line, double) and not (
+                blocks[-1][1] == "bullet" and _unwrapped_item(blocks[-1][0][-1], line)):
             blocks[-1][0].append(line)
         else:
             blocks.append(([line], "body"))
@@ -746,6 +749,12 @@ def _field_label(previous: _Line, line: _Line) -> bool:
     return (_word_count(text) <= 2 and text[:1].isupper() and not any(c.isdigit() for c in text)
             and _word_count(previous.text) <= 4
             and last[0].casefold() not in _CONNECTORS | _TIME_PREPOSITIONS | {"the", "a"})
+
+
+def _unwrapped_item(item: _Line, line: _Line) -> bool:
+    """A list item longer than any wrapped line, then a capitalised line: a web page's item
+    and the paragraph after it (its text was never wrapped, so nothing runs over)."""
+    return len(item.text) > UNWRAPPED_ITEM and line.text[:1].isupper()
 
 
 def _continues(previous: _Line, line: _Line, double: bool) -> bool:

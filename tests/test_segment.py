@@ -427,3 +427,15 @@ def test_a_capitals_line_inside_a_markdown_page_stays_under_the_page() -> None:
     last = _segment(text)[-1]
     assert last.section is not None
     assert "Meals service for older people" in last.section.titles
+
+
+def test_a_web_pages_long_item_ends_at_its_line() -> None:
+    """A list item longer than any wrapped line, then a capitalised line: the paragraph
+    after the list, not the item's continuation. A wrapped item still runs on."""
+    item = ("- people who need more support may still use a building-based service, though "
+            "the aim remains that everyone can take part in community life")
+    text = f"{item}\nDay centres support about 900 people across the county.\n"
+    assert [s.plain for s in _segment(text)][-1] == (
+        "Day centres support about 900 people across the county.")
+    wrapped = "- people who need more support may still use\nDay centres in the county.\n"
+    assert len(_segment(wrapped)) == 1
