@@ -271,11 +271,17 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     return [_candidate(view, 0, found[0], service)]
 
 
+def _opening_verb(text: str) -> re.Match[str] | None:
+    """The action verb a text opens with, as a word of a clause ("Review the ...", not
+    "TENDER: ...", where it is the first word of a name)."""
+    verb = compiled("action_item_verbs").match(text)
+    return verb if verb and text[verb.end():verb.end() + 1] == " " else None
+
+
 def _title_cased(text: str) -> bool:
     """A title rather than a sentence: nearly all its longer words capitalised, as in a
     report's, an agenda item's or a notice's name ("TENDER: Framework Agreement for ...")."""
-    verb = compiled("action_item_verbs").match(text)
-    if verb and text[verb.end():verb.end() + 1] == " ":
+    if _opening_verb(text):
         return False  # "Review Day Services in Kensington and Chelsea": an action item
     unquoted = re.sub(r"[\"“‘'][^\"”’']{3,}[\"”’']", " ", text)  # a quoted service's name
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", unquoted) if len(w) > 3]
@@ -286,8 +292,8 @@ def _imperative(heading: str) -> bool:
     """A heading that commits to a course ("Reduce the use of residential care for older
     people"): it opens with an action verb's plain form (a gerund, "Increasing
     preventative services", names a topic) and names a service in four words or more."""
-    verb = compiled("action_item_verbs").match(heading)
-    return bool(verb and re.match(r" [a-z]", heading[verb.end():])  # "TENDER: ..." names
+    verb = _opening_verb(heading)
+    return bool(verb and heading[verb.end() + 1:verb.end() + 2].islower()
                 and not verb.group(0).lower().endswith("ing")
                 and not verb.group(0).lower().startswith("to ")
                 and len(heading.split()) >= 4 and classify_service(heading, None))
