@@ -219,6 +219,11 @@ def test_no_contract_event_without_a_date() -> None:
          "Decrease", "home-care"),
         ("We will reshape our day services around community hubs.", "Develop",
          "day-opportunities"),
+        ("The council proposes to establish a new framework for home care.", "Procure",
+         "home-care"),
+        ("Agree to extend the framework agreement for supported living to March 2027.",
+         "Maintain", "supported-living"),
+        ("We will be recommissioning advocacy services next year.", "Procure", "advocacy"),
     ],
 )
 def test_intention_directions(text: str, direction: str, service: str) -> None:
