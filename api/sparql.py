@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -127,18 +128,35 @@ def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
     return kwargs
 
 
-def check(query: str) -> str | None:
+#: Queries up to this long have their screening remembered (:func:`_screened`), so a
+#: client repeating a lookup is tokenized once; longer ones, rarely repeated, are screened
+#: every time, which bounds what the memory holds (1,024 entries of at most this size).
+REMEMBERED_QUERY_CHARS = 4096
+
+
+def check(query: str) -> tuple[str | None, str | None]:
     """Refuse, before any evaluation, what the endpoint's policy refuses (see
     docs/security.md): over-long queries, updates, SERVICE to targets not allow-listed.
     Returns the kind of answer the query gives (None: it is not a query the engine will
-    parse, and the engine says why)."""
+    parse, and the engine says why) and the query's hash for the access log."""
     limits = settings()
     if len(query) > limits.max_query_chars:
         raise HttpError(413, f"the query is {len(query)} characters long; the limit is "
                              f"{limits.max_query_chars}")
+    if len(query) <= REMEMBERED_QUERY_CHARS:
+        return _screened(query, tuple(limits.federation_allow))
+    return _screen(query, limits.federation_allow)
+
+
+def _screen(query: str, federation_allow: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """:func:`check` past the length limit: the tokens screened, the form and the hash."""
     toks = tokens(unescape(query))
-    screen(toks, limits.federation_allow)
-    return neg.KIND_OF_FORM.get(form_of(toks) or "")
+    screen(toks, federation_allow)
+    return neg.KIND_OF_FORM.get(form_of(toks) or ""), query_hash(query)
+
+
+#: A refusal raises, and is not remembered: only what the policy lets through is.
+_screened = lru_cache(maxsize=1024)(_screen)
 
 
 def pool() -> WorkerPool:
@@ -173,8 +191,7 @@ def mark_truncated(response: Response, answer: Answer) -> Response:
 def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Response:
     """Run the query in a worker process, and answer (streamed when it is large)."""
     assert op.query is not None
-    kind = check(op.query)
-    g.carekg_query_hash = query_hash(op.query)
+    kind, g.carekg_query_hash = check(op.query)
     fmt = negotiate(kind, op, accept)
     return respond(start(snap, op.query, query_kwargs(op, base_iri), fmt), fmt)
 
@@ -182,11 +199,20 @@ def run(snap: Snapshot, op: Operation, base_iri: str, accept: str | None) -> Res
 # -- negotiate and answer ------------------------------------------------------------
 
 
+#: Accept headers up to this long have their negotiation remembered (:data:`_choose`):
+#: clients send the same few, and parsing one costs more than the rest of the choice.
+REMEMBERED_ACCEPT_CHARS = 512
+#: A refusal (406) raises, and is not remembered.
+_choose = lru_cache(maxsize=256)(neg.choose)
+
+
 def negotiate(kind: str | None, op: Operation, accept: str | None) -> neg.Format:
     """The format of the answer; for text that is no query (``kind`` None) any format
     will do, since the engine refuses it with 400 and says why."""
+    short = (accept is None or len(accept) <= REMEMBERED_ACCEPT_CHARS) and (
+        op.format is None or len(op.format) <= REMEMBERED_ACCEPT_CHARS)
     try:
-        return neg.choose(kind or neg.RESULTS, accept, op.format)
+        return (_choose if short else neg.choose)(kind or neg.RESULTS, accept, op.format)
     except neg.NotAcceptableError as exc:
         if kind is None:
             return neg.RESULT_FORMATS[0]
@@ -195,8 +221,7 @@ def negotiate(kind: str | None, op: Operation, accept: str | None) -> neg.Format
 
 def respond(answer: Answer, fmt: neg.Format) -> Response:
     """The response of an answer: its bytes, or its stream from the worker."""
-    response = Response(answer.body, content_type=fmt.content_type)
-    response.vary.add("Accept")
+    response = Response(answer.body, content_type=fmt.content_type, headers={"Vary": "Accept"})
     return mark_truncated(response, answer)
 
 
@@ -251,12 +276,13 @@ bp.after_request(open_cors)
 def endpoint() -> WerkzeugResponse:
     if request.method == "OPTIONS":
         return preflight()
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     try:
-        op = parse_request(request)
+        op = parse_request(req)
         if op.query is None:
-            if request.method in ("GET", "HEAD"):
-                return describe_service(request, op)
+            if req.method in ("GET", "HEAD"):
+                return describe_service(req, op)
             raise HttpError(400, "no query: send it as the 'query' parameter")
-        return run(snapshot(), op, request.base_url, request.headers.get("Accept"))
+        return run(snapshot(), op, req.base_url, req.headers.get("Accept"))
     except HttpError as error:
         return error.response()
