@@ -267,6 +267,31 @@ def make_etag(snapshot_id: str | None, req: Request, content_type: str) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
+#: ETags made, by (snapshot id, :func:`request_key`, Content-Type): the key holds every
+#: part of the request the effective query is read from, so a repeated request (a client
+#: asking again with ``no-cache``) is not parsed and hashed again. Only keys of at most
+#: :data:`_ETAG_KEY_CHARS` are kept, and at most :data:`_ETAGS_KEPT` of them (then all
+#: are forgotten at once), which bounds the memory held.
+_ETAGS: dict[tuple[Any, ...], str] = {}
+_ETAGS_KEPT = 4096
+_ETAG_KEY_CHARS = 4096
+
+
+def etag_of(snapshot_id: str | None, key: tuple[Any, ...], req: Request,
+            content_type: str) -> str:
+    """:func:`make_etag`, remembered by the request's ``key``."""
+    kept = sum(len(part) for part in key if isinstance(part, str | bytes)) <= _ETAG_KEY_CHARS
+    memo = (snapshot_id, key, content_type)
+    etag = _ETAGS.get(memo) if kept else None
+    if etag is None:
+        etag = make_etag(snapshot_id, req, content_type)
+        if kept:
+            if len(_ETAGS) >= _ETAGS_KEPT:
+                _ETAGS.clear()
+            _ETAGS[memo] = etag
+    return etag
+
+
 def _gzip_etag(etag: str) -> str:
     """The gzipped body is another representation: a strong ETag of its own."""
     return etag[:-1] + '-gz"'
@@ -283,9 +308,27 @@ def matches(header: str | None, etag: str) -> bool:
     return etag in wanted or _gzip_etag(etag) in wanted
 
 
+def has_header(response: Response, name: str) -> bool:
+    """Whether ``response`` has the header. (Not ``name in response.headers``: Werkzeug
+    answers that by raising and catching an exception when it is absent, as it mostly
+    is, several times an answer.)"""
+    wanted = name.lower()
+    return any(key.lower() == wanted for key in response.headers.keys())
+
+
+def add_vary(response: Response, *names: str) -> None:
+    """Name request headers in the answer's Vary, each once, as ``response.vary.add``
+    does, without parsing and writing the header again when they are already there."""
+    current = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    have = {v.lower() for v in current}
+    missing = [n for n in names if n.lower() not in have]
+    if missing:
+        response.headers["Vary"] = ", ".join([*current, *missing])
+
+
 def compressible(response: Response) -> bool:
     mimetype = response.mimetype or ""
-    return (response.status_code == 200 and "Content-Encoding" not in response.headers
+    return (response.status_code == 200 and not has_header(response, "Content-Encoding")
             and not response.direct_passthrough and mimetype.startswith(COMPRESSIBLE))
 
 
@@ -356,6 +399,12 @@ def cache() -> ResponseCache:
     return current_app.extensions["carekg.cache"]
 
 
+def _request() -> Request:
+    """This request itself, not the proxy ``request``: a hook reading it a dozen times
+    pays the proxy's lookup once."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
 def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``headers`` with a Vary that names Accept and Accept-Encoding (once)."""
     named = [v.strip() for n, v in headers if n.lower() == "vary" for v in v.split(",")]
@@ -405,16 +454,17 @@ def _response(status: int, headers: list[tuple[str, str]], body: bytes = b"") ->
 def lookup() -> Response | None:
     """``before_request``: answer from the cache, or remember how to store the answer.
     (A GET is answered by :class:`CacheHits` before the app when it can be.)"""
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    req = _request()
+    if req.endpoint not in CACHEABLE_ENDPOINTS:
         return None
-    if request.method not in ("GET", "HEAD") and not (
-            request.method == "POST" and request.endpoint == "sparql.endpoint"):
+    if req.method not in ("GET", "HEAD") and not (
+            req.method == "POST" and req.endpoint == "sparql.endpoint"):
         return None
     holder = current_app.extensions["carekg.snapshots"]
     snapshot_id = holder.current_id()
-    key = request_key(request)
+    key = request_key(req)
     g.carekg_cache = (snapshot_id, key)
-    if "no-cache" in request.headers.get("Cache-Control", ""):
+    if "no-cache" in req.headers.get("Cache-Control", ""):
         return None  # the client asks for a fresh answer; it is still stored
     limits: Settings = current_app.config["CAREKG_SETTINGS"]
     entry, leads = cache().get_or_lead(snapshot_id, key,
@@ -436,13 +486,14 @@ def finish(response: Response) -> Response:
     if g.get("carekg_cache_hit"):
         return response
     state = g.get("carekg_cache")
-    if state is None or response.status_code != 200 or "Set-Cookie" in response.headers:
+    if state is None or response.status_code != 200 or has_header(response, "Set-Cookie"):
         return _compress(response)
     snapshot_id = g.get("carekg_snapshot_id", state[0])
-    etag = make_etag(snapshot_id, request, response.content_type or "")
-    get = request.method != "POST"
-    response.vary.update(("Accept", "Accept-Encoding"))
-    if get and matches(request.headers.get("If-None-Match"), etag) \
+    req = _request()
+    etag = etag_of(snapshot_id, state[1], req, response.content_type or "")
+    get = req.method != "POST"
+    add_vary(response, "Accept", "Accept-Encoding")
+    if get and matches(req.headers.get("If-None-Match"), etag) \
             and not response.is_streamed:
         response.close()
         return _response(304, _not_modified(etag, response.headers.items(),
@@ -486,7 +537,7 @@ def land(_exc: BaseException | None) -> None:
 def _compress(response: Response) -> Response:
     if not compressible(response):
         return response
-    response.vary.add("Accept-Encoding")
+    add_vary(response, "Accept-Encoding")
     if not accepts_gzip(request.headers.get("Accept-Encoding", "")):
         return response
     if response.is_streamed:
