@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     else:
         app.extensions["carekg.pool"] = WorkerPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
+    if app.extensions["carekg.limiter"] is None:  # it counts requests in Flask: all go there
+        from carekg.api.direct import DirectQueries
+
+        app.wsgi_app = DirectQueries(app)  # type: ignore[method-assign]
     caching.install(app, settings)  # after security: a cache hit is rate-limited and logged too
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 

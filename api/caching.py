@@ -353,7 +353,7 @@ def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
             close()
 
 
-class _Tee:
+class Tee:
     """A streamed body that is also kept, and cached when it ends complete and small."""
 
     def __init__(self, body: Iterable[bytes], limit: int, done: Any,
@@ -412,7 +412,7 @@ def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [*((n, v) for n, v in headers if n.lower() != "vary"), ("Vary", vary)]
 
 
-def _validators(etag: str, gzipped: bool) -> list[tuple[str, str]]:
+def validators(etag: str, gzipped: bool) -> list[tuple[str, str]]:
     return [("ETag", _gzip_etag(etag) if gzipped else etag), ("Cache-Control", CACHE_CONTROL)]
 
 
@@ -422,7 +422,7 @@ def _not_modified(etag: str, headers: Iterable[tuple[str, str]], size: int,
     got."""
     kept = [(n, v) for n, v in headers if n.lower() in ("vary", "access-control-allow-origin")]
     gzipped = accepts_gzip(accept_encoding) and size >= GZIP_MIN_BYTES
-    return [*_with_vary(kept), *_validators(etag, gzipped)]
+    return [*_with_vary(kept), *validators(etag, gzipped)]
 
 
 def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: str,
@@ -440,7 +440,7 @@ def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: st
     if zipped:
         headers.append(("Content-Encoding", "gzip"))
     if get:
-        headers += _validators(entry.etag, zipped)
+        headers += validators(entry.etag, zipped)
     return entry.status, headers, (entry.gzipped or b"") if zipped else entry.body
 
 
@@ -516,19 +516,19 @@ def finish(response: Response) -> Response:
                 if flight is not None:
                     store.land(*flight)
 
-            response.response = _Tee(_bytes(response), store.max_entry, keep, ended)
+            response.response = Tee(_bytes(response), store.max_entry, keep, ended)
     else:
         keep(response.get_data())
     zipped = _compress(response)
     if get:
-        for name, value in _validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
+        for name, value in validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
             zipped.headers[name] = value
     return zipped
 
 
 def land(_exc: BaseException | None) -> None:
     """``teardown_request``: whatever became of this request's answer, the requests
-    waiting for it stop waiting (a streamed one's :class:`_Tee` does it when it ends)."""
+    waiting for it stop waiting (a streamed one's :class:`Tee` does it when it ends)."""
     flight = g.get("carekg_flight")
     if flight is not None:
         cache().land(*flight)
@@ -562,7 +562,8 @@ class CacheHits:
     the headers and the access-log line the app's hooks give it, but without Flask's
     request context, routing and hooks. On a cache hit those were most of the time:
     waitress sending one fixed answer does 6,400-8,100 requests/s in one process here,
-    the app's hit path 2,500. Anything else goes on to the app, and so does every request
+    the app's hit path 2,500. Anything else goes on to the app (to a GET query of
+    /sparql, :mod:`carekg.api.direct` is the app's front), and so does every request
     when per-client rate limits are on (they count hits too)."""
 
     def __init__(self, app: Flask) -> None:
@@ -578,16 +579,27 @@ class CacheHits:
         entry = self._cache.peek(self._snapshots.current_id(), environ_key(environ))
         if entry is None:
             return self._app(environ, start_response)
-        status, headers, body = answer_of(entry, self._cache, True,
-                                          environ.get("HTTP_ACCEPT_ENCODING", ""),
-                                          environ.get("HTTP_IF_NONE_MATCH"))
-        headers = with_security_headers(headers)
-        headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-        log_request(environ.get("REMOTE_ADDR"), "GET", path, status, entry.log, len(body),
-                    started)
-        return [body]
+        return send_entry(self._cache, entry, environ, start_response, started)
+
+
+def send_entry(store: ResponseCache, entry: Entry, environ: dict[str, Any],
+               start_response: Any, started: float) -> list[bytes]:
+    """Send a cached answer to a GET as the app's hooks would have: :func:`answer_of`,
+    the security headers, its length and its access-log line."""
+    status, headers, body = answer_of(entry, store, True,
+                                      environ.get("HTTP_ACCEPT_ENCODING", ""),
+                                      environ.get("HTTP_IF_NONE_MATCH"))
+    headers = with_security_headers(headers)
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    log_request(environ.get("REMOTE_ADDR"), "GET", path_of(environ), status, entry.log,
+                len(body), started)
+    return [body]
+
+
+def path_of(environ: dict[str, Any]) -> str:
+    """The request's path as Flask's ``request.path`` reads it (for the access log)."""
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
 
 
 def install(app: Flask, settings: Settings) -> None:

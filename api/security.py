@@ -203,6 +203,15 @@ def log_request(client: str | None, method: str, path: str, status: int,
         _emit({**_record(client, method, path, status, noted, started), "size": size})
 
 
+def logged_stream(body: Iterable[bytes], client: str | None, method: str, path: str,
+                  status: int, noted: dict[str, Any], started: float) -> Iterable[bytes]:
+    """A streamed answer sent without Flask, logged when it ends (as :func:`log_access`
+    does for the app's); the body as it is when the access log is off."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return body
+    return _Counting(body, _record(client, method, path, status, noted, started))
+
+
 def start_timer() -> None:
     g.carekg_started = time.perf_counter()
 
