@@ -53,16 +53,13 @@ class DirectQueries:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
             return self._app(environ, start_response)
         req = Request(environ)
-        try:
-            op = protocol.parse_request(req)
-        except HttpError:
+        parsed = _parsed(req)
+        if parsed is None:
             return self._app(environ, start_response)
-        if op.query is None:
-            return self._app(environ, start_response)
-        return self._answer(req, op, start_response)
+        return self._answer(req, *parsed, start_response)
 
-    def _answer(self, req: Request, op: protocol.Operation, start_response: Any
-                ) -> Iterable[bytes]:
+    def _answer(self, req: Request, op: protocol.Operation, base_url: str,
+                start_response: Any) -> Iterable[bytes]:
         """The steps of the view and of the cache's hooks, in their order."""
         started = time.perf_counter()
         environ = req.environ
@@ -90,7 +87,7 @@ class DirectQueries:
             exempt = self._extensions["carekg.limits_exempt_loopback"] and is_loopback(client)
             budget = None if exempt else self._extensions["carekg.budget"]
             answer = protocol.evaluate(self._extensions["carekg.pool"], budget, client, snap,
-                                     op.query, protocol.query_kwargs(op, req.base_url), fmt)
+                                     op.query, protocol.query_kwargs(op, base_url), fmt)
             noted["carekg_rows"] = answer.rows
             headers = [("Content-Type", fmt.content_type), ("Vary", "Accept, Accept-Encoding")]
             if answer.truncated:
@@ -145,6 +142,40 @@ class DirectQueries:
         start_response("200 OK", with_security_headers(headers))
         return logged_stream(body, req.remote_addr, "GET", path_of(req.environ), 200,
                              entry.log, started)
+
+
+#: Operations read from query strings, with the URL queries are resolved against, by
+#: what they are read from: a client repeating a lookup sends the same query string,
+#: and decoding it was a fifth of this path's time. At most :data:`_KEPT` are kept (then
+#: all are forgotten at once), and only of query strings up to :data:`_KEPT_CHARS`.
+_OPERATIONS: dict[tuple[Any, ...], tuple[protocol.Operation, str]] = {}
+_KEPT = 4096
+_KEPT_CHARS = 4096
+
+
+def _parsed(req: Request) -> tuple[protocol.Operation, str] | None:
+    """The request's operation and base URL; None when it is not for this path (the
+    protocol refuses it, or there is no query: the view answers those)."""
+    environ = req.environ
+    query_string = environ.get("QUERY_STRING", "")
+    key = (query_string, environ.get("CONTENT_TYPE"), environ.get("wsgi.url_scheme"),
+           environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+           environ.get("SCRIPT_NAME"))
+    found = _OPERATIONS.get(key)
+    if found is not None:
+        return found
+    try:
+        op = protocol.parse_request(req)
+    except HttpError:
+        return None
+    if op.query is None:
+        return None
+    found = (op, req.base_url)
+    if len(query_string) <= _KEPT_CHARS:
+        if len(_OPERATIONS) >= _KEPT:
+            _OPERATIONS.clear()
+        _OPERATIONS[key] = found
+    return found
 
 
 def _refusal(error: HttpError, req: Request, noted: dict[str, Any], start_response: Any,
