@@ -267,6 +267,31 @@ def make_etag(snapshot_id: str | None, req: Request, content_type: str) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
+#: ETags made, by (snapshot id, :func:`request_key`, Content-Type): the key holds every
+#: part of the request the effective query is read from, so a repeated request (a client
+#: asking again with ``no-cache``) is not parsed and hashed again. Only keys of at most
+#: :data:`_ETAG_KEY_CHARS` are kept, and at most :data:`_ETAGS_KEPT` of them (then all
+#: are forgotten at once), which bounds the memory held.
+_ETAGS: dict[tuple[Any, ...], str] = {}
+_ETAGS_KEPT = 4096
+_ETAG_KEY_CHARS = 4096
+
+
+def etag_of(snapshot_id: str | None, key: tuple[Any, ...], req: Request,
+            content_type: str) -> str:
+    """:func:`make_etag`, remembered by the request's ``key``."""
+    kept = sum(len(part) for part in key if isinstance(part, str | bytes)) <= _ETAG_KEY_CHARS
+    memo = (snapshot_id, key, content_type)
+    etag = _ETAGS.get(memo) if kept else None
+    if etag is None:
+        etag = make_etag(snapshot_id, req, content_type)
+        if kept:
+            if len(_ETAGS) >= _ETAGS_KEPT:
+                _ETAGS.clear()
+            _ETAGS[memo] = etag
+    return etag
+
+
 def _gzip_etag(etag: str) -> str:
     """The gzipped body is another representation: a strong ETag of its own."""
     return etag[:-1] + '-gz"'
@@ -283,9 +308,27 @@ def matches(header: str | None, etag: str) -> bool:
     return etag in wanted or _gzip_etag(etag) in wanted
 
 
+def has_header(response: Response, name: str) -> bool:
+    """Whether ``response`` has the header. (Not ``name in response.headers``: Werkzeug
+    answers that by raising and catching an exception when it is absent, as it mostly
+    is, several times an answer.)"""
+    wanted = name.lower()
+    return any(key.lower() == wanted for key in response.headers.keys())
+
+
+def add_vary(response: Response, *names: str) -> None:
+    """Name request headers in the answer's Vary, each once, as ``response.vary.add``
+    does, without parsing and writing the header again when they are already there."""
+    current = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    have = {v.lower() for v in current}
+    missing = [n for n in names if n.lower() not in have]
+    if missing:
+        response.headers["Vary"] = ", ".join([*current, *missing])
+
+
 def compressible(response: Response) -> bool:
     mimetype = response.mimetype or ""
-    return (response.status_code == 200 and "Content-Encoding" not in response.headers
+    return (response.status_code == 200 and not has_header(response, "Content-Encoding")
             and not response.direct_passthrough and mimetype.startswith(COMPRESSIBLE))
 
 
@@ -310,7 +353,7 @@ def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
             close()
 
 
-class _Tee:
+class Tee:
     """A streamed body that is also kept, and cached when it ends complete and small."""
 
     def __init__(self, body: Iterable[bytes], limit: int, done: Any,
@@ -356,6 +399,12 @@ def cache() -> ResponseCache:
     return current_app.extensions["carekg.cache"]
 
 
+def _request() -> Request:
+    """This request itself, not the proxy ``request``: a hook reading it a dozen times
+    pays the proxy's lookup once."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
 def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``headers`` with a Vary that names Accept and Accept-Encoding (once)."""
     named = [v.strip() for n, v in headers if n.lower() == "vary" for v in v.split(",")]
@@ -363,7 +412,7 @@ def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [*((n, v) for n, v in headers if n.lower() != "vary"), ("Vary", vary)]
 
 
-def _validators(etag: str, gzipped: bool) -> list[tuple[str, str]]:
+def validators(etag: str, gzipped: bool) -> list[tuple[str, str]]:
     return [("ETag", _gzip_etag(etag) if gzipped else etag), ("Cache-Control", CACHE_CONTROL)]
 
 
@@ -373,7 +422,7 @@ def _not_modified(etag: str, headers: Iterable[tuple[str, str]], size: int,
     got."""
     kept = [(n, v) for n, v in headers if n.lower() in ("vary", "access-control-allow-origin")]
     gzipped = accepts_gzip(accept_encoding) and size >= GZIP_MIN_BYTES
-    return [*_with_vary(kept), *_validators(etag, gzipped)]
+    return [*_with_vary(kept), *validators(etag, gzipped)]
 
 
 def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: str,
@@ -391,7 +440,7 @@ def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: st
     if zipped:
         headers.append(("Content-Encoding", "gzip"))
     if get:
-        headers += _validators(entry.etag, zipped)
+        headers += validators(entry.etag, zipped)
     return entry.status, headers, (entry.gzipped or b"") if zipped else entry.body
 
 
@@ -405,16 +454,17 @@ def _response(status: int, headers: list[tuple[str, str]], body: bytes = b"") ->
 def lookup() -> Response | None:
     """``before_request``: answer from the cache, or remember how to store the answer.
     (A GET is answered by :class:`CacheHits` before the app when it can be.)"""
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    req = _request()
+    if req.endpoint not in CACHEABLE_ENDPOINTS:
         return None
-    if request.method not in ("GET", "HEAD") and not (
-            request.method == "POST" and request.endpoint == "sparql.endpoint"):
+    if req.method not in ("GET", "HEAD") and not (
+            req.method == "POST" and req.endpoint == "sparql.endpoint"):
         return None
     holder = current_app.extensions["carekg.snapshots"]
     snapshot_id = holder.current_id()
-    key = request_key(request)
+    key = request_key(req)
     g.carekg_cache = (snapshot_id, key)
-    if "no-cache" in request.headers.get("Cache-Control", ""):
+    if "no-cache" in req.headers.get("Cache-Control", ""):
         return None  # the client asks for a fresh answer; it is still stored
     limits: Settings = current_app.config["CAREKG_SETTINGS"]
     entry, leads = cache().get_or_lead(snapshot_id, key,
@@ -436,13 +486,14 @@ def finish(response: Response) -> Response:
     if g.get("carekg_cache_hit"):
         return response
     state = g.get("carekg_cache")
-    if state is None or response.status_code != 200 or "Set-Cookie" in response.headers:
+    if state is None or response.status_code != 200 or has_header(response, "Set-Cookie"):
         return _compress(response)
     snapshot_id = g.get("carekg_snapshot_id", state[0])
-    etag = make_etag(snapshot_id, request, response.content_type or "")
-    get = request.method != "POST"
-    response.vary.update(("Accept", "Accept-Encoding"))
-    if get and matches(request.headers.get("If-None-Match"), etag) \
+    req = _request()
+    etag = etag_of(snapshot_id, state[1], req, response.content_type or "")
+    get = req.method != "POST"
+    add_vary(response, "Accept", "Accept-Encoding")
+    if get and matches(req.headers.get("If-None-Match"), etag) \
             and not response.is_streamed:
         response.close()
         return _response(304, _not_modified(etag, response.headers.items(),
@@ -465,19 +516,19 @@ def finish(response: Response) -> Response:
                 if flight is not None:
                     store.land(*flight)
 
-            response.response = _Tee(_bytes(response), store.max_entry, keep, ended)
+            response.response = Tee(_bytes(response), store.max_entry, keep, ended)
     else:
         keep(response.get_data())
     zipped = _compress(response)
     if get:
-        for name, value in _validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
+        for name, value in validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
             zipped.headers[name] = value
     return zipped
 
 
 def land(_exc: BaseException | None) -> None:
     """``teardown_request``: whatever became of this request's answer, the requests
-    waiting for it stop waiting (a streamed one's :class:`_Tee` does it when it ends)."""
+    waiting for it stop waiting (a streamed one's :class:`Tee` does it when it ends)."""
     flight = g.get("carekg_flight")
     if flight is not None:
         cache().land(*flight)
@@ -486,7 +537,7 @@ def land(_exc: BaseException | None) -> None:
 def _compress(response: Response) -> Response:
     if not compressible(response):
         return response
-    response.vary.add("Accept-Encoding")
+    add_vary(response, "Accept-Encoding")
     if not accepts_gzip(request.headers.get("Accept-Encoding", "")):
         return response
     if response.is_streamed:
@@ -511,7 +562,8 @@ class CacheHits:
     the headers and the access-log line the app's hooks give it, but without Flask's
     request context, routing and hooks. On a cache hit those were most of the time:
     waitress sending one fixed answer does 6,400-8,100 requests/s in one process here,
-    the app's hit path 2,500. Anything else goes on to the app, and so does every request
+    the app's hit path 2,500. Anything else goes on to the app (to a GET query of
+    /sparql, :mod:`carekg.api.direct` is the app's front), and so does every request
     when per-client rate limits are on (they count hits too)."""
 
     def __init__(self, app: Flask) -> None:
@@ -527,16 +579,27 @@ class CacheHits:
         entry = self._cache.peek(self._snapshots.current_id(), environ_key(environ))
         if entry is None:
             return self._app(environ, start_response)
-        status, headers, body = answer_of(entry, self._cache, True,
-                                          environ.get("HTTP_ACCEPT_ENCODING", ""),
-                                          environ.get("HTTP_IF_NONE_MATCH"))
-        headers = with_security_headers(headers)
-        headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-        log_request(environ.get("REMOTE_ADDR"), "GET", path, status, entry.log, len(body),
-                    started)
-        return [body]
+        return send_entry(self._cache, entry, environ, start_response, started)
+
+
+def send_entry(store: ResponseCache, entry: Entry, environ: dict[str, Any],
+               start_response: Any, started: float) -> list[bytes]:
+    """Send a cached answer to a GET as the app's hooks would have: :func:`answer_of`,
+    the security headers, its length and its access-log line."""
+    status, headers, body = answer_of(entry, store, True,
+                                      environ.get("HTTP_ACCEPT_ENCODING", ""),
+                                      environ.get("HTTP_IF_NONE_MATCH"))
+    headers = with_security_headers(headers)
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    log_request(environ.get("REMOTE_ADDR"), "GET", path_of(environ), status, entry.log,
+                len(body), started)
+    return [body]
+
+
+def path_of(environ: dict[str, Any]) -> str:
+    """The request's path as Flask's ``request.path`` reads it (for the access log)."""
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
 
 
 def install(app: Flask, settings: Settings) -> None:

@@ -17,7 +17,10 @@ message, sent with a Content-Length. A larger one is read from the worker's sock
 by chunk as the client takes it, in the request's own thread: a slow client stalls the
 worker (the socket fills), and a client that goes away closes the body, which kills it.
 
-Messages on a worker's socket (server -> worker, worker -> server)::
+Messages on a worker's socket (server -> worker, worker -> server), each a tuple pickled
+with :mod:`pickle` itself (:func:`send_message`, :func:`read_message`) rather than by
+``Connection.send``, which builds a ``ForkingPickler`` (copying its dispatch table) for
+every message, a measurable share of a cheap query's time::
 
     <- ("ready",)                                   once, when it has started
     -> ("query", snapshot_dir, sparql, kwargs, max_rows, media_type)
@@ -30,7 +33,10 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import math
 import os
+import pickle
+import select
 import socket
 import subprocess
 import sys
@@ -158,6 +164,16 @@ def _evaluated(run: Callable[[], Any], media_type: str, max_rows: int
 # -- the worker process --------------------------------------------------------------
 
 
+def send_message(conn: Connection, message: tuple[Any, ...]) -> None:
+    """One message on a worker's socket (see the module's docstring)."""
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def read_message(conn: Connection) -> Any:
+    """The next message :func:`send_message` sent on ``conn``."""
+    return pickle.loads(conn.recv_bytes())
+
+
 def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) -> None:
     _, path, sparql, plain, max_rows, media_type = request
     if path not in stores:
@@ -167,11 +183,11 @@ def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) 
         data, rows, truncated = _evaluated(
             lambda: stores[path].query(sparql, **_kwargs(plain)), media_type, max_rows)
     except HttpError as exc:
-        conn.send(("error", exc.status, exc.message))
+        send_message(conn, ("error", exc.status, exc.message))
         return
     view = memoryview(data)
     complete = len(data) <= CHUNK_SIZE
-    conn.send(("head", rows, truncated, bytes(view[:CHUNK_SIZE]), complete))
+    send_message(conn, ("head", rows, truncated, bytes(view[:CHUNK_SIZE]), complete))
     if not complete:
         for start in range(CHUNK_SIZE, len(data), CHUNK_SIZE):
             conn.send_bytes(view[start:start + CHUNK_SIZE])
@@ -193,12 +209,12 @@ def worker_main(conn: Connection) -> None:
     """A worker process: say it is ready, then answer queries until its socket closes."""
     stores: dict[str, Any] = {}
     try:
-        conn.send(("ready",))
+        send_message(conn, ("ready",))
     except OSError:
         return
     while True:
         try:
-            request = conn.recv()
+            request = read_message(conn)
         except (EOFError, OSError):
             return
         try:
@@ -207,7 +223,8 @@ def worker_main(conn: Connection) -> None:
             return
         except Exception as exc:  # reported without a traceback; the worker lives on
             try:
-                conn.send(("error", 500, f"the query engine failed ({type(exc).__name__})"))
+                send_message(conn, ("error", 500,
+                                    f"the query engine failed ({type(exc).__name__})"))
             except OSError:
                 return
 
@@ -250,6 +267,14 @@ class Worker:
         child.close()
         self.conn = Connection(parent.detach())
         self.ready = False
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
+
+    def readable(self, seconds: float) -> bool:
+        """Whether the worker's next message (or its end) arrives within ``seconds``: one
+        poll(2) on a poller made once, where ``Connection.poll`` builds a selector on every
+        call. (A Connection buffers nothing, so a readable socket is a message waiting.)"""
+        return bool(self._poller.poll(math.ceil(max(0.0, seconds) * 1000)))
 
     def wait_ready(self, seconds: float = 60) -> None:
         """Wait for a new worker's first message: its start-up (a few tenths of a second,
@@ -257,7 +282,7 @@ class Worker:
         if self.ready:
             return
         try:
-            if self.conn.poll(seconds) and self.conn.recv() == ("ready",):
+            if self.conn.poll(seconds) and read_message(self.conn) == ("ready",):
                 self.ready = True
                 return
         except (EOFError, OSError):
@@ -381,10 +406,10 @@ class WorkerPool:
         self._free_slot()
 
     def receive(self, worker: Worker, deadline: float,
-                read: Callable[[Connection], Any] = Connection.recv) -> Any:
+                read: Callable[[Connection], Any] = read_message) -> Any:
         """The worker's next message, or 504 (and the worker killed) at the deadline."""
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not worker.conn.poll(remaining):
+        if remaining <= 0 or not worker.readable(remaining):
             self.killed += 1
             raise HttpError(504, f"the query took longer than {self.limits.timeout:g} s "
                                  "and was stopped; make it more selective or add a LIMIT")
@@ -405,8 +430,8 @@ class WorkerPool:
             worker.wait_ready()
             started = time.monotonic()
             deadline = started + self.limits.timeout
-            worker.conn.send(("query", path, sparql, kwargs, self.limits.max_rows,
-                              media_type))
+            send_message(worker.conn, ("query", path, sparql, kwargs, self.limits.max_rows,
+                               media_type))
             message = self.receive(worker, deadline)
             if message[0] == "error":
                 complete = True

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from carekg.api import negotiation as neg
-from carekg.api import sparql
+from carekg.api import protocol, sparql
 from carekg.api.app import settings, snapshot
 from carekg.api.errors import HttpError
 from carekg.errors import CarekgError, QueryError, UsageError
@@ -71,8 +71,8 @@ def run(name: str) -> Response:
             result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
             page = html_result(query, params, result, time.perf_counter() - started)
             return sparql.mark_truncated(page, answer)
-        op = sparql.Operation(query=None, format=request.args.get("format"))
-        fmt = sparql.negotiate(kind, op, request.headers.get("Accept"))
+        op = protocol.Operation(query=None, format=request.args.get("format"))
+        fmt = protocol.negotiate(kind, op, request.headers.get("Accept"))
         response = sparql.respond(sparql.start(snapshot(), text, kwargs, fmt), fmt)
     except HttpError as error:
         return error.response()

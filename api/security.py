@@ -110,8 +110,14 @@ SECURITY_HEADERS = {
 
 
 def add_security_headers(response: Response) -> Response:
+    """The security headers a view did not set itself. (Not ``Headers.setdefault``: it
+    raises and catches a KeyError for each header missing, which is every one, on every
+    answer.)"""
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -197,6 +203,15 @@ def log_request(client: str | None, method: str, path: str, status: int,
         _emit({**_record(client, method, path, status, noted, started), "size": size})
 
 
+def logged_stream(body: Iterable[bytes], client: str | None, method: str, path: str,
+                  status: int, noted: dict[str, Any], started: float) -> Iterable[bytes]:
+    """A streamed answer sent without Flask, logged when it ends (as :func:`log_access`
+    does for the app's); the body as it is when the access log is off."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return body
+    return _Counting(body, _record(client, method, path, status, noted, started))
+
+
 def start_timer() -> None:
     g.carekg_started = time.perf_counter()
 
@@ -258,14 +273,19 @@ def retry_after_only_when_refused(response: Response) -> Response:
     return response
 
 
+def finish_response(response: Response) -> Response:
+    """This module's ``after_request`` steps in their order, as one hook (Flask checks
+    each hook for a coroutine on every request): a stray ``Retry-After`` dropped, the
+    access log, the security headers."""
+    return add_security_headers(log_access(retry_after_only_when_refused(response)))
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Wire headers, error handlers, the access log and rate limits into ``app``."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(start_timer)
-    app.after_request(add_security_headers)
-    app.after_request(log_access)
     # registered before the limiter's own after_request, so it runs after it
-    app.after_request(retry_after_only_when_refused)
+    app.after_request(finish_response)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)
     exempt = bool(settings.rate_limit_exempt_loopback) or bool(app.config.get("TESTING"))
