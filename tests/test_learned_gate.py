@@ -134,10 +134,11 @@ def test_a_strategy_is_named_by_its_capitalised_title() -> None:
     assert facts[0].title == "Ageing Well Carers Strategy"
 
 
-def test_an_intention_without_a_direction_term_develops() -> None:
-    (fact,) = fallback_candidates(_view("Agree the approach to shared lives set out above."),
-                                  "CommissioningIntention")
-    assert fact.direction == "Develop"
+def test_an_intention_is_read_only_with_the_direction_its_words_name() -> None:
+    """No default direction: one was wrong more often than right, and intentions are
+    compared across councils by their direction."""
+    assert fallback_candidates(_view("Agree the approach to shared lives set out above."),
+                               "CommissioningIntention") == []
     (fact,) = fallback_candidates(_view("Reduce the use of short stays in hospital beds."),
                                   "CommissioningIntention")
     assert fact.direction == "Decrease"
