@@ -81,9 +81,9 @@ _LABEL_VALUE = re.compile(
 #: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
 _GRID_LABEL_FIGURE = r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)"
 _GRID_ROW = re.compile(_GRID_LABEL_FIGURE + r"\s+(?=[A-Z])")
-#: A figure that is the day of a date or an amount in a currency's code ("Published 09 Sep
-#: 2025", "Value 2321000.0 GBP"): a notice's field, not a grid row's count.
-_FIGURE_GOES_ON = re.compile(r"\d{1,2}\s+" + _MONTHS + r"\b|[\d,.]+\s+(?:GBP|EUR)\b")
+#: An amount in a currency's code ("Value 1500000.0 GBP"): a notice's field, not a grid
+#: row's count (nor is a date's day: ``_DAY_DATE``).
+_CODED_AMOUNT = re.compile(r"[\d,.]+\s+(?:GBP|EUR)\b")
 #: A grid row's label names a service; one with a verb is a clause whose figure counts the
 #: capitalised noun after it ("There are now 14 Extra Care Schemes").
 _CLAUSE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|funds?|"
@@ -702,8 +702,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             if (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
                     and not _TERMINAL.search(blocks[-1][0][-1].text)):
                 if len(blocks[-1][0]) > 1 and _field_label(*blocks[-1][0][-2:]):
-                    # a notice's fields, a line each ("Status / active / Published / 09
-                    # Sep 2025, 15:41"): the date is its label's, not the run's
+                    # a notice's fields, a line each ("Status / active / Published / 12
+                    # Mar 2026, 10:05"): the date is its label's, not the run's
                     blocks.append(([blocks[-1][0].pop(), line], "release"))
                     closed, broken = True, False
                     continue
@@ -798,7 +798,8 @@ def _split(text: str, lines: list[_Line], kind: str) -> list[tuple[int, int]]:
         grid = _GRID_ROW.match(logical, at)
         if (grid and _row_label(grid.group("label"))
                 and not _YEAR_CELL.search(grid.group(0).rstrip())  # "December 2023"
-                and not _FIGURE_GOES_ON.match(logical, grid.start("figure"))):
+                and not _DAY_DATE.match(logical, grid.start("figure"))  # "Published 12 Mar"
+                and not _CODED_AMOUNT.match(logical, grid.start("figure"))):
             # the row starts a sentence even when the line before ends unpunctuated
             cuts.update((at, grid.end("figure")))
     cuts.update(_run_on_cuts(text, logical, where))

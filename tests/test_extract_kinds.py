@@ -1224,18 +1224,20 @@ def test_the_number_of_a_table_or_figure_is_no_count(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "direction", "service"), [
-    ("Agree that the Council proceeds with the procurement of a framework for home care "
-     "services.", "Procure", "home-care"),
+    ("Agree that officers proceed with the procurement of a county-wide home care "
+     "framework.", "Procure", "home-care"),
     ("To authorise the procurement of residential care for older people.", "Procure",
      "residential-care"),
-    ("The Council is initiating a tender process for extra care housing support.", "Procure",
-     "extra-care-housing"),
-    ("The Council is seeking to award ten home care contracts.", "Procure", "home-care"),
-    ("To note the closure of the day centre.", "Decommission", "day-opportunities"),
-    ("1) authorises the Director of Adult Social Care to commence procurement of home care "
-     "services.", "Procure", "home-care"),
-    ("A report seeking the approval to tender supported living services.", "Procure",
-     "supported-living"),
+    ("Northtown is initiating a tender process for care in its extra care housing.",
+     "Procure", "extra-care-housing"),
+    ("Officers are seeking to award six home care contracts in the spring.", "Procure",
+     "home-care"),
+    ("To note the planned closure of two day centres next year.", "Decommission",
+     "day-opportunities"),
+    ("2) authorises the Head of Commissioning to commence procurement of home care for "
+     "adults.", "Procure", "home-care"),
+    ("Members considered a paper with approval to tender supported living sought.",
+     "Procure", "supported-living"),
     ("Review Shared Lives Scheme Contracts in Northtown, Southville and Eastwick. June 2026",
      "Review", "shared-lives"),
 ])
@@ -1252,7 +1254,7 @@ def test_a_grant_awarded_is_not_procured() -> None:
 
 
 @pytest.mark.parametrize(("heading", "expected"), [
-    ("Reduce the use of residential care for younger adults", [("Decrease", "residential-care")]),
+    ("Reduce reliance on residential care for younger adults", [("Decrease", "residential-care")]),
     ("Increasing preventative services for carers", []),  # a gerund names a topic
     ("TENDER: Home Care Framework for the County", []),  # a notice's title
 ])
@@ -1265,8 +1267,8 @@ def test_a_heading_that_commits_to_a_course(heading: str,
 
 
 @pytest.mark.parametrize("title", [
-    "Proposed Redesign of Day Services for Older People – Consultation Responses and "
-    "Recommendations",
+    "Proposed Changes to Day Services for Older People – Report on the Consultation "
+    "Findings",
     "TENDER: Northtown Council - Framework Agreement for the Provision of Supported Living",
 ])
 def test_a_title_proposes_nothing(title: str) -> None:

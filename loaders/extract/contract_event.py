@@ -54,7 +54,7 @@ GRANT_AWARD = re.compile(r"\baward(?:ing|ed)?\s+(?:of\s+)?(?:an?\s+|the\s+)?(?:[
 # When a building opens ("the new scheme due to open in spring 2027") is not when anything
 # happens to a contract.
 _OPENING = re.compile(r"\bopen(?:s|ed|ing)?\s+(?:in\s+|on\s+|from\s+)?$", re.IGNORECASE)
-# A year inside a web address ("find-tender.service.gov.uk/Notice/013516-2026") is part of
+# A year inside a web address ("tenders.example.gov.uk/Notice/012345-2026") is part of
 # the notice's number.
 _IN_ADDRESS = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 

@@ -289,8 +289,8 @@ def _title_cased(text: str) -> bool:
 
 
 def _imperative(heading: str) -> bool:
-    """A heading that commits to a course ("Reduce the use of residential care for older
-    people"): it opens with an action verb's plain form (a gerund, "Increasing
+    """A heading that commits to a course ("Reduce reliance on residential care for
+    younger adults"): it opens with an action verb's plain form (a gerund, "Increasing
     preventative services", names a topic) and names a service in four words or more."""
     verb = _opening_verb(heading)
     return bool(verb and heading[verb.end() + 1:verb.end() + 2].islower()
@@ -304,7 +304,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     if text.rstrip().endswith("?") or (view.sentence.is_heading and not _imperative(text)):
         return []  # a question, or a heading's topic ("Increasing preventative services")
     if _title_cased(text):
-        return []  # "Proposed Redesign of Day Services – Consultation Responses": a title
+        return []  # "Proposed Changes to Day Services: Report of Findings": a title
     commitments = _commitments(text)
     if not commitments:
         return _item_of_a_course(view)

@@ -40,10 +40,15 @@ _BARE = re.compile(
     re.IGNORECASE,
 )
 _BARE_BEFORE = re.compile(r"(?:\bc\.?|\bcirca|\bapproximately|\baround)\s?$", re.IGNORECASE)
-# ... unless what follows is counted: "around 1.2 million visits" are visits, not pounds.
-_COUNTED_AFTER = re.compile(
-    r"\s+(?:[\w'-]+\s+){0,2}?(?:hours|visits|calls|contacts|people|adults|residents|beds|"
-    r"units|places|placements|packages)\b", re.IGNORECASE)
+
+
+@cache
+def _counted_after() -> re.Pattern[str]:
+    """... unless what follows is counted: "around 1.2 million visits" are visits, not
+    pounds (the count nouns of ``rules.yaml``, and what care is counted in)."""
+    nouns = [n for names in load_rules()["count_nouns"].values() for n in names]
+    return re.compile(r"\s+(?:[\w'-]+\s+){0,2}?" + phrase_pattern(
+        [*nouns, "hours", "visits", "calls", "contacts"]), re.IGNORECASE)
 # Tender notices write the currency's code: "GBP 100 million", "128,000,000 GBP".
 _GBP = (re.compile(rf"\bGBP\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"),
         re.compile(rf"(?<![\w£,.])(?P<num>{_NUM})(?P<scale>{_SCALE})?\s?GBP\b"))
@@ -130,7 +135,7 @@ def find_money(text: str) -> list[Money]:
     starts = [start for start, _ in spans]  # in order and not overlapping
     bare = [m for m in _BARE.finditer(text)
             if _BARE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
-            and not _COUNTED_AFTER.match(text, m.end())]
+            and not _counted_after().match(text, m.end())]
     if "GBP" in text:
         bare += [m for pattern in _GBP for m in pattern.finditer(text)]
     for match in sorted(bare, key=lambda m: m.start()):

@@ -21,7 +21,7 @@ _HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place)\b
 _HOURS = re.compile(
     _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
 )
-# Hours commissioned over a year are a total ("2 million hours of home care a year"):
+# Hours commissioned over a year are a total ("3 million hours of home care a year"):
 # counted in hours, the scale word multiplied out.
 _HOURS_A_YEAR = re.compile(
     _NUMBER + r"(?P<scale>\s+million)?\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+"

@@ -206,7 +206,7 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
         elif not (
             (gained >= 1 and head_capital)
             or gained >= 2
-            # a name of its own with its years: "Market Position Statement 2025 - 2040"
+            # a name of its own with its years: "Market Position Statement 2026 - 2031"
             or (period and head_capital and len(head.group(0).split()) >= 3)
             or (
                 period
