@@ -34,7 +34,13 @@ from carekg.api import caching, protocol
 from carekg.api.caching import Entry, ResponseCache, path_of, send_entry
 from carekg.api.errors import HttpError
 from carekg.api.execution import Answer
-from carekg.api.security import is_loopback, log_request, logged_stream, with_security_headers
+from carekg.api.security import (
+    internal_error_text,
+    is_loopback,
+    log_request,
+    logged_stream,
+    with_security_headers,
+)
 from carekg.config import Settings
 
 log = logging.getLogger(__name__)
@@ -180,13 +186,11 @@ def _parsed(req: Request) -> tuple[protocol.Operation, str] | None:
 
 def _refusal(error: HttpError, req: Request, noted: dict[str, Any], start_response: Any,
              started: float) -> list[bytes]:
-    """A refusal as the view answers it (:meth:`HttpError.response`, CORS, ``Retry-After``
-    only on 429 and 503, the security headers, the access log)."""
-    body = (error.message + "\n").encode("utf-8")
-    headers = [("Content-Type", _PLAIN), *error.headers.items()]
-    if error.status not in (429, 503):
-        headers = [(n, v) for n, v in headers if n.lower() != "retry-after"]
-    return _send(error.status, headers, body, req, noted, start_response, started)
+    """A refusal as the view answers it (:meth:`HttpError.response`, CORS, the security
+    headers, the access log)."""
+    answer = error.response()
+    headers = [(n, v) for n, v in answer.headers.items() if n.lower() != "content-length"]
+    return _send(error.status, headers, answer.get_data(), req, noted, start_response, started)
 
 
 def _failure(exc: Exception, req: Request, start_response: Any, started: float
@@ -194,9 +198,8 @@ def _failure(exc: Exception, req: Request, start_response: Any, started: float
     """An unexpected failure, as :func:`carekg.api.security.internal_error` answers it."""
     ref = uuid.uuid4().hex[:12]
     log.error("unhandled error (ref %s) on GET %s", ref, path_of(req.environ), exc_info=exc)
-    body = (f"500 Internal Server Error: something went wrong on our side "
-            f"(reference {ref})\n").encode()
-    return _send(500, [("Content-Type", _PLAIN)], body, req, {}, start_response, started)
+    return _send(500, [("Content-Type", _PLAIN)], internal_error_text(ref).encode(), req, {},
+                 start_response, started)
 
 
 def _send(status: int, headers: list[tuple[str, str]], body: bytes, req: Request,

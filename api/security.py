@@ -140,6 +140,11 @@ def http_error(exc: HTTPException) -> Response:
     return response
 
 
+def internal_error_text(ref: str) -> str:
+    """What a client is told of an unexpected failure: only a reference to the log."""
+    return f"500 Internal Server Error: something went wrong on our side (reference {ref})\n"
+
+
 def internal_error(exc: Exception) -> Response:
     """An unexpected failure: logged with its traceback here, a reference to the client."""
     if isinstance(exc, HTTPException):
@@ -147,8 +152,7 @@ def internal_error(exc: Exception) -> Response:
     ref = uuid.uuid4().hex[:12]
     log.error("unhandled error (ref %s) on %s %s", ref, request.method, request.path,
               exc_info=exc)
-    return Response(f"500 Internal Server Error: something went wrong on our side "
-                    f"(reference {ref})\n", status=500,
+    return Response(internal_error_text(ref), status=500,
                     content_type="text/plain; charset=utf-8")
 
 
