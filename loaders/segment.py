@@ -95,9 +95,12 @@ _PIPE_CELL = re.compile(r"^[^|]*\|$")
 _DAY_DATE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r"\b")
 #: A line that is only a date, maybe with its time ("3 Mar 2027 at 09:40", "March 2027,
 #: 9:40am"): a notice's release stamp; it joins no paragraph.
-_DATED_LINE = re.compile(
-    r"(?:\w+\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r"\s+(?:19|20)\d{2}"
-    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:am|pm)?)?")
+_DATE_STAMP = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r"\s+(?:19|20)\d{2}"
+               r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:am|pm)?)?")
+_DATED_LINE = re.compile(r"(?:\w+\s+)?" + _DATE_STAMP)
+#: A date or a span of dates opening a list item ("- 1 Apr 2026 - 31 Mar 2030"): a
+#: notice's field value, listed under its field's name ("- Award Date").
+_DATED_ITEM = re.compile(_DATE_STAMP + r"(?:\s*(?:-|–|to)\s*" + _DATE_STAMP + ")?")
 #: Longer than a line of a wrapped (PDF) layout: a line of this length was never wrapped.
 UNWRAPPED_ITEM = 120
 _CONTENTS_ENTRY = re.compile(r"(?:\s{3,}|\.{3,}\s*)\d{1,3}(?:-\d{1,3})?$")
@@ -329,7 +332,7 @@ def _classify(lines: list[_Line], double: bool) -> None:
             continue
         bullet = _BULLET.match(text)
         if bullet and len(text) > bullet.end():
-            line.kind = "bullet"
+            line.kind = "tail" if _dated_item(text, bullet.end()) else "bullet"
             line.title_start = line.start + bullet.end()
             again = _BULLET.match(text[bullet.end():])  # "- (1) approve ..."
             if again and len(text) > bullet.end() + again.end():
@@ -699,7 +702,11 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
         if line.kind == "tail":
             # a date alone dates the open line before it ("Tender" / "04 Feb 2026 at
             # 10:15", a timetable's activity / "March 2013"); else it stands alone
-            if (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
+            if (blocks and not closed and blocks[-1][1] == "bullet"
+                    and _field_name(blocks[-1][0][-1])):
+                # a notice's fields as a list ("- Award Date" / "- 30 Jan 2027")
+                blocks[-1] = ([*blocks[-1][0], line], "release")
+            elif (blocks and not closed and not broken and blocks[-1][1] in ("body", "item")
                     and not _TERMINAL.search(blocks[-1][0][-1].text)):
                 if len(blocks[-1][0]) > 1 and _field_label(*blocks[-1][0][-2:]):
                     # a notice's fields, a line each ("Status / active / Published / 12
@@ -749,6 +756,21 @@ def _field_label(previous: _Line, line: _Line) -> bool:
     return (_word_count(text) <= 2 and text[:1].isupper() and not any(c.isdigit() for c in text)
             and _word_count(previous.text) <= 4
             and last[0].casefold() not in _CONNECTORS | _TIME_PREPOSITIONS | {"the", "a"})
+
+
+def _dated_item(text: str, at: int) -> bool:
+    """A list item that opens with a date or a span of dates and says little more ("- 14
+    Nov 2025 Expired", "- 1 Apr 2026 - 31 Mar 2030 Over 5 years"): a field's value."""
+    date = _DATED_ITEM.match(text, at)
+    return bool(date) and _word_count(text[date.end():]) <= 3
+
+
+def _field_name(item: _Line) -> bool:
+    """A list item that is only a field's name ("- Submission Deadline"): a few
+    capitalised words, no figure and no closing punctuation."""
+    name = item.text[item.title_start - item.start:].strip()
+    return (1 <= _word_count(name) <= 3 and name[:1].isupper()
+            and not any(c.isdigit() for c in name) and not _TERMINAL.search(name))
 
 
 def _unwrapped_item(item: _Line, line: _Line) -> bool:

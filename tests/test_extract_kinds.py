@@ -1205,6 +1205,15 @@ def test_a_notices_release_is_an_event_of_its_stage(stage: str, event: str) -> N
     assert (fact.event_type, fact.period_label) == (event, "2026-01-14")
 
 
+@pytest.mark.parametrize(("field", "event"), [("Submission Deadline", "tender"),
+                                              ("Award Date", "award"),
+                                              ("Contract Period", "start")])
+def test_a_notices_listed_date_field_is_an_event_of_its_field(field: str, event: str) -> None:
+    text = f"## Home care framework\n\n- {field}\n- 3 Feb 2027 - 2 Feb 2032\n"
+    [fact] = _segmented_facts(text, "ContractEvent")
+    assert (fact.event_type, fact.period_label[:10]) == (event, "2027-02-03")
+
+
 def test_an_update_of_a_release_is_no_event_of_its_own() -> None:
     text = "## Home care framework\n\nTenderUpdate\n\n14 Jan 2026 at 09:30\n"
     assert _segmented_facts(text, "ContractEvent") == []

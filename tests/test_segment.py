@@ -390,6 +390,18 @@ def test_a_notices_fields_a_line_each_give_its_release_its_own_sentence() -> Non
     assert not any(p.endswith(("Published 12", "Value 1500000.0")) for p in plain)
 
 
+def test_a_notices_fields_as_a_list_give_each_date_its_fields_name() -> None:
+    """Fields listed as items, name then value ("- Award Date" / "- 2 Mar 2027"): the
+    value is its name's, and a value that is no date stays an item of its own."""
+    text = ("## A contract notice\n\n- Award Date\n- 2 Mar 2027 4 days ago\n"
+            "- Contract Period\n- 1 Jun 2027 - 31 May 2031 Over 3 years\n"
+            "- Recurrence\n- Not specified\n")
+    plain = [s.plain for s in _segment(text)]
+    assert "Award Date - 2 Mar 2027 4 days ago" in plain
+    assert "Contract Period - 1 Jun 2027 - 31 May 2031 Over 3 years" in plain
+    assert "Not specified" in plain
+
+
 def test_a_date_after_a_sentence_cut_at_a_line_end_is_not_a_release() -> None:
     text = ("The new statement will be online in the spring.\nPublished on the\n"
             "Council Website\n\nSpring 2027\n")

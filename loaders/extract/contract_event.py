@@ -85,15 +85,17 @@ _WORDS = {
 
 
 #: A release of a notice: its stage name on a line, then the day it was published.
-_RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)\s*\n\s*(?=\d{1,2}\s+[A-Z])")
+_RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)\s*\n\s*(?:[-•]\s+)?"
+                      r"(?=\d{1,2}\s+[A-Z])")
 
 
 def _release(view: SentenceView) -> list[Candidate]:
     """A notice's release ("Tender / 12 May 2026 at 16:08"): an event of its stage's type
     on its day, for the service the notice is about."""
     m = _RELEASE.match(view.text)
-    day = next((p for p in view.periods if p.kind == "day"), None)
-    if m is None or day is None or view.text[m.end():].strip() != view.text[day.start:].strip():
+    # its date, or the span of dates a listed field gives ("Contract Period / 1 Apr ...")
+    day = next((p for p in view.periods if p.start == m.end()), None) if m else None
+    if m is None or day is None:
         return []
     stage = m.group("stage").casefold()
     event = next((slug for slug, pattern in compiled_map("notice_release_stages")
