@@ -762,7 +762,7 @@ def _dated_item(text: str, at: int) -> bool:
     """A list item that opens with a date or a span of dates and says little more ("- 14
     Nov 2025 Expired", "- 1 Apr 2026 - 31 Mar 2030 Over 5 years"): a field's value."""
     date = _DATED_ITEM.match(text, at)
-    return bool(date) and _word_count(text[date.end():]) <= 3
+    return date is not None and _word_count(text[date.end():]) <= 3
 
 
 def _field_name(item: _Line) -> bool:
