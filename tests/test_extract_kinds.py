@@ -1256,6 +1256,24 @@ def test_committee_decisions_to_procure_or_close(text: str, direction: str,
     assert (fact.direction, fact.service) == (direction, service)
 
 
+@pytest.mark.parametrize(("text", "heading"), [
+    # the marker names the course; a procurement term much later is not it
+    ("A report seeking the approval to tender supported living services, and to ask the "
+     "Director of Adult Services to bring back, once the panel has scored every bid, a "
+     "further report to award the contracts.", "Report details"),
+    # a delegation: the course comes after the officer's titles
+    ("authorises the Director of Adult Social Services, in consultation with the Cabinet "
+     "Member for Health and Wellbeing and the Director of Finance, to commence procurement "
+     "of supported living for adults.", "Is key decision?: Yes"),
+    # a resolution's lead-in speaks for the council
+    ("supported living will be procured through a new framework from next April.",
+     "That the Cabinet"),
+])
+def test_a_decisions_course_in_its_own_words(text: str, heading: str) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading=heading)
+    assert (fact.direction, fact.service) == ("Procure", "supported-living")
+
+
 def test_a_grant_awarded_is_not_procured() -> None:
     assert facts("Approve the award of a one-year grant to a local day centre charity.",
                  "CommissioningIntention", heading="Decision") == []

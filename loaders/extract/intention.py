@@ -39,7 +39,7 @@ _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
     r"ambition\s+is|aim\s+is|the\s+commissioning\s+of|"
-    r"aspirations?)\b",
+    r"aspirations?|approval\s+to|authori[sz](?:es?|ed|ing))\b",
     re.IGNORECASE,
 )
 #: A council by its initials ("the HCC", "NCC will"): County, City or Borough Council.
@@ -69,7 +69,7 @@ _PROVISION_SUBJECT = re.compile(
 _INTENTION_HEADING = re.compile(
     r"\b(?:intentions?|aspirations?|priorit(?:y|ies)|opportunities|we\s+will|plans?|"
     r"what\s+we\s+(?:will|want)|next\s+steps|future|action|recommendations?|decisions?|"
-    r"resolved)\b",
+    r"resolved|that\s+(?:the\s+)?(?:cabinet|council|committee|executive|board))\b",
     re.IGNORECASE,
 )
 _LIST_OPENING = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?", re.UNICODE)
@@ -299,6 +299,17 @@ def _imperative(heading: str) -> bool:
                 and len(heading.split()) >= 4 and classify_service(heading, None))
 
 
+#: A decision that hands a course to an officer ("authorises the Director of Adult
+#: Services, in consultation with the Cabinet Member for Health, to commence ..."): the
+#: course comes after the officer's titles.
+_DELEGATION = re.compile(r"(?:authori[sz]\w*|delegat\w*)\b", re.IGNORECASE)
+
+
+def _reach(text: str, at: int) -> int:
+    """How far after a commitment its course's direction term may stand."""
+    return 240 if _DELEGATION.match(text, at) else 120
+
+
 def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
     if text.rstrip().endswith("?") or (view.sentence.is_heading and not _imperative(text)):
@@ -327,11 +338,15 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         from_marker = classify_direction(own, at)
         inside = from_marker if from_marker is not None and from_marker[1] < course and (
             from_marker[0] in ("Increase", "Decrease", "Develop")) else None
-        found = found or inside or classify_direction(own, course) or from_marker
+        after = classify_direction(own, course)
+        if after is not None and after[1] - course > _reach(text, at):
+            after = None  # too far to be the course committed to here
+        # "seeking approval to tender": the marker's own words name the course
+        found = found or inside or after or from_marker
         if found is None:
             continue
         direction, term_at = found
-        if term_at - course > 120:
+        if term_at - course > _reach(text, at):
             continue
         if direction == "Procure" and GRANT_AWARD.search(text):
             continue  # "approve the award of a grant to ...": a grant is given, not procured
