@@ -1260,9 +1260,9 @@ def test_committee_decisions_to_procure_or_close(text: str, direction: str,
     # the marker names the course; a procurement term much later is not it
     ("A report seeking the approval to tender supported living services, and to ask the "
      "Director of Adult Services to bring back, once the panel has scored every bid, a "
-     "further report to award the contracts.", "Report details"),
+     "further report to award the contracts.", "Decision"),
     # a delegation: the course comes after the officer's titles
-    ("authorises the Director of Adult Social Services, in consultation with the Cabinet "
+    ("2) authorises the Director of Adult Social Services, in consultation with the Cabinet "
      "Member for Health and Wellbeing and the Director of Finance, to commence procurement "
      "of supported living for adults.", "Is key decision?: Yes"),
     # a resolution's lead-in speaks for the council

@@ -39,7 +39,7 @@ _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
     r"ambition\s+is|aim\s+is|the\s+commissioning\s+of|"
-    r"aspirations?|approval\s+to|authori[sz](?:es?|ed|ing))\b",
+    r"aspirations?)\b",
     re.IGNORECASE,
 )
 #: A council by its initials ("the HCC", "NCC will"): County, City or Borough Council.
