@@ -244,6 +244,18 @@ def test_large_bodies_and_long_queries_are_413(built_settings: Settings) -> None
     assert b"limit is 1000" in response.data
 
 
+def test_a_body_past_max_body_bytes_is_413_before_it_is_read(built_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The body limit holds on its own, whatever the query-length limit allows."""
+    client = make_app(built_settings, max_body_bytes=10_000,
+                      max_query_chars=1_000_000).test_client()
+    body = b"ASK {} #" + b"x" * 20_000
+    for response in (client.post("/sparql", data=body, content_type="application/sparql-query"),
+                     client.post("/sparql", data={"query": body.decode()})):
+        assert response.status_code == 413
+        assert b"Request Entity Too Large" in response.data
+    assert ask(client, "ASK {} #" + "x" * 20_000).status_code == 200  # GET: no body
+
+
 def test_a_full_pool_answers_503_at_once(built_settings: Settings, until, serving_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(built_settings, query_timeout=3.0, max_concurrent_queries=1,
                    queue_wait=0.2)
