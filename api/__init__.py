@@ -17,7 +17,7 @@ def blueprints() -> list[Blueprint]:
     # Imported here so that importing carekg.api does not import every view module.
     from importlib import import_module
 
-    modules = ["sparql", "pages", "saved", "ui", "dumps", "compare"]
+    modules = ["pages", "saved", "ui", "dumps", "compare"]  # /sparql: carekg.api.sparql
     found: list[Blueprint] = []
     for name in modules:
         try:

@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.extensions["carekg.snapshots"] = holder
     from carekg.api import blueprints, caching, security
     from carekg.api.execution import QueryLimits, RemoteStorePool, WorkerPool
+    from carekg.api.sparql import SparqlEndpoint
 
     limits = QueryLimits(settings.query_timeout, settings.max_result_rows, settings.queue_wait)
     if is_remote(settings.store):
@@ -90,11 +91,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     else:
         app.extensions["carekg.pool"] = WorkerPool(settings.max_concurrent_queries, limits)
     security.install(app, settings)
-    if app.extensions["carekg.limiter"] is None:  # it counts requests in Flask: all go there
-        from carekg.api.direct import DirectQueries
-
-        app.wsgi_app = DirectQueries(app)  # type: ignore[method-assign]
-    caching.install(app, settings)  # after security: a cache hit is rate-limited and logged too
+    caching.install(app, settings)
+    # In front of Flask, outermost first: the request-count limits (they count cache hits
+    # too), the cache hits, the SPARQL endpoint; then the app's views.
+    front: Any = caching.CacheHits(app, SparqlEndpoint(app))
+    if settings.rate_limit:
+        front = security.RequestLimits(front, settings.rate_limit,
+                                       app.extensions["carekg.limits_exempt_loopback"])
+    app.wsgi_app = front  # type: ignore[method-assign]
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
 
     for blueprint in blueprints():

@@ -16,8 +16,10 @@ request (path, parameters, negotiated format). So
   new snapshot. Each server process (``carekg serve --processes``) has its own cache.
   The key holds the raw Accept header (the format is only known once the view has run);
   two Accept headers that negotiate the same format are two entries with the same ETag;
-* the lookup is a ``before_request`` hook registered *after* the rate limiter's, so a hit
-  is still rate-limited, logged and given the security headers by the usual hooks;
+* a hit is answered in front of Flask (:class:`CacheHits`; ``/sparql`` by its own
+  endpoint, :mod:`carekg.api.sparql`), behind the request-count limits, with the
+  security headers and access-log line the app's hooks give (:func:`send_entry`); the
+  app's ``before_request`` lookup answers the rest (a HEAD);
 * a request that misses while the same request is being answered waits for that answer
   (:meth:`ResponseCache.get_or_lead`) rather than queueing for a query worker itself:
   many clients opening one new page at once cost one evaluation per server process;
@@ -27,8 +29,8 @@ request (path, parameters, negotiated format). So
   so gzip never buffers a whole answer; a streamed answer is cached only if it ends
   within :meth:`ResponseCache.max_entry` bytes.
 
-POST queries are cached in-process (keyed by their body) but get no ETag or 304: a
-conditional POST is a different protocol (412), and no client revalidates a POST.
+POST queries of ``/sparql`` are cached in-process (keyed by their body) but get no ETag or
+304: a conditional POST is a different protocol (412), and no client revalidates a POST.
 """
 
 from __future__ import annotations
@@ -40,17 +42,18 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any, cast
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
+from flask import Request as FlaskRequest
+from werkzeug.wrappers import Request
 
-from carekg.api.security import log_request, with_security_headers
+from carekg.api.security import send
 from carekg.config import Settings
 
 #: Views whose 200 answers depend only on the snapshot and the request.
 CACHEABLE_ENDPOINTS = frozenset({
-    "sparql.endpoint", "pages.thing", "pages.named_graph", "pages.ontology",
+    "pages.thing", "pages.named_graph", "pages.ontology",
     "saved.run", "saved.index",
 })
 #: Smaller bodies are sent as they are: gzip's header and a round trip cost more.
@@ -220,12 +223,6 @@ def _zero(value: str) -> bool:
         return True
 
 
-def _body(req: Request) -> bytes:
-    """A POSTed query's body, read once and kept, so that the view can still parse its
-    form (Werkzeug parses cached data) or read it as a direct query."""
-    return req.get_data(cache=True)
-
-
 def environ_key(environ: dict[str, Any], body: bytes = b"", mimetype: str = ""
                 ) -> tuple[Any, ...]:
     """What distinguishes one cacheable request from another, cheaply: the raw strings
@@ -237,22 +234,12 @@ def environ_key(environ: dict[str, Any], body: bytes = b"", mimetype: str = ""
             environ.get("QUERY_STRING", ""), mimetype, body, environ.get("HTTP_ACCEPT", ""))
 
 
-def request_key(req: Request) -> tuple[Any, ...]:
-    """:func:`environ_key` of a request, with a POSTed body."""
-    body = _body(req) if req.method == "POST" else b""
-    return environ_key(req.environ, body, req.mimetype if body else "")
-
-
 def effective_query(req: Request) -> bytes:
     """The request's query as the answer depends on it: the URL without its query string
     (the SPARQL endpoint resolves relative IRIs against it), the parameters without
-    ``format`` (which the negotiated Content-Type stands for), in a canonical order."""
+    ``format`` (which the negotiated Content-Type stands for), in a canonical order. (Only
+    GET answers have an ETag.)"""
     params = [(k, v) for k, v in req.args.items(multi=True) if k != "format"]
-    if req.method == "POST":
-        if req.mimetype == "application/x-www-form-urlencoded":
-            params += [(k, v) for k, v in req.form.items(multi=True) if k != "format"]
-        else:
-            params.append(("", _body(req).decode("utf-8", "replace")))
     text = req.base_url + "\x00" + "\x00".join(f"{k}={v}" for k, v in sorted(params))
     return text.encode("utf-8", "surrogatepass")
 
@@ -267,7 +254,7 @@ def make_etag(snapshot_id: str | None, req: Request, content_type: str) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
-#: ETags made, by (snapshot id, :func:`request_key`, Content-Type): the key holds every
+#: ETags made, by (snapshot id, :func:`environ_key`, Content-Type): the key holds every
 #: part of the request the effective query is read from, so a repeated request (a client
 #: asking again with ``no-cache``) is not parsed and hashed again. Only keys of at most
 #: :data:`_ETAG_KEY_CHARS` are kept, and at most :data:`_ETAGS_KEPT` of them (then all
@@ -399,7 +386,7 @@ def cache() -> ResponseCache:
     return current_app.extensions["carekg.cache"]
 
 
-def _request() -> Request:
+def _request() -> FlaskRequest:
     """This request itself, not the proxy ``request``: a hook reading it a dozen times
     pays the proxy's lookup once."""
     return request._get_current_object()  # type: ignore[attr-defined]
@@ -457,12 +444,11 @@ def lookup() -> Response | None:
     req = _request()
     if req.endpoint not in CACHEABLE_ENDPOINTS:
         return None
-    if req.method not in ("GET", "HEAD") and not (
-            req.method == "POST" and req.endpoint == "sparql.endpoint"):
+    if req.method not in ("GET", "HEAD"):
         return None
     holder = current_app.extensions["carekg.snapshots"]
     snapshot_id = holder.current_id()
-    key = request_key(req)
+    key = environ_key(req.environ)
     g.carekg_cache = (snapshot_id, key)
     if "no-cache" in req.headers.get("Cache-Control", ""):
         return None  # the client asks for a fresh answer; it is still stored
@@ -476,7 +462,7 @@ def lookup() -> Response | None:
     g.carekg_cache_hit = True
     for name, value in entry.log.items():
         setattr(g, name, value)
-    return _response(*answer_of(entry, cache(), request.method != "POST",
+    return _response(*answer_of(entry, cache(), True,
                                 request.headers.get("Accept-Encoding", ""),
                                 request.headers.get("If-None-Match")))
 
@@ -491,10 +477,8 @@ def finish(response: Response) -> Response:
     snapshot_id = g.get("carekg_snapshot_id", state[0])
     req = _request()
     etag = etag_of(snapshot_id, state[1], req, response.content_type or "")
-    get = req.method != "POST"
     add_vary(response, "Accept", "Accept-Encoding")
-    if get and matches(req.headers.get("If-None-Match"), etag) \
-            and not response.is_streamed:
+    if matches(req.headers.get("If-None-Match"), etag) and not response.is_streamed:
         response.close()
         return _response(304, _not_modified(etag, response.headers.items(),
                                             len(response.get_data()),
@@ -520,9 +504,8 @@ def finish(response: Response) -> Response:
     else:
         keep(response.get_data())
     zipped = _compress(response)
-    if get:
-        for name, value in validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
-            zipped.headers[name] = value
+    for name, value in validators(etag, zipped.headers.get("Content-Encoding") == "gzip"):
+        zipped.headers[name] = value
     return zipped
 
 
@@ -558,18 +541,16 @@ def _bytes(response: Response) -> Iterable[bytes]:
 
 
 class CacheHits:
-    """The WSGI app in front of Flask: a GET whose answer is cached is sent from here, with
-    the headers and the access-log line the app's hooks give it, but without Flask's
+    """The WSGI app in front of the app: a GET whose answer is cached is sent from here,
+    with the headers and the access-log line the app's hooks give it, but without Flask's
     request context, routing and hooks. On a cache hit those were most of the time:
     waitress sending one fixed answer does 6,400-8,100 requests/s in one process here,
-    the app's hit path 2,500. Anything else goes on to the app (to a GET query of
-    /sparql, :mod:`carekg.api.direct` is the app's front), and so does every request
-    when per-client rate limits are on (they count hits too)."""
+    the app's hit path 2,500. Anything else goes on to ``app``."""
 
-    def __init__(self, app: Flask) -> None:
-        self._app = app.wsgi_app
-        self._cache: ResponseCache = app.extensions["carekg.cache"]
-        self._snapshots = app.extensions["carekg.snapshots"]
+    def __init__(self, flask: Flask, app: Any) -> None:
+        self._app = app
+        self._cache: ResponseCache = flask.extensions["carekg.cache"]
+        self._snapshots = flask.extensions["carekg.snapshots"]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" \
@@ -584,31 +565,18 @@ class CacheHits:
 
 def send_entry(store: ResponseCache, entry: Entry, environ: dict[str, Any],
                start_response: Any, started: float) -> list[bytes]:
-    """Send a cached answer to a GET as the app's hooks would have: :func:`answer_of`,
-    the security headers, its length and its access-log line."""
-    status, headers, body = answer_of(entry, store, True,
+    """Send a cached answer as the app's hooks would have: :func:`answer_of` (a POST's
+    without validators), then the security headers, its length and its access-log line."""
+    status, headers, body = answer_of(entry, store, environ.get("REQUEST_METHOD") != "POST",
                                       environ.get("HTTP_ACCEPT_ENCODING", ""),
                                       environ.get("HTTP_IF_NONE_MATCH"))
-    headers = with_security_headers(headers)
-    headers.append(("Content-Length", str(len(body))))
-    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-    log_request(environ.get("REMOTE_ADDR"), "GET", path_of(environ), status, entry.log,
-                len(body), started)
-    return [body]
-
-
-def path_of(environ: dict[str, Any]) -> str:
-    """The request's path as Flask's ``request.path`` reads it (for the access log)."""
-    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+    return send(environ, start_response, status, headers, body, entry.log, started)
 
 
 def install(app: Flask, settings: Settings) -> None:
-    """Wire the cache into ``app``; call after :func:`carekg.api.security.install`, so
-    that the rate limiter runs before a hit, and the access log and security headers
-    after it."""
+    """Wire the cache into ``app``: the store, and the hooks that answer and fill it for
+    the views (:class:`CacheHits` goes in front of the app: :func:`carekg.api.app.create_app`)."""
     app.extensions["carekg.cache"] = ResponseCache(settings.cache_bytes)
     app.before_request(lookup)
     app.after_request(finish)
     app.teardown_request(land)
-    if app.extensions.get("carekg.limiter") is None:
-        app.wsgi_app = CacheHits(app)  # type: ignore[method-assign]

@@ -26,7 +26,6 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
 from carekg.api.rdf_templates import render_triples
-from carekg.api.sparql import open_cors
 from carekg.config import Settings
 from carekg.graph import backend, facts_table
 from carekg.graph.store import Snapshot, local
@@ -34,7 +33,14 @@ from carekg.namespaces import DCAT, DCTERMS, PREFIXES, SD, VOID, XSD
 from carekg.resources import system_query
 
 bp = Blueprint("dumps", __name__)
-bp.after_request(open_cors)
+
+
+@bp.after_request
+def open_cors(response: Response) -> Response:
+    """Open data: every origin may read it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
 
 _IANA = "https://www.iana.org/assignments/media-types/"
 

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Response
+    from werkzeug.exceptions import HTTPException
+
+PLAIN = "text/plain; charset=utf-8"
 
 
 class HttpError(Exception):
@@ -22,10 +25,18 @@ class HttpError(Exception):
         self.headers = headers or {}
         super().__init__(message)
 
+    @classmethod
+    def of(cls, exc: HTTPException) -> HttpError:
+        """Werkzeug's error (a 404, a 405, a body too large) as one plain line, without
+        Werkzeug's HTML or anything internal."""
+        status = exc.code or 500
+        return cls(status, f"{status} {exc.name}: {exc.description}",
+                   {name: value for name, value in exc.get_headers()
+                    if name.lower() not in ("content-type", "content-length")})
+
     def response(self) -> Response:
         from flask import Response  # not at import: the query workers import this module
 
-        answer = Response(self.message + "\n", status=self.status,
-                          content_type="text/plain; charset=utf-8")
+        answer = Response(self.message + "\n", status=self.status, content_type=PLAIN)
         answer.headers.update(self.headers)
         return answer

@@ -1,5 +1,5 @@
-"""The steps of a SPARQL protocol request, free of Flask's app: one set for the view
-(:mod:`carekg.api.sparql`), the saved queries and the direct path (:mod:`carekg.api.direct`).
+"""The steps of a SPARQL protocol request, free of Flask's app: one set for the endpoint
+(:mod:`carekg.api.sparql`) and the saved queries (:mod:`carekg.api.saved`).
 
 :func:`parse_request` reads the protocol operation from the HTTP request (refusing
 updates, wrong methods and media types with the status the protocol asks for),

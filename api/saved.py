@@ -13,12 +13,14 @@ import time
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from carekg.api import negotiation as neg
-from carekg.api import protocol, sparql
+from carekg.api import protocol
 from carekg.api.app import settings, snapshot
 from carekg.api.errors import HttpError
+from carekg.api.execution import Answer
+from carekg.api.security import limited
 from carekg.errors import CarekgError, QueryError, UsageError
 from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
 from carekg.graph.sparql_text import query_form
@@ -66,17 +68,39 @@ def run(name: str) -> Response:
     kind = neg.KIND_OF_FORM.get(query_form(text) or "", neg.RESULTS)
     try:
         if wants_html(kind) and kind == neg.RESULTS:
-            answer = sparql.start(snapshot(), text, kwargs, neg.RESULT_FORMATS[0])
+            answer = evaluate(text, kwargs, neg.RESULT_FORMATS[0])
             data = answer.body if isinstance(answer.body, bytes) else b"".join(answer.body)
             result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
             page = html_result(query, params, result, time.perf_counter() - started)
-            return sparql.mark_truncated(page, answer)
+            return mark_truncated(page, answer)
         op = protocol.Operation(query=None, format=request.args.get("format"))
         fmt = protocol.negotiate(kind, op, request.headers.get("Accept"))
-        response = sparql.respond(sparql.start(snapshot(), text, kwargs, fmt), fmt)
+        answer = evaluate(text, kwargs, fmt)
+        response = Response(answer.body, content_type=fmt.content_type,
+                            headers={"Vary": "Accept"})
     except HttpError as error:
         return error.response()
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return mark_truncated(response, answer)
+
+
+def evaluate(text: str, kwargs: dict[str, Any], fmt: neg.Format) -> Answer:
+    """Evaluate a bound query as ``/sparql`` evaluates one (:func:`protocol.evaluate`):
+    in the worker pool, under its timeout, queue wait and row cap, and the client's
+    query-time budget, so that no query runs in a request thread."""
+    client = request.remote_addr or ""
+    budget = current_app.extensions["carekg.budget"] if limited(client) else None
+    answer = protocol.evaluate(current_app.extensions["carekg.pool"], budget, client,
+                               snapshot(), text, kwargs, fmt)
+    g.carekg_rows = answer.rows
+    return answer
+
+
+def mark_truncated(response: Response, answer: Answer) -> Response:
+    """Say in a header that rows were cut off at ``max_result_rows``."""
+    if answer.truncated:
+        response.headers["X-Carekg-Truncated"] = protocol.truncation(
+            answer, settings().max_result_rows)
     return response
 
 

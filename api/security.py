@@ -15,16 +15,18 @@ import hashlib
 import ipaddress
 import json
 import logging
+import math
 import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from http import HTTPStatus
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from carekg.api.errors import HttpError
+from carekg.api.errors import PLAIN, HttpError
 from carekg.api.execution import QueryTimeBudget
 from carekg.config import Settings
 from carekg.graph.sparql_text import Token, first_keyword
@@ -132,12 +134,7 @@ def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str
 
 def http_error(exc: HTTPException) -> Response:
     """Every HTTP error as one plain line: no HTML from Werkzeug, no internals."""
-    message = f"{exc.code} {exc.name}: {exc.description}\n"
-    response = Response(message, status=exc.code, content_type="text/plain; charset=utf-8")
-    for name, value in exc.get_headers():
-        if name.lower() not in ("content-type", "content-length"):
-            response.headers[name] = value
-    return response
+    return HttpError.of(exc).response()
 
 
 def internal_error_text(ref: str) -> str:
@@ -152,8 +149,7 @@ def internal_error(exc: Exception) -> Response:
     ref = uuid.uuid4().hex[:12]
     log.error("unhandled error (ref %s) on %s %s", ref, request.method, request.path,
               exc_info=exc)
-    return Response(internal_error_text(ref), status=500,
-                    content_type="text/plain; charset=utf-8")
+    return Response(internal_error_text(ref), status=500, content_type=PLAIN)
 
 
 # -- access log ----------------------------------------------------------------------
@@ -216,6 +212,26 @@ def logged_stream(body: Iterable[bytes], client: str | None, method: str, path: 
     return _Counting(body, _record(client, method, path, status, noted, started))
 
 
+def path_of(environ: dict[str, Any]) -> str:
+    """The request's path as Flask's ``request.path`` reads it (for the access log)."""
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+
+
+def send(environ: dict[str, Any], start_response: Any, status: int,
+         headers: list[tuple[str, str]], body: bytes, noted: dict[str, Any],
+         started: float) -> list[bytes]:
+    """Send an answer made without Flask as the app's hooks send theirs: with the
+    security headers, its length and its access-log line (``noted``: what the request
+    noted for it); a HEAD gets the headers only."""
+    headers = with_security_headers(headers)
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    method = environ.get("REQUEST_METHOD", "GET")
+    log_request(environ.get("REMOTE_ADDR"), method, path_of(environ), status, noted,
+                len(body), started)
+    return [] if method == "HEAD" else [body]
+
+
 def start_timer() -> None:
     g.carekg_started = time.perf_counter()
 
@@ -251,49 +267,61 @@ def limited(client: str | None) -> bool:
     return not (current_app.extensions["carekg.limits_exempt_loopback"] and is_loopback(client))
 
 
-def install_rate_limits(app: Flask, limit: str | None, exempt_loopback: bool) -> Any:
-    """Per-client limits (by remote address); None when there is no limit."""
-    if not limit:
-        return None
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
+class RequestLimits:
+    """Per-client request-count limits (``--rate-limit``, e.g. "300 per minute") in front
+    of the whole app, cache hits and ``/sparql`` included: each request is counted
+    against the client's address in fixed windows, and one over a limit is refused with
+    429 and ``Retry-After``; every answer says how much of the tightest window is left
+    (``X-RateLimit-*``)."""
 
-    limiter = Limiter(get_remote_address, app=app, default_limits=[limit],
-                      storage_uri="memory://", headers_enabled=True)
+    def __init__(self, app: Any, spec: str, exempt_loopback: bool) -> None:
+        from limits import parse_many, storage, strategies
 
-    if exempt_loopback:
-        @limiter.request_filter
-        def _loopback() -> bool:
-            return is_loopback(request.remote_addr)
+        self._app = app
+        self._items = parse_many(spec)
+        self._windows = strategies.FixedWindowRateLimiter(storage.MemoryStorage())
+        self._exempt = exempt_loopback
 
-    return limiter
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        client = environ.get("REMOTE_ADDR") or ""
+        if self._exempt and is_loopback(client):
+            return self._app(environ, start_response)
+        allowed = [self._windows.hit(item, client) for item in self._items]
+        stats = [self._windows.get_window_stats(item, client) for item in self._items]
+        tightest = min(range(len(stats)), key=lambda i: (allowed[i], stats[i].remaining))
+        item, (reset, remaining) = self._items[tightest], stats[tightest]
+        counts = [("X-RateLimit-Limit", str(item.amount)),
+                  ("X-RateLimit-Remaining", str(remaining)),
+                  ("X-RateLimit-Reset", str(int(reset)))]
+        if not allowed[tightest]:
+            wait = str(max(1, math.ceil(reset - time.time())))
+            return send(environ, start_response, 429,
+                        [("Content-Type", PLAIN), ("Retry-After", wait), *counts],
+                        f"429 Too Many Requests: more than {item} from this client\n".encode(),
+                        {}, time.perf_counter())
 
+        def counted(status: str, headers: list[tuple[str, str]], exc_info: Any = None
+                    ) -> Any:
+            return start_response(status, [*headers, *counts], exc_info)
 
-def retry_after_only_when_refused(response: Response) -> Response:
-    """Flask-Limiter puts ``Retry-After`` on every answer it counts; it means "come back
-    later", so only a 429 (rate limited) or 503 (busy) keeps it."""
-    if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
-    return response
+        return self._app(environ, counted)
 
 
 def finish_response(response: Response) -> Response:
     """This module's ``after_request`` steps in their order, as one hook (Flask checks
-    each hook for a coroutine on every request): a stray ``Retry-After`` dropped, the
-    access log, the security headers."""
-    return add_security_headers(log_access(retry_after_only_when_refused(response)))
+    each hook for a coroutine on every request): the access log, the security headers."""
+    return add_security_headers(log_access(response))
 
 
 def install(app: Flask, settings: Settings) -> None:
-    """Wire headers, error handlers, the access log and rate limits into ``app``."""
+    """Wire headers, error handlers, the access log and the query-time budget into
+    ``app`` (the request-count limits go in front of it: :class:`RequestLimits`)."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(start_timer)
-    # registered before the limiter's own after_request, so it runs after it
     app.after_request(finish_response)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)
     exempt = bool(settings.rate_limit_exempt_loopback) or bool(app.config.get("TESTING"))
     app.extensions["carekg.limits_exempt_loopback"] = exempt
-    app.extensions["carekg.limiter"] = install_rate_limits(app, settings.rate_limit, exempt)
     app.extensions["carekg.budget"] = (QueryTimeBudget(settings.query_seconds)
                                        if settings.query_seconds > 0 else None)

@@ -77,9 +77,9 @@ class Settings:
         "--query-seconds", "seconds of query evaluation a client may use per minute; 0: "
         "no limit", "SECONDS", shown="60 s per minute",
         over="429 with `Retry-After` until the client's minute has room again"))
-    #: Per-client request-count limit (Flask-Limiter syntax); None or "" turns it off.
+    #: Per-client request-count limit (the `limits` notation); None or "" turns it off.
     rate_limit: str | None = field(default=None, metadata=serving(
-        "--rate-limit", 'per-client request limits (Flask-Limiter syntax, e.g. "300 per '
+        "--rate-limit", 'per-client request limits (the limits notation, e.g. "300 per '
         'minute")', "LIMITS", shown="none", over="429 with `Retry-After`"))
     #: Whether clients on 127.0.0.1/::1 are exempt from the per-client limits; None: when
     #: serving on loopback (every client is local then; a reverse proxy in front should do

@@ -265,7 +265,10 @@ def test_clients_asking_at_once_for_a_new_answer_share_one_evaluation(  # type: 
         second = threading.Thread(target=ask, args=(url,))
         second.start()
         until(lambda: cache.waiting == 1, "the second request waits for the first's answer")
-        for thread in (first, second, heavy):
+        first.join(30)
+        # woken by the first's answer, long before its own wait (33 s) would run out
+        until(lambda: len(answers) == 2, "the second request has the first's answer", 10)
+        for thread in (second, heavy):
             thread.join(30)
     pool.close()
     assert [status for status, _, _ in answers] == [200, 200]

@@ -329,6 +329,14 @@ def test_cors_is_open_for_reads(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/sparql?query=ASK%20%7B").headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_head_gives_the_headers_of_get_without_a_body(client) -> None:  # type: ignore[no-untyped-def]
+    url = "/sparql?query=ASK%20%7B%7D"
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == got.status_code == 200 and head.data == b""
+    for name in ("Content-Type", "ETag", "Content-Length", "Access-Control-Allow-Origin"):
+        assert head.headers[name] == got.headers[name]
+
+
 def test_post_without_query_is_a_bad_request(client) -> None:  # type: ignore[no-untyped-def]
     assert client.post("/sparql", data={"default-graph-uri": f"{EX}data1"}).status_code == 400
 
