@@ -161,9 +161,11 @@ def evaluate(workers: WorkerPool, budget: QueryTimeBudget | None, client: str,
                        lambda seconds: budget.charge(client, seconds))
 
 
-def truncation(answer: Answer, max_rows: int) -> str:
-    """The ``X-Carekg-Truncated`` header of an answer cut at ``max_rows``."""
-    return f"true; rows={answer.rows}; limit={max_rows}"
+def truncation(answer: Answer, max_rows: int) -> list[tuple[str, str]]:
+    """The header saying an answer was cut at ``max_rows`` (none if it was not)."""
+    if not answer.truncated:
+        return []
+    return [("X-Carekg-Truncated", f"true; rows={answer.rows}; limit={max_rows}")]
 
 
 #: Accept headers up to this long have their negotiation remembered (:data:`_choose`):

@@ -98,9 +98,7 @@ def evaluate(text: str, kwargs: dict[str, Any], fmt: neg.Format) -> Answer:
 
 def mark_truncated(response: Response, answer: Answer) -> Response:
     """Say in a header that rows were cut off at ``max_result_rows``."""
-    if answer.truncated:
-        response.headers["X-Carekg-Truncated"] = protocol.truncation(
-            answer, settings().max_result_rows)
+    response.headers.extend(protocol.truncation(answer, settings().max_result_rows))
     return response
 
 

@@ -261,10 +261,15 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
+def exempt(exempt_loopback: bool, client: str | None) -> bool:
+    """Whether ``client`` (the request's address) is free of the per-client limits:
+    loopback is, when the app says so (``carekg.limits_exempt_loopback``)."""
+    return exempt_loopback and is_loopback(client)
+
+
 def limited(client: str | None) -> bool:
-    """Whether the per-client limits apply to ``client`` (the request's address):
-    loopback is exempt when the app says so (``carekg.limits_exempt_loopback``)."""
-    return not (current_app.extensions["carekg.limits_exempt_loopback"] and is_loopback(client))
+    """Whether the per-client limits apply to the Flask request's ``client``."""
+    return not exempt(current_app.extensions["carekg.limits_exempt_loopback"], client)
 
 
 class RequestLimits:
@@ -284,7 +289,7 @@ class RequestLimits:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         client = environ.get("REMOTE_ADDR") or ""
-        if self._exempt and is_loopback(client):
+        if exempt(self._exempt, client):
             return self._app(environ, start_response)
         allowed = [self._windows.hit(item, client) for item in self._items]
         stats = [self._windows.get_window_stats(item, client) for item in self._items]

@@ -37,8 +37,8 @@ from carekg.api.errors import PLAIN, HttpError
 from carekg.api.execution import Answer
 from carekg.api.rdf_templates import render_triples
 from carekg.api.security import (
+    exempt,
     internal_error_text,
-    is_loopback,
     logged_stream,
     path_of,
     send,
@@ -118,10 +118,8 @@ class SparqlEndpoint:
                                                 base_url)
             else:
                 fmt, answer = self._evaluated(req, op, base_url, snap, noted)
-            headers = [("Content-Type", fmt.content_type), ("Vary", "Accept"), CORS]
-            if answer.truncated:
-                headers.append(("X-Carekg-Truncated",
-                                protocol.truncation(answer, self._settings.max_result_rows)))
+            headers = [("Content-Type", fmt.content_type), ("Vary", "Accept"), CORS,
+                       *protocol.truncation(answer, self._settings.max_result_rows)]
             # POST has no ETag: a conditional POST is another protocol (412)
             etag = "" if method == "POST" else caching.etag_of(snap.id, key, req,
                                                                fmt.content_type)
@@ -145,7 +143,7 @@ class SparqlEndpoint:
         kind, noted["carekg_query_hash"] = protocol.check(op.query, self._settings)
         fmt = protocol.negotiate(kind, op, req.environ.get("HTTP_ACCEPT"))
         client = req.remote_addr or ""
-        budget = None if self._exempt and is_loopback(client) else self._budget
+        budget = None if exempt(self._exempt, client) else self._budget
         answer = protocol.evaluate(self._pool, budget, client, snap, op.query,
                                    protocol.query_kwargs(op, base_url), fmt)
         noted["carekg_rows"] = answer.rows

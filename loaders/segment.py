@@ -751,10 +751,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
 def _field_label(previous: _Line, line: _Line) -> bool:
     """A notice's field name on a line of its own ("Published", "Award date"), after
     another field's short value (not a sentence running on over the line end)."""
-    text = line.text
     last = previous.text.split()[-1:] or [""]
-    return (_word_count(text) <= 2 and text[:1].isupper() and not any(c.isdigit() for c in text)
-            and _word_count(previous.text) <= 4
+    return (_names_a_field(line.text, 2) and _word_count(previous.text) <= 4
             and last[0].casefold() not in _CONNECTORS | _TIME_PREPOSITIONS | {"the", "a"})
 
 
@@ -765,12 +763,16 @@ def _dated_item(text: str, at: int) -> bool:
     return date is not None and _word_count(text[date.end():]) <= 3
 
 
+def _names_a_field(text: str, most: int) -> bool:
+    """A field's name ("Published", "Submission Deadline"): at most ``most`` words,
+    capitalised, with no figure."""
+    return (_word_count(text) <= most and text[:1].isupper()
+            and not any(c.isdigit() for c in text))
+
+
 def _field_name(item: _Line) -> bool:
-    """A list item that is only a field's name ("- Submission Deadline"): a few
-    capitalised words, no figure and no closing punctuation."""
-    name = item.text[item.title_start - item.start:].strip()
-    return (1 <= _word_count(name) <= 3 and name[:1].isupper()
-            and not any(c.isdigit() for c in name) and not _TERMINAL.search(name))
+    """A list item that is only a field's name ("- Submission Deadline")."""
+    return _names_a_field(item.text[item.title_start - item.start:].strip(), 3)
 
 
 def _unwrapped_item(item: _Line, line: _Line) -> bool:

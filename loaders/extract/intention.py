@@ -338,15 +338,16 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         from_marker = classify_direction(own, at)
         inside = from_marker if from_marker is not None and from_marker[1] < course and (
             from_marker[0] in ("Increase", "Decrease", "Develop")) else None
+        reach = _reach(text, at)
         after = classify_direction(own, course)
-        if after is not None and after[1] - course > _reach(text, at):
+        if after is not None and after[1] - course > reach:
             after = None  # too far to be the course committed to here
         # "seeking approval to tender": the marker's own words name the course
         found = found or inside or after or from_marker
         if found is None:
             continue
         direction, term_at = found
-        if term_at - course > _reach(text, at):
+        if term_at - course > reach:
             continue
         if direction == "Procure" and GRANT_AWARD.search(text):
             continue  # "approve the award of a grant to ...": a grant is given, not procured
