@@ -973,6 +973,12 @@ def test_shares_of_provision_are_capacity_and_rates_of_change_are_not() -> None:
     [share] = [c for c in facts("Two firms currently hold 60% of the supported living market "
                                 "here.", "Capacity") if c.unit == "percent"]
     assert (share.value, share.unit, share.service) == (Decimal(60), "percent", "supported-living")
+    # a share stated with a plain copula or "make up", without "currently"
+    [beds] = facts("About 15% of nursing beds are in homes run by the council.", "Capacity")
+    assert (beds.value, beds.unit, beds.service) == (Decimal(15), "percent", "nursing-care")
+    [made] = [c for c in facts("Four providers make up 55% of the home care market.",
+                               "Capacity") if c.unit == "percent"]
+    assert (made.value, made.service) == (Decimal(55), "home-care")
     assert facts("Home care hours have seen a 12% increase in the last year.", "Capacity") == []
     assert facts("Staff turnover in care homes is currently 30%.", "Capacity") == []
 

@@ -346,6 +346,10 @@ _OCCUPANCY = re.compile(r"\boccupan\w*", re.IGNORECASE)
 _SHARE_OF = re.compile(
     r"\s*(?:of\s+(?:the\s+|our\s+|all\s+)?(?:[\w'’-]+\s+){0,4}?(?:market|beds|homes|care\s+homes|"
     r"placements|places|providers|schemes|units|provision|capacity)\b)", re.IGNORECASE)
+#: How a share of provision is stated in the present ("12% of beds are nursing beds",
+#: "make up 75% of the market", "80% of homes rated Good").
+_SHARE_NOW = re.compile(r"\b(?:are|is|make\s+up|makes\s+up|account\s+for|accounts\s+for|"
+                        r"delivered|rated)\b", re.IGNORECASE)
 _CHANGE_AFTER = re.compile(r"\s*(?:increase|rise|growth|decrease|fall|reduction|drop|higher|"
                            r"lower|more|less|fewer|turnover|vacancy)", re.IGNORECASE)
 
@@ -354,7 +358,8 @@ def _provision_shares(view: SentenceView) -> list[Candidate]:
     """Percentages that describe current provision: its occupancy or a share of a market,
     of beds or of homes. Rates of change, vacancy and turnover, and projections are not."""
     text = view.text
-    if _PROJECTION.search(text) or not _PRESENT.search(text) and not _OCCUPANCY.search(text):
+    if _PROJECTION.search(text) or not (_PRESENT.search(text) or _SHARE_NOW.search(text)
+                                        or _OCCUPANCY.search(text)):
         return []
     shares = [f for f in bare_figures(view) if f[1]]
     spans = clause_spans(text, [(f[2], f[3]) for f in shares])
