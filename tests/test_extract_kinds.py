@@ -1009,6 +1009,21 @@ def test_an_age_written_or_over_is_not_a_count() -> None:
     assert Decimal(70) not in found
 
 
+def test_a_figure_shaped_like_a_year_counts_when_a_count_noun_follows_it() -> None:
+    [served] = facts("Our reablement team is now supporting over 2000 people.", "Capacity")
+    assert (served.value, served.unit, served.approximate) == (Decimal(2000), "people", True)
+    # introduced by a preposition, it is the year the sentence speaks of
+    assert Decimal(2020) not in [c.value for kind in ("Capacity", "NeedEstimate") for c in facts(
+        "In 2020 people with dementia numbered 3,000 in the borough.", kind)]
+
+
+def test_homes_a_council_runs_or_owns_are_its_provision() -> None:
+    [run] = facts("The council runs 9 residential homes for older people.", "Capacity")
+    assert (run.value, run.unit, run.service) == (Decimal(9), "homes", "residential-care")
+    [owned] = facts("The council owns 6 nursing homes.", "Capacity")
+    assert (owned.value, owned.service) == (Decimal(6), "nursing-care")
+
+
 def test_a_count_of_placements_in_homes_and_its_parts() -> None:
     found = facts("We support about 2,400 care home placements; some 1,500 in residential "
                   "homes and about 900 in nursing homes", "Capacity")

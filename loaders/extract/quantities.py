@@ -21,6 +21,13 @@ _HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place)\b
 _HOURS = re.compile(
     _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
 )
+#: What follows a figure that would be a year but counts ("supporting over 2000 people");
+#: a year is introduced by a preposition ("in 2020 people ...", "by 2030 beds ...").
+_COUNTED_AFTER = re.compile(r"\s+(?:people|beds|places|units|homes|hours)\b", re.I)
+_YEAR_BEFORE = re.compile(r"\b(?:in|by|from|to|since|until|till|during|of|before|after|"
+                          r"end|year|march|april|june|september|december)\s*$|[-–/]\s*$",
+                          re.I)
+
 # Hours commissioned over a year are a total ("3 million hours of home care a year"):
 # counted in hours, the scale word multiplied out.
 _HOURS_A_YEAR = re.compile(
@@ -199,8 +206,10 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     for m in sorted(numbers, key=lambda n: n.start()):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        if m.group("num").isdigit() and 1980 <= int(m.group("num")) <= 2069:
-            continue  # a year ("in 2013 older people ..."), not a count
+        if m.group("num").isdigit() and 1980 <= int(m.group("num")) <= 2069 and not (
+                _COUNTED_AFTER.match(text, m.end())
+                and not _YEAR_BEFORE.search(text, max(0, m.start() - 12), m.start())):
+            continue  # a year ("in 2013 older people ..."), not a count ("over 2000 people")
         if m.groupdict().get("plus") and int(m.group("num").replace(",", "")) <= 120:
             continue  # "16+ young people", "65+ residents": an age band, not a count
         if is_house_number(text, m.end()):
