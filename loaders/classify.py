@@ -318,6 +318,13 @@ def _direction_hits(text: str) -> tuple[DirectionHit, ...]:
     return tuple(outermost(hits))
 
 
+@cache
+def _weak_direction() -> re.Pattern[str]:
+    """Direction terms that name a course only when no other term does (``rules.yaml``
+    ``weak_direction_terms``): "improve" says less than the "increase" beside it."""
+    return re.compile(phrase_pattern(load_rules()["weak_direction_terms"]), re.IGNORECASE)
+
+
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     """(direction, offset of its term) that the words after ``start`` commit to.
 
@@ -329,6 +336,8 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     hits = direction_hits(text, start)
     if not hits:
         return None
+    firm = [hit for hit in hits if not _weak_direction().fullmatch(text, hit.start, hit.end)]
+    hits = firm or hits  # "improve flow ..., including an increase in beds": an increase
     first = hits[0]
     if first.direction in ("Procure", "Develop", "Review"):
         for other in hits[1:]:

@@ -983,6 +983,36 @@ def test_shares_of_provision_are_capacity_and_rates_of_change_are_not() -> None:
     assert facts("Staff turnover in care homes is currently 30%.", "Capacity") == []
 
 
+def test_a_course_named_by_its_noun_or_in_its_ing_or_to_form_is_an_action_item() -> None:
+    [closure] = facts("- the permanent closure of one day centre for older people",
+                      "CommissioningIntention", heading="Proposals")
+    assert (closure.direction, closure.service) == ("Decommission", "day-opportunities")
+    [closing] = facts("Withdrawing, over time, from the direct provision of residential care",
+                      "CommissioningIntention", heading="Proposals")
+    assert closing.direction == "Decommission"
+    [objective] = facts("To improve quality within home care services",
+                        "CommissioningIntention", heading="Objectives")
+    assert (objective.direction, objective.service) == ("Develop", "home-care")
+    # an infinitive before a main clause is its purpose, not an item: the clause decides
+    assert facts("To encourage providers, the council has a grant to develop day services.",
+                 "CommissioningIntention", heading="Objectives") == []
+
+
+def test_a_decision_recorded_in_minutes_and_a_proposal_of_the_council_are_intentions() -> None:
+    [approved] = facts("The Cabinet approved the recommissioning of the advocacy service.",
+                       "CommissioningIntention", heading="Minutes")
+    assert (approved.direction, approved.service) == ("Procure", "advocacy")
+    [proposal] = facts("Under the proposals the council would close two of its care homes.",
+                       "CommissioningIntention", heading="Proposals")
+    assert (proposal.direction, proposal.service) == ("Decommission", "care-homes")
+
+
+def test_improve_gives_the_direction_only_when_no_other_term_does() -> None:
+    [fact] = facts("We will improve flow through hospital, including an increase in "
+                   "reablement places.", "CommissioningIntention", heading="Reablement")
+    assert fact.direction == "Increase"
+
+
 def test_resolutions_and_own_aims_are_intentions() -> None:
     [resolved] = facts("Approve a public consultation on the future of two day centres.",
                        "CommissioningIntention", heading="RESOLVED to:")
@@ -1304,6 +1334,8 @@ def test_a_grant_awarded_is_not_procured() -> None:
 @pytest.mark.parametrize(("heading", "expected"), [
     ("Reduce reliance on residential care for younger adults", [("Decrease", "residential-care")]),
     ("Increasing preventative services for carers", []),  # a gerund names a topic
+    # ... unless it counts what it acts on: an item of a plan set out as lines
+    ("Building two new extra care schemes", [("Increase", "extra-care-housing")]),
     ("TENDER: Home Care Framework for the County", []),  # a notice's title
 ])
 def test_a_heading_that_commits_to_a_course(heading: str,

@@ -12,6 +12,7 @@ to increase ..." says nothing a researcher can attribute.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from carekg.loaders.classify import (
     classify_direction,
@@ -26,7 +27,7 @@ from carekg.loaders.extract.common import (
     sentence_bounds,
 )
 from carekg.loaders.extract.contract_event import GRANT_AWARD
-from carekg.loaders.extract.rules import compiled
+from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 from carekg.loaders.model import Candidate
 
 _OTHER_SUBJECT = re.compile(
@@ -39,7 +40,7 @@ _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
     r"ambition\s+is|aim\s+is|the\s+commissioning\s+of|"
-    r"aspirations?)\b",
+    r"aspirations?|cabinet|the\s+executive|executive\s+member)\b",
     re.IGNORECASE,
 )
 #: A council by its initials ("the HCC", "NCC will"): County, City or Borough Council.
@@ -138,6 +139,45 @@ def _another_actors_course(text: str, at: int, course: int) -> bool:
     )
 
 
+@cache
+def _verb_forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The action verbs listed, in their plain form ("Close"), and in their infinitive and
+    -ing forms ("To close", "Closing seven care homes"), made from the plain ones."""
+    verbs = load_rules()["action_item_verbs"]
+    forms: set[str] = set()
+    for verb in verbs:
+        if " " in verb or verb.endswith("ing"):
+            continue
+        forms.update({f"to {verb}", f"{verb}ing", f"{verb}{verb[-1]}ing"})
+        if verb.endswith("e"):
+            forms.add(f"{verb[:-1]}ing")
+    return (re.compile(phrase_pattern(verbs), re.IGNORECASE),
+            re.compile(phrase_pattern(sorted(forms - set(verbs))), re.IGNORECASE))
+
+
+#: The main clause after an opening phrase ("To encourage development, we have ...",
+#: "Building on the vision, the strategy sets out ..."): the opening is then an adjunct.
+_MAIN_CLAUSE = re.compile(r",\s+(?:we|the|our|this|it|they|there|a|an)\s", re.IGNORECASE)
+
+
+def _action_opening(text: str, at: int = 0) -> bool:
+    """Whether the text opens with an action verb: in its plain form, or in its
+    infinitive or -ing form unless a main clause follows (then it is a purpose or a
+    participle: "To encourage development, we have a capital programme")."""
+    plain, other = _verb_forms()
+    if plain.match(text, at):
+        return True
+    return bool(other.match(text, at)) and not _MAIN_CLAUSE.search(text, at)
+
+
+@cache
+def _nominal_action() -> re.Pattern[str]:
+    """An action named by its noun at an item's start: "the permanent closure of"."""
+    return re.compile(r"(?:the\s+)?(?:(?:permanent|proposed|planned|phased|full|partial|"
+                      r"formal)\s+)?" + phrase_pattern(load_rules()["action_item_nouns"]),
+                      re.IGNORECASE)
+
+
 def _commitments(text: str) -> list[tuple[int, int]]:
     """(start, where the committed course begins) of each commitment in the sentence.
 
@@ -146,7 +186,7 @@ def _commitments(text: str) -> list[tuple[int, int]]:
     found = []
     opening = _LIST_OPENING.match(text)
     at = opening.end() if opening else 0
-    if compiled("action_item_verbs").match(text, at):
+    if _action_opening(text, at) or _nominal_action().match(text, at):
         found.append((at, at))
     found.extend((m.start(), m.end()) for m in compiled("intention_markers").finditer(text))
     return found
@@ -299,6 +339,13 @@ def _imperative(heading: str) -> bool:
                 and len(heading.split()) >= 4 and classify_service(heading, None))
 
 
+def _counted_action(view: SentenceView) -> bool:
+    """A short line that opens with an action and counts what it acts on ("Building three
+    new care homes", "Modernise and expand three existing homes"): an item of a plan set
+    out as lines, not a topic's title."""
+    return bool(_action_opening(view.text) and view.quantities)
+
+
 #: A decision that hands a course to an officer ("authorises the Director of Adult
 #: Services, in consultation with the Cabinet Member for Health, to commence ..."): the
 #: course comes after the officer's titles.
@@ -312,7 +359,8 @@ def _reach(text: str, at: int) -> int:
 
 def extract_intentions(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if text.rstrip().endswith("?") or (view.sentence.is_heading and not _imperative(text)):
+    if text.rstrip().endswith("?") or (view.sentence.is_heading and not (
+            _imperative(text) or _counted_action(view))):
         return []  # a question, or a heading's topic ("Increasing preventative services")
     if _title_cased(text):
         return []  # "Proposed Changes to Day Services: Report of Findings": a title
