@@ -1265,6 +1265,13 @@ def test_a_notices_listed_date_field_is_an_event_of_its_field(field: str, event:
     assert (fact.event_type, fact.period_label[:10]) == (event, "2027-02-03")
 
 
+@pytest.mark.parametrize("field", ["Published date", "Closing date", "Closing"])
+def test_a_notices_date_field_on_one_line_is_a_release(field: str) -> None:
+    text = f"## Home care framework\n\n{field}: 14 January 2026, 12pm\n"
+    [fact] = _segmented_facts(text, "ContractEvent")
+    assert (fact.event_type, fact.period_label) == ("tender", "2026-01-14")
+
+
 def test_an_update_of_a_release_is_no_event_of_its_own() -> None:
     text = "## Home care framework\n\nTenderUpdate\n\n14 Jan 2026 at 09:30\n"
     assert _segmented_facts(text, "ContractEvent") == []
@@ -1353,6 +1360,19 @@ def test_a_heading_that_commits_to_a_course(heading: str,
 ])
 def test_a_title_proposes_nothing(title: str) -> None:
     assert facts(title, "CommissioningIntention", heading="Decision") == []
+
+
+def test_a_line_repeating_its_pages_title_proposes_nothing() -> None:
+    title = "Recommissioning of the advocacy services for adults in the borough"
+    sentence = Sentence(f"{title}.", 200, 200 + len(title) + 1,
+                        section=Section("Issue details", 2, 180, 400))
+    found = [c for c in extract_sentence(sentence, RECORD, context=(f"Decision: {title}",))
+             if c.kind == "CommissioningIntention"]
+    assert found == []
+    # the same words under another page state the course
+    other = [c for c in extract_sentence(sentence, RECORD, context=("Decisions",))
+             if c.kind == "CommissioningIntention"]
+    assert [c.direction for c in other] == ["Procure"]
 
 
 

@@ -328,6 +328,18 @@ def _title_cased(text: str) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
 
 
+def _title_key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text).strip().casefold()
+
+
+def _restates_title(view: SentenceView) -> bool:
+    """A line that repeats the title of its page or section ("Issue details / Re-procurement
+    of ... Schemes." under that page): the item's name, not a course stated."""
+    own = _title_key(view.text)
+    return len(own) > 20 and any(_title_key(title).endswith(own)
+                                 for title in (view.heading, *view.context) if title)
+
+
 def _imperative(heading: str) -> bool:
     """A heading that commits to a course ("Reduce reliance on residential care for
     younger adults"): it opens with an action verb's plain form (a gerund, "Increasing
@@ -362,7 +374,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     if text.rstrip().endswith("?") or (view.sentence.is_heading and not (
             _imperative(text) or _counted_action(view))):
         return []  # a question, or a heading's topic ("Increasing preventative services")
-    if _title_cased(text):
+    if _title_cased(text) or _restates_title(view):
         return []  # "Proposed Changes to Day Services: Report of Findings": a title
     commitments = _commitments(text)
     if not commitments:
