@@ -1047,6 +1047,12 @@ def test_a_figure_shaped_like_a_year_counts_when_a_count_noun_follows_it() -> No
         "In 2020 people with dementia numbered 3,000 in the borough.", kind)]
 
 
+def test_people_supported_through_providers_are_counted_as_people() -> None:
+    [fact] = facts("Home care is supporting over 1,800 residents through local providers.",
+                   "Capacity")
+    assert (fact.value, fact.unit, fact.service) == (Decimal(1800), "people", "home-care")
+
+
 def test_homes_a_council_runs_or_owns_are_its_provision() -> None:
     [run] = facts("The council runs 9 residential homes for older people.", "Capacity")
     assert (run.value, run.unit, run.service) == (Decimal(9), "homes", "residential-care")
