@@ -1379,6 +1379,17 @@ def test_a_line_repeating_its_pages_title_proposes_nothing() -> None:
     other = [c for c in extract_sentence(sentence, RECORD, context=("Decisions",))
              if c.kind == "CommissioningIntention"]
     assert [c.direction for c in other] == ["Procure"]
+    # a plan's item read as a heading is its own section's title, not a repetition
+    item = "Building two new care homes for older people"
+    heading = Sentence(item, 0, len(item), section=Section(item, 3, 0, 60), is_heading=True)
+    assert [c.direction for c in extract_sentence(heading, RECORD, context=(item,))
+            if c.kind == "CommissioningIntention"] == ["Increase"]
+
+
+def test_the_commissioning_of_a_contract_is_a_procurement() -> None:
+    [fact] = facts("To proceed with the commissioning of a new contract for home care.",
+                   "CommissioningIntention", heading="Recommendations")
+    assert (fact.direction, fact.service) == ("Procure", "home-care")
 
 
 

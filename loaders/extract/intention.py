@@ -335,6 +335,8 @@ def _title_key(text: str) -> str:
 def _restates_title(view: SentenceView) -> bool:
     """A line that repeats the title of its page or section ("Issue details / Re-procurement
     of ... Schemes." under that page): the item's name, not a course stated."""
+    if view.sentence.is_heading:
+        return False  # the title itself, read as a heading ("Build three new care homes")
     own = _title_key(view.text)
     return len(own) > 20 and any(_title_key(title).endswith(own)
                                  for title in (view.heading, *view.context) if title)
