@@ -1053,6 +1053,14 @@ def test_people_supported_through_providers_are_counted_as_people() -> None:
     assert (fact.value, fact.unit, fact.service) == (Decimal(1800), "people", "home-care")
 
 
+@pytest.mark.parametrize("text", [
+    "214 Carers Strategy and Commissioning Plan PDF 512 KB Report of the Cabinet Member.",
+    "Item 7: 45 supported living places update (PDF, 300KB)",
+])
+def test_a_link_to_a_file_counts_nothing(text: str) -> None:
+    assert facts(text, "Capacity") == [] and facts(text, "NeedEstimate") == []
+
+
 def test_homes_a_council_runs_or_owns_are_its_provision() -> None:
     [run] = facts("The council runs 9 residential homes for older people.", "Capacity")
     assert (run.value, run.unit, run.service) == (Decimal(9), "homes", "residential-care")

@@ -165,13 +165,19 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
     return found
 
 
+#: The label of a link to a file ("308 Carers Strategy PDF 627 KB", "(PDF, 300KB)"): its
+#: figures are an agenda item's number and the file's size, not counts.
+_DOCUMENT_LINK = re.compile(r"\b(?:PDF|DOCX?|XLSX?|ODT|RTF)\b[,\s]*\d+(?:\.\d+)?\s?[KM]B\b",
+                            re.IGNORECASE)
+
+
 def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     """Capacity and NeedEstimate candidates of one sentence.
 
     ``has_intention``: the sentence already states a commissioning intention, whose
     figure is a target, not current provision, so no capacity is read from it."""
     text = view.text
-    if view.sentence.is_table_row or NATIONAL.search(text):
+    if view.sentence.is_table_row or NATIONAL.search(text) or _DOCUMENT_LINK.search(text):
         return []
     quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)
                   and not in_range(text, q.start, q.end - len(q.noun))]
