@@ -1061,6 +1061,19 @@ def test_a_link_to_a_file_counts_nothing(text: str) -> None:
     assert facts(text, "Capacity") == [] and facts(text, "NeedEstimate") == []
 
 
+def test_a_day_of_a_month_without_its_year_is_no_figure() -> None:
+    found = facts("Plans for the county's growing older population go to the Cabinet on "
+                  "18 July", "NeedEstimate")
+    assert Decimal(18) not in [c.value for c in found]
+
+
+def test_the_plans_speak_for_the_council_and_their_counts_are_targets() -> None:
+    text = "The plans will increase the number of nursing beds, within a network of 11 homes."
+    [fact] = facts(text, "CommissioningIntention", heading="Care homes")
+    assert (fact.direction, fact.service) == ("Increase", "nursing-care")
+    assert facts(text, "NeedEstimate") == [] and facts(text, "Capacity") == []
+
+
 def test_homes_a_council_runs_or_owns_are_its_provision() -> None:
     [run] = facts("The council runs 9 residential homes for older people.", "Capacity")
     assert (run.value, run.unit, run.service) == (Decimal(9), "homes", "residential-care")

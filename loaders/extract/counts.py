@@ -60,7 +60,8 @@ _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
 # years", "24 hour care", "the age of 25".
 _NOT_A_HEADCOUNT = re.compile(
     r"^\s*(?:(?:,|and|or|to)\s*\d+\s*)*(?:or\s+more\s+|-\s*)?(?:hours?|years?|yrs|months?|weeks?|days?|"
-    r"minutes?|per\s*cent|percent)\b",
+    r"minutes?|per\s*cent|percent|(?:st|nd|rd|th)?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+    r"sept|oct|nov|dec)[a-z]*)\b",  # "on 18 July": a day of a month the year is not given
     re.IGNORECASE,
 )
 _PER_YEAR = re.compile(r"\s+(?:a|per|each|every)\s+year\b", re.IGNORECASE)
@@ -229,6 +230,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         if is_need:
             if quantity.unit not in ("people", "units", "homes", "beds", "places"):
                 continue
+            if has_intention and quantity.unit != "people":
+                continue  # "the plans will increase ... within 13 homes": the course's target
             candidates.append(
                 _need(
                     view,

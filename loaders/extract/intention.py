@@ -40,7 +40,7 @@ _COUNCIL_SUBJECT = re.compile(
     r"\b(?:we|our|us|the\s+council|council|commissioners|the\s+authority|the\s+partnership|"
     r"partners|there\s+will\s+be|investment|budget|spend|spending|funding|intention\s+is|"
     r"ambition\s+is|aim\s+is|the\s+commissioning\s+of|"
-    r"aspirations?|cabinet|the\s+executive|executive\s+member)\b",
+    r"aspirations?|cabinet|the\s+executive|executive\s+member|the\s+(?:plans?|proposals?))\b",
     re.IGNORECASE,
 )
 #: A council by its initials ("the HCC", "NCC will"): County, City or Borough Council.
