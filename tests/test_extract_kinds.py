@@ -1007,6 +1007,21 @@ def test_a_decision_recorded_in_minutes_and_a_proposal_of_the_council_are_intent
     assert (proposal.direction, proposal.service) == ("Decommission", "care-homes")
 
 
+def test_a_procurement_for_an_outcome_is_a_procurement() -> None:
+    [fact] = facts("We will commission a provider to reduce isolation among older people.",
+                   "CommissioningIntention", heading="Day opportunities")
+    assert (fact.direction, fact.service) == ("Procure", "day-opportunities")
+
+
+def test_what_a_proposal_keeps_and_what_the_council_works_towards_are_intentions() -> None:
+    [kept] = facts("Four of the council's nursing homes would remain in operation.",
+                   "CommissioningIntention", heading="Proposals")
+    assert (kept.direction, kept.service) == ("Maintain", "nursing-care")
+    [towards] = facts("We are working towards a new framework for home care from May 2026.",
+                      "CommissioningIntention", heading="Home care")
+    assert (towards.direction, towards.service) == ("Procure", "home-care")
+
+
 def test_improve_gives_the_direction_only_when_no_other_term_does() -> None:
     [fact] = facts("We will improve flow through hospital, including an increase in "
                    "reablement places.", "CommissioningIntention", heading="Reablement")

@@ -17,6 +17,7 @@ from functools import cache
 from carekg.loaders.classify import (
     classify_direction,
     classify_service,
+    direction_hits,
     label_hits,
     unit_slug,
 )
@@ -273,6 +274,17 @@ def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     return any(0 <= hit.start - term_end <= 40 for hit in label_hits("services", text))
 
 
+def _verb_before(text: str, course: int, term_at: int) -> tuple[str, int] | None:
+    """The procuring, developing or reviewing term a course names before the increase or
+    decrease that :func:`classify_direction` preferred as its object, if any."""
+    for hit in direction_hits(text, course):
+        if hit.start >= term_at:
+            return None
+        if hit.direction in ("Procure", "Develop", "Review"):
+            return hit.direction, hit.start
+    return None
+
+
 def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
     """ "demand will increase", "an increase in the number of": a forecast, not a course."""
     if _DEMAND.search(text[max(0, term_at - 40) : term_at]):
@@ -424,7 +436,14 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         if _PAST.search(text[at:term_at]) and not re.search(r"\bwill\b", text, re.IGNORECASE):
             continue
         if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
-            continue  # "reduce isolation", "increase take up": outcomes, not provision
+            verb = _verb_before(own, course, term_at)
+            if verb is None:
+                continue  # "reduce isolation", "increase take up": outcomes, not provision
+            # "commission external provision to deliver additional activity": the course is
+            # the verb's, the increase only what it is for
+            direction, term_at = verb
+            word = re.match(r"[\w-]+", text[term_at:])
+            term_end = term_at + (len(word.group(0)) if word else 0)
         # Only a kind of provision named here lets the sentence speak for itself; a
         # client group ("with carers") names who, not what, so the tests below still apply.
         named = classify_service(text, None, anchor=term_at, by_kind_only=True)
