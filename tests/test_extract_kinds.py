@@ -1057,6 +1057,10 @@ def test_an_age_written_or_over_is_not_a_count() -> None:
 def test_a_figure_shaped_like_a_year_counts_when_a_count_noun_follows_it() -> None:
     [served] = facts("Our reablement team is now supporting over 2000 people.", "Capacity")
     assert (served.value, served.unit, served.approximate) == (Decimal(2000), "people", True)
+    assert served.period_label != "2000"  # the count's figure is not its date
+    # after a name, it is the name's year: "the Care Act 2014 places a duty"
+    assert facts("The Health Act 2014 places a duty on councils to offer respite care.", "Capacity",
+                 heading="Carers support") == []
     # introduced by a preposition, it is the year the sentence speaks of
     assert Decimal(2020) not in [c.value for kind in ("Capacity", "NeedEstimate") for c in facts(
         "In 2020 people with dementia numbered 3,000 in the borough.", kind)]
@@ -1066,6 +1070,17 @@ def test_people_supported_through_providers_are_counted_as_people() -> None:
     [fact] = facts("Home care is supporting over 1,800 residents through local providers.",
                    "Capacity")
     assert (fact.value, fact.unit, fact.service) == (Decimal(1800), "people", "home-care")
+
+
+def test_a_notices_value_field_and_a_pound_sign_lost_to_ascii_are_money() -> None:
+    text = ("## Home care framework\n\nValue of contract\n\n£42,000,000\n\n"
+            "Total value (estimated)\n\n  • PS48,000,000 including VAT\n")
+    found = _segmented_facts(text, "Spend")
+    assert [(c.value, c.unit, c.service) for c in found] == [
+        (Decimal(42000000), "pounds-sterling", "home-care"),
+        (Decimal(48000000), "pounds-sterling", "home-care")]
+    # a bare amount under any other field is not read as a contract's value
+    assert _segmented_facts("## Home care framework\n\nLot 2\n\n£42,000,000\n", "Spend") == []
 
 
 @pytest.mark.parametrize("text", [

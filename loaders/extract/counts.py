@@ -256,7 +256,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                 continue  # "... to 2,500 clients through around 3,000 carers": staff
             if not _current_stock(view, quantity, start, end):
                 continue
-            period = period_in(view.periods, start, end)
+            # the count's own figure is no date of it ("supporting over 2000 people")
+            period = period_in([p for p in view.periods
+                                if not p.start <= quantity.start < p.end], start, end)
             if period is not None and period.start_date.year > _issued(view):
                 period = None  # a later date is when something else happens to it
             values = (period_values(period) or period_values(_stamp(view))

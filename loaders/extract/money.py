@@ -27,12 +27,15 @@ _MULTIPLIERS = {
     "k": Decimal(10) ** 3,
     "thousand": Decimal(10) ** 3,
 }
+#: The pound sign, or "PS", which it becomes when a page's text is transliterated to ASCII
+#: ("PS120,000,000 excluding VAT"): "PS" and a figure are nothing else in this genre.
+_POUND = r"(?:£|(?<![A-Za-z])(?-i:PS)(?=\d))"
 _AMOUNT = re.compile(
-    rf"£\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"
+    rf"{_POUND}\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"
     rf"(?:\s?(?:-|–|to)\s?£?\s?(?P<num2>{_NUM})(?P<scale2>{_SCALE})?)?",
     re.IGNORECASE,
 )
-_SINGLE = re.compile(rf"£\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?", re.IGNORECASE)
+_SINGLE = re.compile(rf"{_POUND}\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?", re.IGNORECASE)
 # An amount written without "£" ("c.18.3m per annum"): accepted only after an
 # approximation marker and with a scale word, where nothing but money reads that way.
 _BARE = re.compile(

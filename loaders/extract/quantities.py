@@ -24,9 +24,9 @@ _HOURS = re.compile(
 #: What follows a figure that would be a year but counts ("supporting over 2000 people");
 #: a year is introduced by a preposition ("in 2020 people ...", "by 2030 beds ...").
 _COUNTED_AFTER = re.compile(r"\s+(?:people|beds|places|units|homes|hours)\b", re.I)
-_YEAR_BEFORE = re.compile(r"\b(?:in|by|from|to|since|until|till|during|of|before|after|"
-                          r"end|year|march|april|june|september|december)\s*$|[-–/]\s*$",
-                          re.I)
+_YEAR_BEFORE = re.compile(r"(?i:\b(?:in|by|from|to|since|until|till|during|of|before|after|"
+                          r"end|year|march|april|june|september|december)\s*$)|[-–/]\s*$"
+                          r"|\b[A-Z][\w-]*\s*$")  # a name's year: "the Care Act 2014 places"
 
 # Hours commissioned over a year are a total ("3 million hours of home care a year"):
 # counted in hours, the scale word multiplied out.

@@ -21,6 +21,7 @@ from carekg.loaders.extract.common import (
     period_values,
     sentence_bounds,
 )
+from carekg.loaders.extract.money import Money
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
@@ -62,6 +63,28 @@ _PAIR_OPENING = re.compile(r"^\W*£\s?[\d,.]+\s*(?:[km]|million|bn)?\s*(?:and|to
 _ROW_LABEL = re.compile(r"[^\W\d_]{2,}")
 
 
+#: A notice's field that holds a contract's value ("Value of contract", "Total value
+#: (estimated)"), and a line that is only an amount ("• £253,000,000 including VAT").
+_VALUE_FIELD = re.compile(r"^\W*(?:(?:total|estimated|contract|framework|lot)\s+)*value\b"
+                          r"|\bvalue\s+of\s+(?:the\s+)?(?:contract|framework)\b", re.I)
+_AMOUNT_ONLY = re.compile(r"^[\W]*(?:£|PS)[\d,.]+\s*(?:[km]|million|bn)?\s*(?:(?:including|"
+                          r"excluding|inc\.?|exc\.?|ex\.?)\s+VAT)?\W*$", re.I)
+
+
+def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
+    """The value a notice's field gives on a line of its own: a contract's whole value."""
+    if not (view.heading and _VALUE_FIELD.search(view.heading)
+            and _AMOUNT_ONLY.match(view.text)):
+        return []
+    service = view.context_service()
+    if service is None:
+        return []
+    money = amounts[0]
+    return [view.candidate("Spend", value=money.value, unit=unit_slug("GBP"),
+                           approximate=money.approximate, service=service,
+                           value_start=view.sentence.start + money.start)]
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
@@ -98,6 +121,9 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 **period_values(period),
             )
         ]
+    field = _value_field(view, amounts)
+    if field:
+        return field
     if not compiled("spend_cues").search(text):
         return []
     if _PAIR_OPENING.match(text) and re.search(r"\b(?:between|from)\s*$", view.heading or ""):
