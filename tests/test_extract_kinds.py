@@ -983,43 +983,35 @@ def test_shares_of_provision_are_capacity_and_rates_of_change_are_not() -> None:
     assert facts("Staff turnover in care homes is currently 30%.", "Capacity") == []
 
 
-def test_a_course_named_by_its_noun_or_in_its_ing_or_to_form_is_an_action_item() -> None:
-    [closure] = facts("- the permanent closure of one day centre for older people",
-                      "CommissioningIntention", heading="Proposals")
-    assert (closure.direction, closure.service) == ("Decommission", "day-opportunities")
-    [closing] = facts("Withdrawing, over time, from the direct provision of residential care",
-                      "CommissioningIntention", heading="Proposals")
-    assert closing.direction == "Decommission"
-    [objective] = facts("To improve quality within home care services",
-                        "CommissioningIntention", heading="Objectives")
-    assert (objective.direction, objective.service) == ("Develop", "home-care")
-    # an infinitive before a main clause is its purpose, not an item: the clause decides
+def test_an_infinitive_before_a_main_clause_is_its_purpose_not_an_item() -> None:
     assert facts("To encourage providers, the council has a grant to develop day services.",
                  "CommissioningIntention", heading="Objectives") == []
 
 
-def test_a_decision_recorded_in_minutes_and_a_proposal_of_the_council_are_intentions() -> None:
-    [approved] = facts("The Cabinet approved the recommissioning of the advocacy service.",
-                       "CommissioningIntention", heading="Minutes")
-    assert (approved.direction, approved.service) == ("Procure", "advocacy")
-    [proposal] = facts("Under the proposals the council would close two of its care homes.",
-                       "CommissioningIntention", heading="Proposals")
-    assert (proposal.direction, proposal.service) == ("Decommission", "care-homes")
-
-
-def test_a_procurement_for_an_outcome_is_a_procurement() -> None:
-    [fact] = facts("We will commission a provider to reduce isolation among older people.",
-                   "CommissioningIntention", heading="Day opportunities")
-    assert (fact.direction, fact.service) == ("Procure", "day-opportunities")
-
-
-def test_what_a_proposal_keeps_and_what_the_council_works_towards_are_intentions() -> None:
-    [kept] = facts("Four of the council's nursing homes would remain in operation.",
-                   "CommissioningIntention", heading="Proposals")
-    assert (kept.direction, kept.service) == ("Maintain", "nursing-care")
-    [towards] = facts("We are working towards a new framework for home care from May 2026.",
-                      "CommissioningIntention", heading="Home care")
-    assert (towards.direction, towards.service) == ("Procure", "home-care")
+@pytest.mark.parametrize(("text", "heading", "expected"), [
+    # an action item named by its noun, or in its -ing or to-form
+    ("- the permanent closure of one day centre for older people", "Proposals",
+     ("Decommission", "day-opportunities")),
+    ("Withdrawing, over time, from the direct provision of residential care", "Proposals",
+     ("Decommission", "residential-care")),
+    ("To improve quality within home care services", "Objectives", ("Develop", "home-care")),
+    # a decision recorded in minutes, and what the council's proposal would do or keep
+    ("The Cabinet approved the recommissioning of the advocacy service.", "Minutes",
+     ("Procure", "advocacy")),
+    ("Under the proposals the council would close two of its care homes.", "Proposals",
+     ("Decommission", "care-homes")),
+    ("Four of the council's nursing homes would remain in operation.", "Proposals",
+     ("Maintain", "nursing-care")),
+    ("We are working towards a new framework for home care from May 2026.", "Home care",
+     ("Procure", "home-care")),
+    # a procurement for an outcome is a procurement, not an outcome left out
+    ("We will commission a provider to reduce isolation among older people.",
+     "Day opportunities", ("Procure", "day-opportunities")),
+])
+def test_decisions_proposals_and_procurements_are_courses(text: str, heading: str,
+                                                          expected: tuple[str, str]) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading=heading)
+    assert (fact.direction, fact.service) == expected
 
 
 def test_improve_gives_the_direction_only_when_no_other_term_does() -> None:
