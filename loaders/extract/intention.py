@@ -341,6 +341,7 @@ def _title_cased(text: str) -> bool:
 
 
 def _title_key(text: str) -> str:
+    """A title as compared with a line: punctuation and case are how pages differ."""
     return re.sub(r"[\W_]+", " ", text).strip().casefold()
 
 
