@@ -11,6 +11,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -295,18 +296,22 @@ def _ask_twice(app, url: str, path: str, until) -> list[tuple[int, dict[str, str
     return answers
 
 
+def _app_of(tmp_path: Path, **limits: float) -> tuple[Any, Any]:
+    """An app over a small store of its own with these limits, and its worker pool."""
+    from carekg.api.app import create_app
+
+    settings = Settings(store=tmp_path / "store", **limits)
+    _publish(settings)
+    app = create_app(settings, TESTING=True)
+    return app, app.extensions["carekg.pool"]
+
+
 def test_requests_waiting_for_a_query_stopped_at_the_timeout_get_its_504(  # type: ignore[no-untyped-def]
         tmp_path: Path, serving_app, until) -> None:
     """The same runaway query asked twice at once is evaluated once: the request waiting
     for the first one's answer gets its 504, instead of taking a worker of its own for
     another whole timeout (a free one is there to take)."""
-    from carekg.api.app import create_app
-
-    settings = Settings(store=tmp_path / "store", query_timeout=1.0,
-                        max_concurrent_queries=2, queue_wait=30.0)
-    _publish(settings)
-    app = create_app(settings, TESTING=True)
-    pool = app.extensions["carekg.pool"]
+    app, pool = _app_of(tmp_path, query_timeout=1.0, max_concurrent_queries=2, queue_wait=30.0)
     with serving_app(app) as url:
         path = sparql_url("", HEAVY)
         answers = _ask_twice(app, url, path, until)
@@ -325,13 +330,7 @@ def test_requests_waiting_for_a_saved_query_refused_for_want_of_a_worker_get_its
     """A saved query (answered through Flask) that found no worker free within the queue
     wait: the same request waiting for its answer gets that 503 with it, instead of
     waiting out a queue wait of its own."""
-    from carekg.api.app import create_app
-
-    settings = Settings(store=tmp_path / "store", query_timeout=4.0,
-                        max_concurrent_queries=1, queue_wait=1.0)
-    _publish(settings)
-    app = create_app(settings, TESTING=True)
-    pool = app.extensions["carekg.pool"]
+    app, pool = _app_of(tmp_path, query_timeout=4.0, max_concurrent_queries=1, queue_wait=1.0)
     with serving_app(app) as url:
         heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
         heavy.start()
