@@ -591,18 +591,23 @@ class CacheHits:
 
     def __init__(self, flask: Flask, app: Any) -> None:
         self._app = app
-        self._cache: ResponseCache = flask.extensions["carekg.cache"]
+        self.cache: ResponseCache = flask.extensions["carekg.cache"]
         self._snapshots = flask.extensions["carekg.snapshots"]
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def hit(self, environ: dict[str, Any]) -> Entry | None:
+        """The kept answer of this request: a GET that does not ask for a fresh one
+        (also asked by :mod:`carekg.api.loop_hits` before a request thread is given it)."""
         if environ.get("REQUEST_METHOD") != "GET" \
                 or "no-cache" in environ.get("HTTP_CACHE_CONTROL", ""):
-            return self._app(environ, start_response)
+            return None
+        return self.cache.peek(self._snapshots.current_id(), environ_key(environ))
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.perf_counter()
-        entry = self._cache.peek(self._snapshots.current_id(), environ_key(environ))
+        entry = self.hit(environ)
         if entry is None:
             return self._app(environ, start_response)
-        return send_entry(self._cache, entry, environ, start_response, started)
+        return send_entry(self.cache, entry, environ, start_response, started)
 
 
 def send_entry(store: ResponseCache, entry: Entry, environ: dict[str, Any],
