@@ -18,7 +18,10 @@ security headers and access-log line as a hit sent by the app) without calling t
 so nothing that can block (the store, a worker, a lock held by an evaluation) runs on
 the loop. Everything else goes to the request threads as before, and so does a hit when
 the connection has more than that one request in hand or output not yet sent (servicing
-those can wait on the client, which must never happen on the loop thread).
+those can wait on the client, which must never happen on the loop thread). A hit is
+written as its headers and then its body, each in one write, onto an empty output
+buffer, so waitress's wait for a full buffer to drain (which only the loop thread could
+end) is never reached there.
 
 Not used with ``--rate-limit``: request-count limits count every request, hits included,
 so there every request goes through the app (:class:`carekg.api.security.RequestLimits`).
