@@ -91,6 +91,32 @@ class Entry:
             len(k) + len(v) for k, v in self.headers)
 
 
+#: Refusals of the one request making an answer that the requests waiting for the same
+#: answer get too (:meth:`ResponseCache.get_or_lead`): the query ran past the timeout
+#: (504), or no query worker was free within the queue wait (503). Not a per-client
+#: refusal (429: another client's budget), nor one of the request itself (4xx).
+SHARED_FAILURES = frozenset({503, 504})
+
+
+@dataclass
+class _Flight:
+    """An answer being made: set once it is stored or given up, with the refusal the
+    waiting requests get if it was stopped."""
+
+    landed: threading.Event = field(default_factory=threading.Event)
+    failure: Entry | None = None
+
+
+def failure_of(status: int, headers: Iterable[tuple[str, str]], body: bytes,
+               log: dict[str, Any]) -> Entry | None:
+    """The refusal to hand to the requests waiting for the same answer, if it is one of
+    :data:`SHARED_FAILURES` (no ETag: it is never cached or revalidated)."""
+    if status not in SHARED_FAILURES:
+        return None
+    kept = [(k, v) for k, v in headers if k.lower() not in _NOT_STORED]
+    return Entry(status, kept, body, "", dict(log))
+
+
 class ResponseCache:
     """A byte-bounded LRU of answers for one snapshot at a time (thread-safe)."""
 
@@ -99,7 +125,7 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._snapshot: str | None = None
-        self._flights: dict[tuple[Any, ...], threading.Event] = {}
+        self._flights: dict[tuple[Any, ...], _Flight] = {}
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -147,36 +173,47 @@ class ResponseCache:
         finds the same one being made waits up to ``wait`` seconds for it and takes it
         from the cache (``(None, False)`` if it was not kept: it makes its own). So a
         burst of one new request, as many clients opening the same page at once, is one
-        evaluation, not one per client queued for the query workers. When the answer
-        was not kept (it failed, or it is too large), the next waiting request makes it,
-        while the others go on waiting: a query that keeps failing (504 at the timeout)
-        is tried by one request at a time, not by every waiting one at once."""
+        evaluation, not one per client queued for the query workers.
+
+        When the one making it was stopped (:data:`SHARED_FAILURES`: its query ran past
+        the timeout, or no worker was free within the queue wait), every request waiting
+        for it gets that same refusal at once, not cached: the same query on the same
+        snapshot would only be stopped again, and each waiting request making it in turn
+        held a thread for a queue wait and a timeout apiece (at 100 councils, 64 clients
+        on a cold cache, cheap requests then waited 11-14 s and failed). An answer not
+        kept for another reason (too large) is made by the next waiting request while the
+        others go on waiting."""
         until = time.monotonic() + wait
         entry = self.get(snapshot_id, key)
         while entry is None:
             with self._lock:
                 flight = self._flights.get((snapshot_id, *key))
                 if flight is None:
-                    self._flights[(snapshot_id, *key)] = threading.Event()
+                    self._flights[(snapshot_id, *key)] = _Flight()
                     return None, True
                 self.waiting += 1
             try:
-                landed = flight.wait(max(0.0, until - time.monotonic()))
+                landed = flight.landed.wait(max(0.0, until - time.monotonic()))
             finally:
                 with self._lock:
                     self.waiting -= 1
             entry = self.peek(snapshot_id, key)
+            if entry is None and flight.failure is not None:
+                return flight.failure, False
             if not landed:
                 break
         return entry, False
 
-    def land(self, snapshot_id: str | None, key: tuple[Any, ...]) -> None:
+    def land(self, snapshot_id: str | None, key: tuple[Any, ...],
+             failure: Entry | None = None) -> None:
         """The answer of a request that :meth:`get_or_lead` let make it is stored, or
-        will not be: wake the requests waiting for it."""
+        will not be (``failure``: the refusal the requests waiting for it are to get,
+        from :func:`failure_of`): wake the requests waiting for it."""
         with self._lock:
             flight = self._flights.pop((snapshot_id, *key), None)
         if flight is not None:
-            flight.set()
+            flight.failure = failure
+            flight.landed.set()
 
     def put(self, snapshot_id: str | None, key: tuple[Any, ...], entry: Entry) -> None:
         if self.max_bytes <= 0 or entry.size > self.max_entry:
@@ -417,6 +454,7 @@ def answer_of(entry: Entry, store: ResponseCache, get: bool, accept_encoding: st
     """A cached answer as it is sent: status, headers (before the security and access-log
     hooks' own) and body. 304 when a GET's If-None-Match names it; gzipped when the
     client accepts it (compressed on the first such request and kept)."""
+    get = get and bool(entry.etag)  # a shared refusal has no validators (failure_of)
     if get and matches(if_none_match, entry.etag):
         return 304, _not_modified(entry.etag, entry.headers, len(entry.body),
                                   accept_encoding), b""
@@ -472,6 +510,10 @@ def finish(response: Response) -> Response:
     if g.get("carekg_cache_hit"):
         return response
     state = g.get("carekg_cache")
+    log = {name: g.get(name) for name in ("carekg_query_hash", "carekg_rows")}
+    if g.get("carekg_flight") and not response.is_streamed:  # for the waiting requests
+        g.carekg_failure = failure_of(response.status_code, response.headers.items(),
+                                      response.get_data(), log)
     if state is None or response.status_code != 200 or has_header(response, "Set-Cookie"):
         return _compress(response)
     snapshot_id = g.get("carekg_snapshot_id", state[0])
@@ -484,7 +526,6 @@ def finish(response: Response) -> Response:
                                             len(response.get_data()),
                                             request.headers.get("Accept-Encoding", "")))
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
-    log = {name: g.get(name) for name in ("carekg_query_hash", "carekg_rows")}
     store = cache()
     key = state[1]
 
@@ -514,7 +555,8 @@ def land(_exc: BaseException | None) -> None:
     waiting for it stop waiting (a streamed one's :class:`Tee` does it when it ends)."""
     flight = g.get("carekg_flight")
     if flight is not None:
-        cache().land(*flight)
+        snapshot_id, key = flight
+        cache().land(snapshot_id, key, g.get("carekg_failure"))
 
 
 def _compress(response: Response) -> Response:
@@ -549,18 +591,23 @@ class CacheHits:
 
     def __init__(self, flask: Flask, app: Any) -> None:
         self._app = app
-        self._cache: ResponseCache = flask.extensions["carekg.cache"]
+        self.cache: ResponseCache = flask.extensions["carekg.cache"]
         self._snapshots = flask.extensions["carekg.snapshots"]
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def hit(self, environ: dict[str, Any]) -> Entry | None:
+        """The kept answer of this request: a GET that does not ask for a fresh one
+        (also asked by :mod:`carekg.api.loop_hits` before a request thread is given it)."""
         if environ.get("REQUEST_METHOD") != "GET" \
                 or "no-cache" in environ.get("HTTP_CACHE_CONTROL", ""):
-            return self._app(environ, start_response)
+            return None
+        return self.cache.peek(self._snapshots.current_id(), environ_key(environ))
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.perf_counter()
-        entry = self._cache.peek(self._snapshots.current_id(), environ_key(environ))
+        entry = self.hit(environ)
         if entry is None:
             return self._app(environ, start_response)
-        return send_entry(self._cache, entry, environ, start_response, started)
+        return send_entry(self.cache, entry, environ, start_response, started)
 
 
 def send_entry(store: ResponseCache, entry: Entry, environ: dict[str, Any],

@@ -354,9 +354,12 @@ class _Slots:
         self._semaphore = threading.BoundedSemaphore(size)
         self._queue_wait = queue_wait
         self._busy = f"the server is busy: all {size} {what} are in use; retry shortly"
+        #: Queries refused so far for want of a slot (what a test counts).
+        self.refused = 0
 
     def take(self) -> None:
         if not self._semaphore.acquire(timeout=self._queue_wait):
+            self.refused += 1
             raise HttpError(503, self._busy, {"Retry-After": "5"})
 
     def give(self) -> None:
@@ -377,6 +380,11 @@ class WorkerPool:
         #: Queries holding a worker now (what a test waits for instead of sleeping).
         self.in_use = 0
         atexit.register(self.close)
+
+    @property
+    def refused(self) -> int:
+        """Queries refused with 503 because no worker was free within the queue wait."""
+        return self._slots.refused
 
     def _acquire(self) -> Worker:
         self._slots.take()

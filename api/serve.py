@@ -139,8 +139,6 @@ def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None
     Ctrl-C does, so that exit handlers stop the query workers."""
     import signal
 
-    from waitress import serve as waitress_serve
-
     from carekg.api.app import create_app
 
     def leave(_signum: int, _frame: object) -> None:
@@ -151,11 +149,32 @@ def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     ready()
     quiet_queue_warnings()
+    quiet = where.pop("_quiet", False)
+    server = make_server(app, settings.threads, **where)
+    if not quiet:  # as waitress.serve does
+        logging.basicConfig()
+        server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+def make_server(app: Any, threads: int, **adjustments: Any) -> Any:
+    """The waitress server of ``app`` (waitress's adjustments: ``host`` and ``port``, or
+    ``sockets``) as ``carekg serve`` runs it; ``run()`` serves until interrupted. Cache
+    hits are sent on waitress's loop thread (:mod:`carekg.api.loop_hits`) unless
+    request-count limits are in front of the app (they count every request)."""
+    from waitress.server import create_server
+
+    from carekg.api import loop_hits
+    from carekg.api.caching import CacheHits
+
     # No proxy is trusted and carekg reads no X-Forwarded-* header, so waitress's pass
     # over every request's environ to delete them (5% of a cached answer's time) is
     # skipped; an operator who adds ProxyFix (docs/security.md) then gets them.
-    waitress_serve(app, threads=settings.threads, ident="carekg",
-                   clear_untrusted_proxy_headers=False, **where)
+    adjustments = dict(ident="carekg", clear_untrusted_proxy_headers=False, **adjustments)
+    front = getattr(app, "wsgi_app", None)
+    if isinstance(front, CacheHits):
+        return loop_hits.server(app, front, threads, **adjustments)
+    return create_server(app, threads=threads, **adjustments)
 
 
 def child_main() -> None:

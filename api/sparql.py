@@ -81,9 +81,7 @@ class SparqlEndpoint:
             log.error("unhandled error (ref %s) on %s %s", ref, environ.get("REQUEST_METHOD"),
                       path_of(environ), exc_info=exc)
             error = HttpError(500, internal_error_text(ref).rstrip("\n"))
-        return send(environ, start_response, error.status,
-                    [("Content-Type", PLAIN), *error.headers.items(), CORS],
-                    error.message.encode() + b"\n", noted, started)
+        return send(environ, start_response, *_refusal(error), noted, started)
 
     def _answer(self, environ: dict[str, Any], start_response: Any, started: float,
                 noted: dict[str, Any]) -> Iterable[bytes]:
@@ -111,6 +109,7 @@ class SparqlEndpoint:
             if leads:
                 flight = (snapshot_id, key)
         streaming = False
+        failure: Entry | None = None  # what the requests waiting for this answer get
         try:
             snap = self._snapshots.get()
             if op.query is None:
@@ -132,9 +131,12 @@ class SparqlEndpoint:
                 return send_entry(self._cache, entry, environ, start_response, started)
             streaming = True  # the stream's end wakes the requests waiting for it
             return self._stream(environ, answer, entry, kept, flight, start_response, started)
+        except HttpError as refused:
+            failure = caching.failure_of(*_refusal(refused), noted)
+            raise
         finally:
             if flight is not None and not streaming:
-                self._cache.land(*flight)
+                self._cache.land(*flight, failure)
 
     def _evaluated(self, req: Request, op: protocol.Operation, base_url: str, snap: Any,
                    noted: dict[str, Any]) -> tuple[neg.Format, Answer]:
@@ -197,6 +199,12 @@ class SparqlEndpoint:
             return []
         return logged_stream(body, environ.get("REMOTE_ADDR"), method, path_of(environ),
                              200, entry.log, started)
+
+
+def _refusal(error: HttpError) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A refusal as it is sent: status, headers (before the security headers), body."""
+    return (error.status, [("Content-Type", PLAIN), *error.headers.items(), CORS],
+            error.message.encode() + b"\n")
 
 
 def _preflight(environ: dict[str, Any]) -> list[tuple[str, str]]:

@@ -31,12 +31,14 @@ from typing import Any
 
 @contextmanager
 def in_thread(app: Any, threads: int = 4) -> Iterator[str]:
-    """A WSGI ``app`` served by waitress on a thread of this process, on a loopback port
-    the OS chooses; yields its URL, and closes every socket at the end."""
-    from waitress.server import create_server
+    """A WSGI ``app`` served by waitress on a thread of this process, as ``carekg serve``
+    serves it (:func:`carekg.api.serve.make_server`), on a loopback port the OS chooses;
+    yields its URL, and closes every socket at the end."""
     from waitress.wasyncore import close_all
 
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    from carekg.api.serve import make_server
+
+    server: Any = make_server(app, threads, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     host, port = server.socket.getsockname()[:2]

@@ -11,6 +11,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -276,3 +277,80 @@ def test_clients_asking_at_once_for_a_new_answer_share_one_evaluation(  # type: 
     assert len(json.loads(answers[0][2])["results"]["bindings"]) == 2
     assert cache.hits == 1  # the second was answered from the first's evaluation
     assert pool.killed == 1
+
+
+def _ask_twice(app, url: str, path: str, until) -> list[tuple[int, dict[str, str], bytes]]:  # type: ignore[no-untyped-def]
+    """GET ``path`` twice at once, the second once the first is making the answer and
+    the second is waiting for it; both answers."""
+    cache = app.extensions["carekg.cache"]
+    answers: list[tuple[int, dict[str, str], bytes]] = []
+    misses = cache.misses
+    first = threading.Thread(target=lambda: answers.append(fetch(url + path, {"Accept": JSON})))
+    first.start()
+    until(lambda: cache.misses == misses + 1, "the first request makes the answer")
+    second = threading.Thread(target=lambda: answers.append(fetch(url + path, {"Accept": JSON})))
+    second.start()
+    until(lambda: cache.waiting == 1, "the second request waits for the first's answer")
+    for thread in (first, second):
+        thread.join(60)
+    return answers
+
+
+def _app_of(tmp_path: Path, **limits: float) -> tuple[Any, Any]:
+    """An app over a small store of its own with these limits, and its worker pool."""
+    from carekg.api.app import create_app
+
+    settings = Settings(store=tmp_path / "store", **limits)
+    _publish(settings)
+    app = create_app(settings, TESTING=True)
+    return app, app.extensions["carekg.pool"]
+
+
+def test_requests_waiting_for_a_query_stopped_at_the_timeout_get_its_504(  # type: ignore[no-untyped-def]
+        tmp_path: Path, serving_app, until) -> None:
+    """The same runaway query asked twice at once is evaluated once: the request waiting
+    for the first one's answer gets its 504, instead of taking a worker of its own for
+    another whole timeout (a free one is there to take)."""
+    app, pool = _app_of(tmp_path, query_timeout=1.0, max_concurrent_queries=2, queue_wait=30.0)
+    with serving_app(app) as url:
+        path = sparql_url("", HEAVY)
+        answers = _ask_twice(app, url, path, until)
+        assert pool.killed == 1  # one evaluation, stopped once
+        # not cached: asked again later, it is evaluated (and stopped) again
+        assert fetch(url + path, {"Accept": JSON})[0] == 504 and pool.killed == 2
+    pool.close()
+    assert [status for status, _, _ in answers] == [504, 504]
+    assert answers[0][2] == answers[1][2] and b"took longer than" in answers[0][2]
+    assert "etag" not in answers[1][1] and "cache-control" not in answers[1][1]
+    assert answers[1][1]["x-content-type-options"] == "nosniff"
+
+
+def test_requests_waiting_for_a_saved_query_refused_for_want_of_a_worker_get_its_503(  # type: ignore[no-untyped-def]
+        tmp_path: Path, serving_app, until) -> None:
+    """A saved query (answered through Flask) that found no worker free within the queue
+    wait: the same request waiting for its answer gets that 503 with it, instead of
+    waiting out a queue wait of its own."""
+    app, pool = _app_of(tmp_path, query_timeout=4.0, max_concurrent_queries=1, queue_wait=1.0)
+    with serving_app(app) as url:
+        heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
+        heavy.start()
+        until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
+        answers = _ask_twice(app, url, "/queries/documents", until)
+        heavy.join(30)
+    pool.close()
+    assert [status for status, _, _ in answers] == [503, 503]
+    assert answers[0][2] == answers[1][2] and answers[1][1]["retry-after"] == "5"
+    assert pool.refused == 1  # the first waited for a worker; the second did not
+
+
+def test_only_a_stopped_evaluation_is_shared_with_the_waiting_requests() -> None:
+    """A refusal of the client (429: its own query-time budget) or of its request (400)
+    is not handed to other clients waiting for the same answer; a 503 or 504 is."""
+    from carekg.api.caching import failure_of
+
+    assert failure_of(429, [("Retry-After", "60")], b"budget\n", {}) is None
+    assert failure_of(400, [], b"bad query\n", {}) is None
+    shared = failure_of(504, [("Content-Type", "text/plain"), ("Content-Length", "5"),
+                              ("Date", "now")], b"slow\n", {"carekg_rows": None})
+    assert shared is not None and shared.status == 504 and shared.etag == ""
+    assert shared.headers == [("Content-Type", "text/plain")] and shared.body == b"slow\n"

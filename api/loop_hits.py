@@ -1,0 +1,130 @@
+"""waitress for ``carekg serve``: cache hits answered on waitress's loop thread.
+
+Why: waitress reads and parses every request on one loop thread and hands it to a
+request thread to run the app. For a cache hit, sending a kept answer, that hand-off
+was most of the work: py-spy on a server process under cached lookups showed waitress
+about 95 % of the GIL samples, its hand-off to a thread (``Condition.notify``, the
+thread's wake-up) the largest part, carekg's own code about 3 %. And a hit had to wait
+for a free thread: under load at 100 councils every thread of a server process was
+seen waiting for a query worker or for another request's answer, so hits queued behind
+evaluations they do not need.
+
+How: the task dispatcher's ``add_task`` (called on the loop thread while waitress reads
+a request, holding the channel's request lock) looks the request up in the cache as
+:class:`carekg.api.caching.CacheHits` does. On a hit it only marks the channel; once
+waitress's read handler has returned, the channel is serviced on the loop thread by a
+task that sends that entry (:func:`carekg.api.caching.send_entry`: the same headers,
+security headers and access-log line as a hit sent by the app) without calling the app,
+so nothing that can block (the store, a worker, a lock held by an evaluation) runs on
+the loop. Everything else goes to the request threads as before, and so does a hit when
+the connection has more than that one request in hand or output not yet sent (servicing
+those can wait on the client, which must never happen on the loop thread). A hit is
+written as its headers and then its body, each in one write, onto an empty output
+buffer, so waitress's wait for a full buffer to drain (which only the loop thread could
+end) is never reached there.
+
+Not used with ``--rate-limit``: request-count limits count every request, hits included,
+so there every request goes through the app (:class:`carekg.api.security.RequestLimits`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ThreadedTaskDispatcher, WSGITask
+
+from carekg.api.caching import CacheHits, Entry, send_entry
+
+#: The environ key that carries a hit from the loop thread's lookup to its task.
+HIT = "carekg.loop_hit"
+#: Whether this thread is inside a channel's read handler (only the loop thread is).
+_reading = threading.local()
+
+
+class _Task(WSGITask):
+    """waitress's task, with the environ the lookup already made for a hit."""
+
+    def get_environment(self) -> dict[str, Any]:
+        channel: Any = self.channel  # a _Channel (waitress's stubs say HTTPChannel)
+        found: tuple[Entry, dict[str, Any]] | None = channel.carekg_hit
+        if found is None:
+            return super().get_environment()
+        channel.carekg_hit = None
+        entry, environ = found
+        environ[HIT] = entry
+        self.environ = environ
+        return environ
+
+
+class _Channel(HTTPChannel):
+    """waitress's channel, serviced on the loop thread when its request is a hit."""
+
+    task_class = _Task
+    carekg_hit: tuple[Entry, dict[str, Any]] | None = None
+
+    def handle_read(self) -> None:
+        _reading.active = True
+        try:
+            super().handle_read()
+        finally:
+            _reading.active = False
+        if self.carekg_hit is None:
+            return
+        if len(self.requests) == 1 and not self.total_outbufs_len:
+            self.service()  # sends the entry; a next request goes to the threads
+        else:  # more in hand than the hit: the threads take them in order
+            self.carekg_hit = None
+            dispatcher: Any = self.server.task_dispatcher
+            ThreadedTaskDispatcher.add_task(dispatcher, self)  # type: ignore[arg-type]
+
+
+class _Dispatcher(ThreadedTaskDispatcher):
+    """The request threads, asked first whether the loop thread can send a hit."""
+
+    def __init__(self, hits: CacheHits) -> None:
+        super().__init__()
+        self._hits = hits
+
+    def add_task(self, task: Any) -> None:
+        if getattr(_reading, "active", False) and isinstance(task, _Channel) \
+                and len(task.requests) == 1 and not task.requests[0].error:
+            request: Any = task.requests[0]
+            environ = _Task(task, request).get_environment()
+            entry = self._hits.hit(environ)
+            if entry is not None:
+                task.carekg_hit = (entry, environ)
+                return
+        super().add_task(task)
+
+
+class _Front:
+    """The WSGI app waitress calls: a hit found on the loop thread is sent, anything
+    else goes to the app."""
+
+    def __init__(self, app: Any, hits: CacheHits) -> None:
+        self._app = app
+        self._cache = hits.cache
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        entry = environ.pop(HIT, None)
+        if entry is None:
+            return self._app(environ, start_response)
+        return send_entry(self._cache, entry, environ, start_response, time.perf_counter())
+
+
+def server(app: Any, hits: CacheHits, threads: int, **adjustments: Any) -> Any:
+    """A waitress server of ``app`` (waitress's ``create_server`` adjustments) whose cache
+    hits are sent on the loop thread; ``run()`` serves until interrupted."""
+    dispatcher = _Dispatcher(hits)
+    dispatcher.set_thread_count(threads)
+    sockets: dict[int, Any] = {}
+    made = create_server(_Front(app, hits), map=sockets, _dispatcher=dispatcher,
+                         threads=threads, **adjustments)
+    for listener in sockets.values():
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = _Channel
+    return made

@@ -1,0 +1,88 @@
+"""Cache hits sent on waitress's loop thread (carekg.api.loop_hits), over real HTTP: a hit
+needs no request thread, it is the answer the app would have sent, and a connection with
+more than the hit in hand is answered in order by the threads."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carekg.config import Settings
+from tests.test_caching import COUNCILS, HEAVY, JSON, _publish, fetch, sparql_url
+
+
+@pytest.fixture()
+def one_thread(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A small store's app served as ``carekg serve`` serves it, with one request thread
+    and one query worker."""
+    from carekg.api.app import create_app
+    from carekg.bench.served import in_thread
+
+    settings = Settings(store=tmp_path / "store", query_timeout=5.0,
+                        max_concurrent_queries=1, queue_wait=0.2)
+    _publish(settings)
+    app = create_app(settings, TESTING=True)
+    with in_thread(app, threads=1) as url:
+        yield url, app
+    app.extensions["carekg.pool"].close()
+
+
+def test_a_cache_hit_is_sent_while_the_only_request_thread_is_busy(one_thread, until) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    pool, cache = app.extensions["carekg.pool"], app.extensions["carekg.cache"]
+    cheap = sparql_url(url, COUNCILS)
+    assert fetch(cheap, {"Accept": JSON})[0] == 200  # now cached
+    heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
+    heavy.start()
+    until(lambda: pool.in_use == 1, "the only thread waits for the heavy query's worker")
+    hits = cache.hits
+    status, _, body = fetch(cheap, {"Accept": JSON})
+    # answered while the heavy query still holds the thread (its 504 comes at 5 s)
+    assert status == 200 and pool.in_use == 1 and cache.hits == hits + 1
+    assert b"results" in body
+    heavy.join(30)
+
+
+def test_a_hit_sent_on_the_loop_is_the_answer_the_app_sends(one_thread) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    path = sparql_url("", COUNCILS)
+    host = url.removeprefix("http://")
+    first = fetch(url + path, {"Accept": JSON, "Accept-Encoding": "gzip"})
+    loop = fetch(url + path, {"Accept": JSON, "Accept-Encoding": "gzip"})
+    hits = app.extensions["carekg.cache"].hits
+    in_app = app.test_client().get(path, headers={"Host": host, "Accept": JSON,
+                                                  "Accept-Encoding": "gzip"})
+    assert app.extensions["carekg.cache"].hits == hits + 1  # the app's own hit
+    transport = {"date", "server", "connection"}
+    same = {k: v for k, v in loop[1].items() if k not in transport}
+    assert same == {k.lower(): v for k, v in in_app.headers.items() if k.lower() not in transport}
+    assert loop[2] == in_app.data == first[2]
+    assert same["etag"] == first[1]["etag"] and same["x-frame-options"] == "DENY"
+    revalidated = fetch(url + path, {"Accept": JSON, "If-None-Match": same["etag"]})
+    assert revalidated[0] == 304 and revalidated[2] == b""
+
+
+def _request(path: str, host: str, close: bool = False) -> bytes:
+    connection = "close" if close else "keep-alive"
+    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {JSON}\r\n"
+            f"Connection: {connection}\r\n\r\n").encode()
+
+
+def test_requests_sent_together_with_a_hit_are_answered_in_order(one_thread) -> None:  # type: ignore[no-untyped-def]
+    url, _ = one_thread
+    host = url.removeprefix("http://")
+    cached, fresh = sparql_url("", COUNCILS), sparql_url("", "ASK { ?s ?p ?o }")
+    assert fetch(url + cached, {"Accept": JSON})[0] == 200  # now cached
+    address, port = host.rsplit(":", 1)
+    with socket.create_connection((address, int(port)), timeout=30) as sock:
+        sock.sendall(_request(cached, host) + _request(fresh, host, close=True))
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 200 OK") == 2
+    assert received.index(b'"bindings"') < received.index(b'"boolean"')
