@@ -1083,6 +1083,16 @@ def test_a_link_to_a_file_counts_nothing(text: str) -> None:
     assert facts(text, "Capacity") == [] and facts(text, "NeedEstimate") == []
 
 
+@pytest.mark.parametrize(("text", "share"), [
+    ("Across the county, 4 in 100 people are living with a learning disability.", Decimal(4)),
+    ("One in four adults will experience a mental health problem.", Decimal(25)),
+])
+def test_a_share_written_n_in_m_is_a_need_in_percent_and_its_base_no_count(
+        text: str, share: Decimal) -> None:
+    assert [(c.value, c.unit) for c in facts(text, "NeedEstimate")] == [(share, "percent")]
+    assert facts(text, "Capacity") == []
+
+
 def test_a_day_of_a_month_without_its_year_is_no_figure() -> None:
     found = facts("Plans for the county's growing older population go to the Cabinet on "
                   "18 July", "NeedEstimate")

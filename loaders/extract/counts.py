@@ -304,12 +304,26 @@ _PREVALENCE_RATE = re.compile(
     r"\bprevalence\s+(?:rate\s+)?of\s+(?P<num2>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 
 
+#: A share of people written as "N in M" ("3 in 100 people", "one in four adults").
+_ONE_IN = re.compile(r"(?<![\d.,])(?P<n>\d+|one|two|three)\s+in\s+(?P<base>100|1,000|1000|"
+                     r"two|three|four|five|six|seven|eight|nine|ten)\s+(?:people|adults|"
+                     r"residents|older\s+people|carers)\b", re.IGNORECASE)
+
+
 def _prevalence_rates(view: SentenceView) -> list[Candidate]:
+    """Shares of a population with a condition, in percent: "a prevalence of 2.5%", and
+    "3 in 100 people" (3%), "one in four adults" (25%)."""
+    found = [(m, to_decimal(m.group("num") or m.group("num2")))
+             for m in _PREVALENCE_RATE.finditer(view.text)]
+    for m in _ONE_IN.finditer(view.text):
+        n, base = (Decimal(NUMBER_WORDS.get(g.casefold(), g.replace(",", "")))
+                   for g in (m.group("n"), m.group("base")))
+        found.append((m, (100 * n / base).quantize(Decimal("0.1")).normalize()))
     out = []
-    for m in _PREVALENCE_RATE.finditer(view.text):
+    for m, value in found:
         period = period_in(view.periods, 0, len(view.text), prefer=None)
         out.append(view.candidate(
-            "NeedEstimate", value=to_decimal(m.group("num") or m.group("num2")),
+            "NeedEstimate", value=value,
             unit=unit_slug("percent"), approximate=False,
             population_group=classify_population(view.text, view.heading),
             service=classify_service(view.text, None), is_projection=False,

@@ -159,7 +159,9 @@ def _unit_of(match: re.Match[str]) -> str:
     raise ValueError("no unit group matched")
 
 
-_DENOMINATOR = re.compile(r"\bper\s+$", re.IGNORECASE)
+#: Before a rate's base: "per 1,000", "3 in 100 people".
+_DENOMINATOR = re.compile(r"\bper\s+$|\b(?:\d+|one|two|three|four|five)\s+in\s+$",
+                          re.IGNORECASE)
 
 
 #: A number that names a part of a document or a notice ("Table 3", "Figure 22:", "Lot 2",
