@@ -212,6 +212,7 @@ def build_store(councils: int, seed: int, root: Path) -> Path:
 
 
 def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, Any]]:
+    from carekg.api.app import create_app
     from carekg.config import Settings
     from carekg.graph.saved_queries import bind, catalogue, run_saved
     from carekg.graph.store import StoreDir
@@ -219,7 +220,7 @@ def compare(store: Path, server: Virtuoso, repeat: int) -> list[dict[str, Any]]:
     settings = Settings(store=store)
     snapshot = StoreDir(store).open()
     rows: list[dict[str, Any]] = []
-    with in_thread(settings) as url:
+    with in_thread(create_app(settings)) as url:
         for name, saved in sorted(catalogue().items()):
             expected = len(list(run_saved(snapshot, name)))
             text = with_values(saved.text, bind(saved, {}))
