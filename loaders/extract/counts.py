@@ -30,7 +30,7 @@ from carekg.loaders.extract.common import (
     sentence_bounds,
 )
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
-from carekg.loaders.extract.periods import Period
+from carekg.loaders.extract.periods import MONTH, Period
 from carekg.loaders.extract.quantities import (
     NUMBER_WORDS,
     is_house_number,
@@ -60,8 +60,7 @@ _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
 # years", "24 hour care", "the age of 25".
 _NOT_A_HEADCOUNT = re.compile(
     r"^\s*(?:(?:,|and|or|to)\s*\d+\s*)*(?:or\s+more\s+|-\s*)?(?:hours?|years?|yrs|months?|weeks?|days?|"
-    r"minutes?|per\s*cent|percent|(?:st|nd|rd|th)?\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-    r"sept|oct|nov|dec)[a-z]*)\b",  # "on 18 July": a day of a month the year is not given
+    rf"minutes?|per\s*cent|percent|(?:st|nd|rd|th)?\s*{MONTH}(?!\w))",  # "on 18 July": a day
     re.IGNORECASE,
 )
 _PER_YEAR = re.compile(r"\s+(?:a|per|each|every)\s+year\b", re.IGNORECASE)

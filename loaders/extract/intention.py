@@ -141,9 +141,9 @@ def _another_actors_course(text: str, at: int, course: int) -> bool:
 
 
 @cache
-def _verb_forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The action verbs listed, in their plain form ("Close"), and in their infinitive and
-    -ing forms ("To close", "Closing seven care homes"), made from the plain ones."""
+def _other_verb_forms() -> re.Pattern[str]:
+    """The action verbs listed (``action_item_verbs``, their plain form: "Close") in their
+    infinitive and -ing forms ("To close", "Closing seven care homes"), made from them."""
     verbs = load_rules()["action_item_verbs"]
     forms: set[str] = set()
     for verb in verbs:
@@ -152,8 +152,7 @@ def _verb_forms() -> tuple[re.Pattern[str], re.Pattern[str]]:
         forms.update({f"to {verb}", f"{verb}ing", f"{verb}{verb[-1]}ing"})
         if verb.endswith("e"):
             forms.add(f"{verb[:-1]}ing")
-    return (re.compile(phrase_pattern(verbs), re.IGNORECASE),
-            re.compile(phrase_pattern(sorted(forms - set(verbs))), re.IGNORECASE))
+    return re.compile(phrase_pattern(sorted(forms - set(verbs))), re.IGNORECASE)
 
 
 #: The main clause after an opening phrase ("To encourage development, we have ...",
@@ -165,10 +164,9 @@ def _action_opening(text: str, at: int = 0) -> bool:
     """Whether the text opens with an action verb: in its plain form, or in its
     infinitive or -ing form unless a main clause follows (then it is a purpose or a
     participle: "To encourage development, we have a capital programme")."""
-    plain, other = _verb_forms()
-    if plain.match(text, at):
+    if compiled("action_item_verbs").match(text, at):
         return True
-    return bool(other.match(text, at)) and not _MAIN_CLAUSE.search(text, at)
+    return bool(_other_verb_forms().match(text, at)) and not _MAIN_CLAUSE.search(text, at)
 
 
 @cache

@@ -21,7 +21,10 @@ _MONTHS = {
     for name in (calendar.month_name[number].lower(), calendar.month_abbr[number].lower())
 }
 _MONTHS["sept"] = 9
-_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+#: A month's name or abbreviation ("September", "Sept.", "Sep"): the other readers of
+#: figures use it to tell a day of a month from a count.
+MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH
 _SEASONS = {
     "spring": (3, 5),
     "summer": (6, 8),

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 
 from carekg.loaders.extract.money import is_approximate_before, to_decimal
+from carekg.loaders.extract.periods import MONTH
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 
 _NUMBER = r"(?<![\d£$,.\w/])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<plus>\+)?(?![\d%]|\.\d|,\d|/\d)"
@@ -24,8 +25,8 @@ _HOURS = re.compile(
 #: What follows a figure that would be a year but counts ("supporting over 2000 people");
 #: a year is introduced by a preposition ("in 2020 people ...", "by 2030 beds ...").
 _COUNTED_AFTER = re.compile(r"\s+(?:people|beds|places|units|homes|hours)\b", re.I)
-_YEAR_BEFORE = re.compile(r"(?i:\b(?:in|by|from|to|since|until|till|during|of|before|after|"
-                          r"end|year|march|april|june|september|december)\s*$)|[-–/]\s*$"
+_YEAR_BEFORE = re.compile(rf"(?i:\b(?:in|by|from|to|since|until|till|during|of|before|after|"
+                          rf"end|year|{MONTH})\s*$)|[-–/]\s*$"
                           r"|\b[A-Z][\w-]*\s*$")  # a name's year: "the Care Act 2014 places"
 
 # Hours commissioned over a year are a total ("3 million hours of home care a year"):

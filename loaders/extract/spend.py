@@ -64,22 +64,24 @@ _ROW_LABEL = re.compile(r"[^\W\d_]{2,}")
 
 
 #: A notice's field that holds a contract's value ("Value of contract", "Total value
-#: (estimated)"), and a line that is only an amount ("• £253,000,000 including VAT").
+#: (estimated)").
 _VALUE_FIELD = re.compile(r"^\W*(?:(?:total|estimated|contract|framework|lot)\s+)*value\b"
                           r"|\bvalue\s+of\s+(?:the\s+)?(?:contract|framework)\b", re.I)
-_AMOUNT_ONLY = re.compile(r"^[\W]*(?:£|PS)[\d,.]+\s*(?:[km]|million|bn)?\s*(?:(?:including|"
-                          r"excluding|inc\.?|exc\.?|ex\.?)\s+VAT)?\W*$", re.I)
+#: What a line that gives only an amount holds beside it ("• £253,000,000 including VAT").
+_AROUND_AMOUNT = re.compile(r"\W*(?:(?:including|excluding|inc|exc|ex)\.?\s+VAT)?\W*", re.I)
 
 
 def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
     """The value a notice's field gives on a line of its own: a contract's whole value."""
-    if not (view.heading and _VALUE_FIELD.search(view.heading)
-            and _AMOUNT_ONLY.match(view.text)):
+    if len(amounts) != 1 or not (view.heading and _VALUE_FIELD.search(view.heading)):
+        return []
+    money = amounts[0]
+    if not (_AROUND_AMOUNT.fullmatch(view.text, 0, money.start)
+            and _AROUND_AMOUNT.fullmatch(view.text, money.end)):
         return []
     service = view.context_service()
     if service is None:
         return []
-    money = amounts[0]
     return [view.candidate("Spend", value=money.value, unit=unit_slug("GBP"),
                            approximate=money.approximate, service=service,
                            value_start=view.sentence.start + money.start)]
