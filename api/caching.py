@@ -590,7 +590,8 @@ class CacheHits:
     the app's hit path 2,500. Anything else goes on to ``app``."""
 
     def __init__(self, flask: Flask, app: Any) -> None:
-        self._app = app
+        #: The app behind: where a request whose answer is not kept goes.
+        self.inner = app
         self.cache: ResponseCache = flask.extensions["carekg.cache"]
         self._snapshots = flask.extensions["carekg.snapshots"]
 
@@ -606,7 +607,7 @@ class CacheHits:
         started = time.perf_counter()
         entry = self.hit(environ)
         if entry is None:
-            return self._app(environ, start_response)
+            return self.inner(environ, start_response)
         return send_entry(self.cache, entry, environ, start_response, started)
 
 

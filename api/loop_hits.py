@@ -16,7 +16,9 @@ waitress's read handler has returned, the channel is serviced on the loop thread
 task that sends that entry (:func:`carekg.api.caching.send_entry`: the same headers,
 security headers and access-log line as a hit sent by the app) without calling the app,
 so nothing that can block (the store, a worker, a lock held by an evaluation) runs on
-the loop. Everything else goes to the request threads as before, and so does a hit when
+the loop. A miss goes to the request threads with the environ the lookup made and past
+:class:`CacheHits` (neither is made or asked twice). Everything else goes to the request
+threads as before, and so does a hit when
 the connection has more than that one request in hand or output not yet sent (servicing
 those can wait on the client, which must never happen on the loop thread). A hit is
 written as its headers and then its body, each in one write, onto an empty output
@@ -39,23 +41,34 @@ from waitress.task import ThreadedTaskDispatcher, WSGITask
 
 from carekg.api.caching import CacheHits, Entry, send_entry
 
-#: The environ key that carries a hit from the loop thread's lookup to its task.
+#: The environ keys that carry the loop thread's lookup to the request's task: the kept
+#: answer of a hit, or that it was a miss (the cache is then not asked twice).
 HIT = "carekg.loop_hit"
+MISSED = "carekg.loop_missed"
 #: Whether this thread is inside a channel's read handler (only the loop thread is).
 _reading = threading.local()
 
 
+#: What the loop thread's lookup made of a request: the request, its kept answer (None
+#: on a miss) and the environ, which the request's task then uses rather than making it
+#: again (on a miss, the request thread's first step).
+_Looked = tuple[Any, Entry | None, dict[str, Any]]
+
+
 class _Task(WSGITask):
-    """waitress's task, with the environ the lookup already made for a hit."""
+    """waitress's task, with the environ the loop thread's lookup already made."""
 
     def get_environment(self) -> dict[str, Any]:
         channel: Any = self.channel  # a _Channel (waitress's stubs say HTTPChannel)
-        found: tuple[Entry, dict[str, Any]] | None = channel.carekg_hit
-        if found is None:
+        looked: _Looked | None = channel.carekg_looked
+        if looked is None or looked[0] is not self.request:
             return super().get_environment()
-        channel.carekg_hit = None
-        entry, environ = found
-        environ[HIT] = entry
+        channel.carekg_looked = None
+        _request, entry, environ = looked
+        if entry is not None:
+            environ[HIT] = entry
+        else:
+            environ[MISSED] = True
         self.environ = environ
         return environ
 
@@ -64,7 +77,7 @@ class _Channel(HTTPChannel):
     """waitress's channel, serviced on the loop thread when its request is a hit."""
 
     task_class = _Task
-    carekg_hit: tuple[Entry, dict[str, Any]] | None = None
+    carekg_looked: _Looked | None = None
 
     def handle_read(self) -> None:
         _reading.active = True
@@ -72,12 +85,12 @@ class _Channel(HTTPChannel):
             super().handle_read()
         finally:
             _reading.active = False
-        if self.carekg_hit is None:
-            return
+        if self.carekg_looked is None or self.carekg_looked[1] is None:
+            return  # nothing looked up, or a miss already handed to the threads
         if len(self.requests) == 1 and not self.total_outbufs_len:
             self.service()  # sends the entry; a next request goes to the threads
         else:  # more in hand than the hit: the threads take them in order
-            self.carekg_hit = None
+            self.carekg_looked = None
             dispatcher: Any = self.server.task_dispatcher
             ThreadedTaskDispatcher.add_task(dispatcher, self)  # type: ignore[arg-type]
 
@@ -93,27 +106,32 @@ class _Dispatcher(ThreadedTaskDispatcher):
         if getattr(_reading, "active", False) and isinstance(task, _Channel) \
                 and len(task.requests) == 1 and not task.requests[0].error:
             request: Any = task.requests[0]
+            task.carekg_looked = None
             environ = _Task(task, request).get_environment()
             entry = self._hits.hit(environ)
+            task.carekg_looked = (request, entry, environ)
             if entry is not None:
-                task.carekg_hit = (entry, environ)
-                return
+                return  # sent on the loop thread once waitress's read handler returns
         super().add_task(task)
 
 
 class _Front:
-    """The WSGI app waitress calls: a hit found on the loop thread is sent, anything
+    """The WSGI app waitress calls: a hit found on the loop thread is sent, a miss found
+    there goes past :class:`CacheHits` (which would only ask the cache again), anything
     else goes to the app."""
 
     def __init__(self, app: Any, hits: CacheHits) -> None:
         self._app = app
-        self._cache = hits.cache
+        self._hits = hits
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         entry = environ.pop(HIT, None)
-        if entry is None:
-            return self._app(environ, start_response)
-        return send_entry(self._cache, entry, environ, start_response, time.perf_counter())
+        if entry is not None:
+            return send_entry(self._hits.cache, entry, environ, start_response,
+                              time.perf_counter())
+        if environ.pop(MISSED, False):
+            return self._hits.inner(environ, start_response)
+        return self._app(environ, start_response)
 
 
 def server(app: Any, hits: CacheHits, threads: int, **adjustments: Any) -> Any:

@@ -67,6 +67,31 @@ def test_a_hit_sent_on_the_loop_is_the_answer_the_app_sends(one_thread) -> None:
     assert revalidated[0] == 304 and revalidated[2] == b""
 
 
+def test_a_miss_is_looked_up_once_and_its_environ_made_once(one_thread) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    front = app.wsgi_app  # the CacheHits the loop thread asks
+    asked: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    hit, inner = front.hit, front.inner
+
+    def spy_hit(environ: dict[str, Any]) -> Any:
+        asked.append(environ)
+        return hit(environ)
+
+    def spy_inner(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.append(environ)
+        return inner(environ, start_response)
+
+    front.hit, front.inner = spy_hit, spy_inner
+    try:
+        status, _, body = fetch(sparql_url(url, "ASK { ?s ?p ?o }"), {"Accept": JSON})
+    finally:
+        front.hit, front.inner = hit, inner
+    assert status == 200 and b"boolean" in body
+    # the loop thread's lookup is the only one, and the endpoint gets its environ
+    assert len(asked) == 1 and len(seen) == 1 and seen[0] is asked[0]
+
+
 def _request(path: str, host: str, close: bool = False) -> bytes:
     connection = "close" if close else "keep-alive"
     return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {JSON}\r\n"
