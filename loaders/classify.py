@@ -337,7 +337,7 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     if not hits:
         return None
     firm = [hit for hit in hits if not _weak_direction().fullmatch(text, hit.start, hit.end)]
-    hits = firm or hits  # "improve flow ..., including an increase in beds": an increase
+    hits = firm or hits  # "improve access ..., including an increase in places": an increase
     first = hits[0]
     if first.direction in ("Procure", "Develop", "Review"):
         for other in hits[1:]:

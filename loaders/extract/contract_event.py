@@ -85,7 +85,7 @@ _WORDS = {
 
 
 #: A release of a notice: its stage name on a line, then the day it was published; or
-#: the two as a field ("Published date: 29 April 2022", "Closing: 2 June 2022, 12pm").
+#: the two as a field ("Published date: 14 January 2026", "Closing: 9 March 2026, 12pm").
 _RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)(?:\s*\n|[ \t]*:)\s*"
                       r"(?:[-•]\s+)?(?=\d{1,2}\s+[A-Z])")
 

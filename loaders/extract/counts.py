@@ -60,7 +60,7 @@ _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
 # years", "24 hour care", "the age of 25".
 _NOT_A_HEADCOUNT = re.compile(
     r"^\s*(?:(?:,|and|or|to)\s*\d+\s*)*(?:or\s+more\s+|-\s*)?(?:hours?|years?|yrs|months?|weeks?|days?|"
-    rf"minutes?|per\s*cent|percent|(?:st|nd|rd|th)?\s*{MONTH}(?!\w))",  # "on 18 July": a day
+    rf"minutes?|per\s*cent|percent|(?:st|nd|rd|th)?\s*{MONTH}(?!\w))",  # "on 23 July": a day
     re.IGNORECASE,
 )
 _PER_YEAR = re.compile(r"\s+(?:a|per|each|every)\s+year\b", re.IGNORECASE)
@@ -165,7 +165,7 @@ def _bare_counts(view: SentenceView) -> list[tuple[Decimal, int, int, bool]]:
     return found
 
 
-#: The label of a link to a file ("308 Carers Strategy PDF 627 KB", "(PDF, 300KB)"): its
+#: The label of a link to a file ("214 Carers Strategy PDF 512 KB", "(PDF, 300KB)"): its
 #: figures are an agenda item's number and the file's size, not counts.
 _DOCUMENT_LINK = re.compile(r"\b(?:PDF|DOCX?|XLSX?|ODT|RTF)\b[,\s]*\d+(?:\.\d+)?\s?[KM]B\b",
                             re.IGNORECASE)
@@ -230,7 +230,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             if quantity.unit not in ("people", "units", "homes", "beds", "places"):
                 continue
             if has_intention and quantity.unit != "people":
-                continue  # "the plans will increase ... within 13 homes": the course's target
+                continue  # "the plans will add beds ... across 9 homes": the course's target
             candidates.append(
                 _need(
                     view,
@@ -255,7 +255,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                 continue  # "... to 2,500 clients through around 3,000 carers": staff
             if not _current_stock(view, quantity, start, end):
                 continue
-            # the count's own figure is no date of it ("supporting over 2000 people")
+            # the count's own figure is no date of it ("supports over 2040 people")
             period = period_in([p for p in view.periods
                                 if not p.start <= quantity.start < p.end], start, end)
             if period is not None and period.start_date.year > _issued(view):
@@ -303,7 +303,7 @@ _PREVALENCE_RATE = re.compile(
     r"\bprevalence\s+(?:rate\s+)?of\s+(?P<num2>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
 
 
-#: A share of people written as "N in M" ("3 in 100 people", "one in four adults").
+#: A share of people written as "N in M" ("4 in 100 people", "one in four adults").
 _ONE_IN = re.compile(r"(?<![\d.,])(?P<n>\d+|one|two|three)\s+in\s+(?P<base>100|1,000|1000|"
                      r"two|three|four|five|six|seven|eight|nine|ten)\s+(?:people|adults|"
                      r"residents|older\s+people|carers)\b", re.IGNORECASE)
@@ -311,7 +311,7 @@ _ONE_IN = re.compile(r"(?<![\d.,])(?P<n>\d+|one|two|three)\s+in\s+(?P<base>100|1
 
 def _prevalence_rates(view: SentenceView) -> list[Candidate]:
     """Shares of a population with a condition, in percent: "a prevalence of 2.5%", and
-    "3 in 100 people" (3%), "one in four adults" (25%)."""
+    "4 in 100 people" (4%), "one in four adults" (25%)."""
     found = [(m, to_decimal(m.group("num") or m.group("num2")))
              for m in _PREVALENCE_RATE.finditer(view.text)]
     for m in _ONE_IN.finditer(view.text):
@@ -370,8 +370,8 @@ _OCCUPANCY = re.compile(r"\boccupan\w*", re.IGNORECASE)
 _SHARE_OF = re.compile(
     r"\s*(?:of\s+(?:the\s+|our\s+|all\s+)?(?:[\w'’-]+\s+){0,4}?(?:market|beds|homes|care\s+homes|"
     r"placements|places|providers|schemes|units|provision|capacity)\b)", re.IGNORECASE)
-#: How a share of provision is stated in the present ("12% of beds are nursing beds",
-#: "make up 75% of the market", "80% of homes rated Good").
+#: How a share of provision is stated in the present ("15% of beds are nursing beds",
+#: "make up 55% of the market", "70% of homes rated Good").
 _SHARE_NOW = re.compile(r"\b(?:are|is|make\s+up|makes\s+up|account\s+for|accounts\s+for|"
                         r"delivered|rated)\b", re.IGNORECASE)
 _CHANGE_AFTER = re.compile(r"\s*(?:increase|rise|growth|decrease|fall|reduction|drop|higher|"

@@ -143,7 +143,7 @@ def _another_actors_course(text: str, at: int, course: int) -> bool:
 @cache
 def _other_verb_forms() -> re.Pattern[str]:
     """The action verbs listed (``action_item_verbs``, their plain form: "Close") in their
-    infinitive and -ing forms ("To close", "Closing seven care homes"), made from them."""
+    infinitive and -ing forms ("To close", "Closing two day centres"), made from them."""
     verbs = load_rules()["action_item_verbs"]
     forms: set[str] = set()
     for verb in verbs:
@@ -155,15 +155,15 @@ def _other_verb_forms() -> re.Pattern[str]:
     return re.compile(phrase_pattern(sorted(forms - set(verbs))), re.IGNORECASE)
 
 
-#: The main clause after an opening phrase ("To encourage development, we have ...",
-#: "Building on the vision, the strategy sets out ..."): the opening is then an adjunct.
+#: The main clause after an opening phrase ("To support carers, we have ...",
+#: "Drawing on the survey, the plan sets out ..."): the opening is then an adjunct.
 _MAIN_CLAUSE = re.compile(r",\s+(?:we|the|our|this|it|they|there|a|an)\s", re.IGNORECASE)
 
 
 def _action_opening(text: str, at: int = 0) -> bool:
     """Whether the text opens with an action verb: in its plain form, or in its
     infinitive or -ing form unless a main clause follows (then it is a purpose or a
-    participle: "To encourage development, we have a capital programme")."""
+    participle: "To support carers, we have a small grants fund")."""
     if compiled("action_item_verbs").match(text, at):
         return True
     return bool(_other_verb_forms().match(text, at)) and not _MAIN_CLAUSE.search(text, at)
@@ -344,10 +344,10 @@ def _title_key(text: str) -> str:
 
 
 def _restates_title(view: SentenceView) -> bool:
-    """A line that repeats the title of its page or section ("Issue details / Re-procurement
-    of ... Schemes." under that page): the item's name, not a course stated."""
+    """A line that repeats the title of its page or section ("Decision details / Recommissioning
+    of ... services." under that page): the item's name, not a course stated."""
     if view.sentence.is_heading:
-        return False  # the title itself, read as a heading ("Build three new care homes")
+        return False  # the title itself, read as a heading ("Build two new day centres")
     own = _title_key(view.text)
     return len(own) > 20 and any(_title_key(title).endswith(own)
                                  for title in (view.heading, *view.context) if title)
@@ -365,8 +365,8 @@ def _imperative(heading: str) -> bool:
 
 
 def _counted_action(view: SentenceView) -> bool:
-    """A short line that opens with an action and counts what it acts on ("Building three
-    new care homes", "Modernise and expand three existing homes"): an item of a plan set
+    """A short line that opens with an action and counts what it acts on ("Building two
+    new respite units", "Refurbish and extend four existing homes"): an item of a plan set
     out as lines, not a topic's title."""
     return bool(_action_opening(view.text) and view.quantities)
 
@@ -438,7 +438,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             verb = _verb_before(own, course, term_at)
             if verb is None:
                 continue  # "reduce isolation", "increase take up": outcomes, not provision
-            # "commission external provision to deliver additional activity": the course is
+            # "commission a provider to deliver extra respite": the course is
             # the verb's, the increase only what it is for
             direction, term_at = verb
             word = re.match(r"[\w-]+", text[term_at:])

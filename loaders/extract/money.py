@@ -28,7 +28,7 @@ _MULTIPLIERS = {
     "thousand": Decimal(10) ** 3,
 }
 #: The pound sign, or "PS", which it becomes when a page's text is transliterated to ASCII
-#: ("PS120,000,000 excluding VAT"): "PS" and a figure are nothing else in this genre.
+#: ("PS48,000,000 excluding VAT"): "PS" and a figure are nothing else in this genre.
 _POUND = r"(?:£|(?<![A-Za-z])(?-i:PS)(?=\d))"
 _AMOUNT = re.compile(
     rf"{_POUND}\s?(?P<num>{_NUM})(?P<scale>{_SCALE})?"

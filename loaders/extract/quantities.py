@@ -22,7 +22,7 @@ _HYPHEN_UNIT = re.compile(r"(?<![\d£,.])(?P<num>\d+)-(?P<noun>unit|bed|place)\b
 _HOURS = re.compile(
     _NUMBER + r"\s+hours\b(?P<mid>(?:\s+[\w'-]+){0,6}?)\s+(?:per|a|each)\s+week\b", re.I
 )
-#: What follows a figure that would be a year but counts ("supporting over 2000 people");
+#: What follows a figure that would be a year but counts ("supports over 2040 people");
 #: a year is introduced by a preposition ("in 2020 people ...", "by 2030 beds ...").
 _COUNTED_AFTER = re.compile(r"\s+(?:people|beds|places|units|homes|hours)\b", re.I)
 _YEAR_BEFORE = re.compile(rf"(?i:\b(?:in|by|from|to|since|until|till|during|of|before|after|"
@@ -160,7 +160,7 @@ def _unit_of(match: re.Match[str]) -> str:
     raise ValueError("no unit group matched")
 
 
-#: Before a rate's base: "per 1,000", "3 in 100 people".
+#: Before a rate's base: "per 1,000", "4 in 100 people".
 _DENOMINATOR = re.compile(r"\bper\s+$|\b(?:\d+|one|two|three|four|five)\s+in\s+$",
                           re.IGNORECASE)
 
@@ -216,7 +216,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         if m.group("num").isdigit() and 1980 <= int(m.group("num")) <= 2069 and not (
                 _COUNTED_AFTER.match(text, m.end())
                 and not _YEAR_BEFORE.search(text, max(0, m.start() - 12), m.start())):
-            continue  # a year ("in 2013 older people ..."), not a count ("over 2000 people")
+            continue  # a year ("in 2013 older people ..."), not a count ("over 2040 people")
         if m.groupdict().get("plus") and int(m.group("num").replace(",", "")) <= 120:
             continue  # "16+ young people", "65+ residents": an age band, not a count
         if is_house_number(text, m.end()):

@@ -67,7 +67,7 @@ _ROW_LABEL = re.compile(r"[^\W\d_]{2,}")
 #: (estimated)").
 _VALUE_FIELD = re.compile(r"^\W*(?:(?:total|estimated|contract|framework|lot)\s+)*value\b"
                           r"|\bvalue\s+of\s+(?:the\s+)?(?:contract|framework)\b", re.I)
-#: What a line that gives only an amount holds beside it ("• £253,000,000 including VAT").
+#: What a line that gives only an amount holds beside it ("• £48,000,000 including VAT").
 _AROUND_AMOUNT = re.compile(r"\W*(?:(?:including|excluding|inc|exc|ex)\.?\s+VAT)?\W*", re.I)
 
 
