@@ -553,6 +553,19 @@ def test_the_commissioners_own_courses_are_intentions(
     assert (fact.direction, fact.service) == (direction, service)
 
 
+def test_a_firm_course_of_the_council_takes_its_sections_service() -> None:
+    # no provision noun follows the verb: the council's own firm course stands on the
+    # section's service, a wish to do the same does not
+    heading = "Supported living"
+    [fact] = facts("The Council will develop a quality framework with local providers.",
+                   "CommissioningIntention", heading=heading)
+    assert (fact.direction, fact.service) == ("Develop", "supported-living")
+    assert facts("We want to develop a quality framework with local providers.",
+                 "CommissioningIntention", heading=heading) == []
+    assert facts("Providers will develop a quality framework with the Council.",
+                 "CommissioningIntention", heading=heading) == []
+
+
 @pytest.mark.parametrize(
     ("text", "title", "service", "period"),
     [

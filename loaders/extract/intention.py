@@ -119,6 +119,21 @@ def _subject(text: str, at: int) -> str:
     return text[starts[-1] if starts else 0 : at]
 
 
+#: The council itself as a commitment's subject: "we will", "the Council plans to".
+_COUNCIL_ACTOR = re.compile(
+    r"\b(?:we|the\s+(?:county\s+|city\s+|borough\s+)?council|commissioners|[A-Z]{1,3}(?:CC|BC))"
+    r"(?:\s+(?:are|is|also|then|now|currently|in\s+the\s+process\s+of))*\s*$",
+    re.IGNORECASE)
+
+
+def _council_commits(text: str, at: int) -> bool:
+    """True when the council is the commitment's own subject ("the Council will develop a
+    quality framework", "we are currently reviewing"): a firm course of the council's own
+    stands on its section's service even when no provision noun follows the verb; a mere
+    wish ("we want to ...") still has to name its service."""
+    return bool(_COUNCIL_ACTOR.search(_subject(text, at)))
+
+
 def _another_actors_course(text: str, at: int, course: int) -> bool:
     """True when the commitment belongs to providers, residents or other actors."""
     subject = _subject(text, at)
@@ -450,14 +465,17 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         if service is None:
             if not _intends_here(view):
                 continue
+            in_text = classify_service(text, None, anchor=term_at)
+            wish = _WEAK_MARKER.search(text, max(0, at - 12), course)
             if direction not in ("Procure", "Review", "Decommission") and not (
                 _PROVISION_OBJECT.match(text, term_end)
+                or (_council_commits(text, at) and (in_text or not wish))
             ):
                 continue  # "reduce dependency", "develop our skills": no provision named
-            service = classify_service(text, None, anchor=term_at) or view.context_service()
+            service = in_text or view.context_service()
             if service is None:
                 continue  # a course for no service a researcher could name
-            if _WEAK_MARKER.search(text, max(0, at - 12), course) and not (
+            if wish and not (
                 _PROVISION_SUBJECT.search(_subject(text, at))
                 or _OWN_WISH.search(text, max(0, at - 12), course)
             ):
