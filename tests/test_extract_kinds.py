@@ -1476,3 +1476,18 @@ def test_a_page_heading_names_the_statement_with_its_years() -> None:
     sentence = Sentence(heading, 0, len(heading), is_heading=True)
     [fact] = [c for c in extract_sentence(sentence, RECORD) if c.kind == "StrategyReference"]
     assert (fact.title, fact.period_label) == ("Market Position Statement", "2026-2031")
+
+
+def test_counts_joined_by_and_share_the_verb_after_the_last() -> None:
+    counted = facts("30 respite beds and 6 nursing care beds were open in the county.",
+                    "Capacity")
+    assert [(f.value, f.unit) for f in counted] == [(Decimal(30), "beds"), (Decimal(6), "beds")]
+
+
+def test_carers_in_an_area_are_a_need_and_carers_a_service_counts_are_provision() -> None:
+    [need] = facts("There are 8,100 carers in the district.", "NeedEstimate")
+    assert need.value == Decimal(8100)
+    assert facts("There are 8,100 carers in the district.", "Capacity") == []
+    [served] = facts("In 2021, 450 carers were registered with the carers hub.", "Capacity")
+    assert served.value == Decimal(450)
+    assert facts("Care is given through around 900 carers.", "NeedEstimate") == []

@@ -33,6 +33,7 @@ from carekg.loaders.extract.money import is_approximate_before, to_decimal
 from carekg.loaders.extract.periods import MONTH, Period
 from carekg.loaders.extract.quantities import (
     NUMBER_WORDS,
+    Quantity,
     is_house_number,
     is_rate_base,
     is_reference_number,
@@ -211,6 +212,11 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         # "300 people in need of support": people counted by their need, not by a service
         is_need = is_need or bool(quantity.unit == "people" and _NEED_AFTER().match(
             text, quantity.end + len(text[quantity.end:]) - len(text[quantity.end:].lstrip())))
+        # "9,000 carers in the county": a population no service is said to serve
+        is_need = is_need or bool(
+            quantity.unit == "people" and not provision
+            and compiled("population_count_nouns").fullmatch(quantity.noun.strip())
+            and not _WORKFORCE_BEFORE.search(text, max(0, quantity.start - 40), quantity.start))
         if (is_need and quantity.unit != "people" and not _PROJECTION.search(clause)
                 and not _NEEDED.search(clause) and not _FUTURE.search(clause)):
             is_need = False  # "71 beds were available" beside a word of need: provision
@@ -246,7 +252,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             )
         elif has_intention:
             continue
-        elif provision or compiled("capacity_cues").search(text, 0, end) or (
+        elif provision or compiled("capacity_cues").search(text, 0, _shared_end(
+                text, quantity, quantities, spans, end)) or (
                 view.sentence.is_list_item and _provision_lead_in(view)):
             if quantity.unit == "items" and not provision:
                 continue
@@ -294,6 +301,20 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         candidates.extend(_percent_needs(view))
     candidates.extend(_prevalence_rates(view))
     return sorted(candidates, key=lambda c: c.start)
+
+
+def _shared_end(text: str, quantity: Quantity, quantities: list[Quantity],
+                spans: dict[int, tuple[int, int]], end: int) -> int:
+    """Where the verb of a count may be: "40 residential beds and 9 nursing beds were
+    available" gives both counts the one verb after the last, so a count joined to the next
+    by "and", "or" or a comma reaches as far as that count's clause."""
+    for later in quantities:
+        if later.start > quantity.end and _JOINED.fullmatch(text, quantity.end, later.start):
+            return _shared_end(text, later, quantities, spans, spans[later.start][1])
+    return end
+
+
+_JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or))\s*")
 
 
 # "an estimated 17% (31,000) prevalence of ...", "a prevalence of 2.5%": the share of a
