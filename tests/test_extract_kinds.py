@@ -1491,3 +1491,34 @@ def test_carers_in_an_area_are_a_need_and_carers_a_service_counts_are_provision(
     [served] = facts("In 2021, 450 carers were registered with the carers hub.", "Capacity")
     assert served.value == Decimal(450)
     assert facts("Care is given through around 900 carers.", "NeedEstimate") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        ("That Cabinet approve the creation of a dynamic purchasing system for day services.",
+         "Procure", "day-opportunities"),
+        ("RESOLVED: that the Executive approve the closure of the Elm Road day centre.",
+         "Decommission", "day-opportunities"),
+        ("The Council invites registered providers to apply for a place on its Home Support "
+         "Framework.", "Procure", "home-care"),
+    ],
+)
+def test_resolutions_and_invitations_to_tender_are_intentions(
+    text: str, direction: str, service: str
+) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_plan_that_includes_a_change_of_provision_is_an_intention() -> None:
+    heading = "Our commissioning intentions"
+    [fact] = facts("This will include an increase in the use of shared lives.",
+                   "CommissioningIntention", heading=heading)
+    assert (fact.direction, fact.service) == ("Increase", "shared-lives")
+    [fact] = facts("The county needs more respite care for carers.", "CommissioningIntention",
+                   heading=heading)
+    assert fact.direction == "Increase"
+    # what a plan or document does for others is not a course of provision
+    assert facts("This will help providers plan their respite services.",
+                 "CommissioningIntention", heading=heading) == []

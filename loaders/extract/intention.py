@@ -34,7 +34,10 @@ from carekg.loaders.model import Candidate
 _OTHER_SUBJECT = re.compile(
     r"\b(?:providers?|you|applicants?|bidders?|residents|people|they|organisations|this|it|"
     r"which|these|that|this\s+document|this\s+statement|the\s+document)\s+"
-    r"(?:will|would|should|must|may|can|need)\b",
+    r"(?:will|would|should|must|may|can|need)\b"
+    # "this will include an increase in ...": a change of provision the plan holds
+    r"(?!(?:(?<=\bthis\swill)|(?<=\bit\swill))\s+(?:include|involve|mean)\s+(?:an?\s+|the\s+)?"
+    r"(?:increas|reduc|expan|develop))",
     re.IGNORECASE,
 )
 _COUNCIL_SUBJECT = re.compile(
@@ -74,7 +77,12 @@ _INTENTION_HEADING = re.compile(
     r"resolved|that\s+(?:the\s+)?(?:cabinet|council|committee|executive|board))\b",
     re.IGNORECASE,
 )
-_LIST_OPENING = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?", re.UNICODE)
+#: What may open an item before its verb: a number or bullet, and a resolution's subject
+#: ("That Cabinet approve ...", "RESOLVED: that the Executive agrees ...").
+_LIST_OPENING = re.compile(
+    r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?(?:(?:resolved|recommendations?)\s*:?\s*)?"
+    r"(?:that\s+(?:the\s+)?(?:cabinet|council|executive|committee|board|cabinet\s+member|"
+    r"lead\s+member|portfolio\s+holder)\s+)?", re.UNICODE | re.IGNORECASE)
 _PAST = re.compile(
     r"\b(?:has|have|had)\s+(?:been\s+)?(?:\w+ed|built|grown|undertaken)\b|\bwas\b|\bwere\b",
     re.IGNORECASE,
@@ -408,8 +416,9 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     if not commitments:
         return _item_of_a_course(view)
     for at, course in commitments:
-        if _OTHER_SUBJECT.search(text[max(0, at - 30) : at + 12]):
-            continue
+        if any(m.end() <= at + 12 for m in _OTHER_SUBJECT.finditer(text, max(0, at - 30),
+                                                                    at + 40)):
+            continue  # (the lookahead reads past the subject: "this will include an ...")
         if _another_actors_course(text, at, course):
             continue
         if compiled("intention_negations").search(text, max(0, at - 25), course + 25):
