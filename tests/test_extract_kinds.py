@@ -1522,3 +1522,26 @@ def test_a_plan_that_includes_a_change_of_provision_is_an_intention() -> None:
     # what a plan or document does for others is not a course of provision
     assert facts("This will help providers plan their respite services.",
                  "CommissioningIntention", heading=heading) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        ("New supported living schemes are being created for people with autism.", "Develop",
+         "supported-living"),
+        ("The proposals include the possible closure of two day centres.", "Decommission",
+         "day-opportunities"),
+        ("A new day opportunities offer is in development.", "Develop", "day-opportunities"),
+        ("There is a requirement to develop respite care for carers.", "Develop",
+         "respite-care"),
+    ],
+)
+def test_courses_said_of_the_provision_itself(text: str, direction: str, service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading="Our commissioning intentions")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_strategic_framework_is_a_strategy() -> None:
+    [fact] = facts("In May 2024 the Board approved the Living Well Strategic Framework "
+                   "2024-2027.", "StrategyReference")
+    assert (fact.title, fact.period_label) == ("Living Well Strategic Framework", "2024-2027")
