@@ -21,7 +21,12 @@ Definitions (the numbers in the issue's floors mean exactly these):
   when its population group concept (or a broader one) carries the gold words as a label,
   or when one of that concept's labels appears as whole words inside the gold words
   ("carers support" for the group labelled "carers"). This is a decision about what the
-  gold means, not a loosening: a need fact with the wrong group still counts as wrong;
+  gold means, not a loosening: a need fact with the wrong group still counts as wrong.
+  Words in parentheses qualify the service with who it is for or who runs it ("day
+  opportunities (dementia)", "residential care (older adults, in-house)"), which the
+  service scheme does not split; the words outside them are the service the fact must
+  name. Another decision about the gold's meaning: "care homes" for "residential care
+  (older adults)" is still wrong (a broader concept than the gold's);
 - **direction accuracy**: matched gold intentions whose match has the same direction;
 - **precision** (only against a gold folder marked exhaustive, see :func:`is_exhaustive`):
   share of extracted facts that are *supported*: a gold fact of the same kind and council
@@ -275,6 +280,9 @@ class ServiceLabels:
     def matches(self, slug: str | None, gold_words: str) -> bool:
         if not slug:
             return False
+        unqualified = _QUALIFIER.sub(" ", gold_words).strip()
+        if unqualified and unqualified != gold_words.strip():
+            return self.matches(slug, unqualified)  # "day opportunities (dementia)"
         wanted = _norm(gold_words)
         seen: set[str] = set()
         todo = [slug]
@@ -305,6 +313,10 @@ class ServiceLabels:
                 return True
             todo.extend(self.broader.get(current, ()))
         return False
+
+
+#: A parenthesised qualifier of gold service words: who the service is for or who runs it.
+_QUALIFIER = re.compile(r"\s*\([^()]*\)")
 
 
 def _norm(text: str) -> str:

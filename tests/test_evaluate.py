@@ -204,3 +204,14 @@ def test_a_readme_that_says_so_marks_gold_exhaustive(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("Hand-checked facts; not exhaustive.\n",
                                         encoding="utf-8")
     assert not is_exhaustive(tmp_path / "gold")
+
+
+def test_words_in_parentheses_qualify_the_gold_service() -> None:
+    # the service is the words outside the parentheses; a broader concept stays wrong
+    labels = ServiceLabels({"day-opportunities": {"day opportunities"},
+                            "care-homes": {"care homes"}, "residential-care": {"residential care"}},
+                           {"residential-care": {"care-homes"}})
+    assert labels.matches("day-opportunities", "day opportunities (people with dementia)")
+    assert labels.matches("residential-care", "residential care (older adults, in-house)")
+    assert not labels.matches("care-homes", "residential care (older adults)")
+    assert not labels.matches("day-opportunities", "home care (day opportunities)")
