@@ -100,25 +100,38 @@ def read_sentences(sentences: list[Sentence], record: DocumentRecord) -> list[Se
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-        if out and ANAPHOR.match(sentence.plain):
-            _share_population(out[-1].candidates, found)
+        # "Based on ONS projections this number is predicted to rise": the anaphor opens
+        # the sentence's main clause, after a lead-in phrase
+        if out and ANAPHOR.search(sentence.plain, 0, _ANAPHOR_REACH):
+            _share_population(out[-1], found)
         out.append(SentenceReading(sentence, context, lead_in, lead, found))
     return out
 
 
 
 
-def _share_population(before: list[Candidate], found: list[Candidate]) -> None:
+#: How far into a sentence its anaphor may open the main clause.
+_ANAPHOR_REACH = 40
+
+
+def _share_population(before: SentenceReading, found: list[Candidate]) -> None:
     """Need figures of an anaphoric sentence take the population group (and service) of
-    the previous sentence's need, when they name none themselves."""
-    source = next((c for c in before if c.kind == "NeedEstimate" and c.population_group),
-                  None)
-    if source is None:
+    the previous sentence's need, when they name none themselves; when the previous
+    sentence states no need ("There are 2,000 older people receiving a service."), the
+    group it names is the one "this number" counts."""
+    from carekg.loaders.classify import classify_population
+
+    source = next((c for c in before.candidates
+                   if c.kind == "NeedEstimate" and c.population_group), None)
+    group = (source.population_group if source
+             else classify_population(before.sentence.plain))
+    if group is None:
         return
     for candidate in found:
         if candidate.kind == "NeedEstimate" and candidate.population_group is None:
-            candidate.population_group = source.population_group
-            candidate.service = candidate.service or source.service
+            candidate.population_group = group
+            if source is not None:
+                candidate.service = candidate.service or source.service
 
 
 def extract_candidates(sentences: list[Sentence], record: DocumentRecord,
