@@ -586,8 +586,14 @@ def test_strategy_names_and_their_service(
     assert (fact.title, fact.service, fact.period_label) == (title, service, period)
 
 
-def test_contents_lines_and_intention_lists_are_not_strategies() -> None:
+def test_contents_lines_definitions_and_intention_lists_are_not_strategies() -> None:
     assert facts("Carers Strategy .......... 12", "StrategyReference") == []
+    assert facts("The Proposed Vision for Respite Care 14", "StrategyReference") == []
+    # a definition of a kind of document; the council's own document is a reference
+    assert facts("A Carers Strategy (CS) is a plan that a council writes with carers.",
+                 "StrategyReference") == []
+    assert facts("The Carers Strategy is a plan that we wrote with carers.",
+                 "StrategyReference") != []
     assert facts("Summary of our commissioning intentions 2024", "StrategyReference") == []
     contents = "1.Purpose 2.Our Carers Strategy 3.Funding 4.Next steps"
     assert facts(contents, "StrategyReference") == []

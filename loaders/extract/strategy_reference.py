@@ -30,6 +30,12 @@ _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
 #: An entry of a table of contents run into one line ("1.Introduction 2.The Legal Context").
 _NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
+#: A definition of a kind of document, not a reference to one: "A market position statement
+#: is a document that ...", "An ageing well strategy (AWS) is a plan ...".
+_DEFINITION = re.compile(r"^\W*an?\s+[^.;:]{3,90}?\s+is\s+an?\s+(?:plan|document|strategy|"
+                         r"statement|framework|way|tool|report)\b", re.IGNORECASE)
+#: A contents entry on its own line: a short title, then its page ("Our Carers Plan 15").
+_PAGE_ENTRY = re.compile(r"^[^.!?:;]{3,90}\s\d{1,3}\s*$")
 _QUOTED_AFTER = re.compile(r"[\s,:–-]{0,4}" + _QUOTED.pattern)
 
 
@@ -146,7 +152,8 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
 
 def extract_strategy_references(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if re.search(r"\.{4,}|…{2,}", text) or len(_NUMBERED_ENTRY.findall(text)) >= 3:
+    if (re.search(r"\.{4,}|…{2,}", text) or len(_NUMBERED_ENTRY.findall(text)) >= 3
+            or _PAGE_ENTRY.match(text) or _DEFINITION.match(text)):
         return []  # a table of contents line: the strategy's page, not a reference
     if _link_list(text):
         return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
