@@ -1551,3 +1551,14 @@ def test_a_strategic_framework_is_a_strategy() -> None:
     [fact] = facts("In May 2024 the Board approved the Living Well Strategic Framework "
                    "2024-2027.", "StrategyReference")
     assert (fact.title, fact.period_label) == ("Living Well Strategic Framework", "2024-2027")
+
+
+def test_admissions_to_a_care_service_are_provision_and_hospital_admissions_an_outcome(
+) -> None:
+    heading = "Our commissioning intentions"
+    [fact] = facts("- reduce admissions to nursing homes", "CommissioningIntention",
+                   heading=heading)
+    assert (fact.direction, fact.service) == ("Decrease", "nursing-care")
+    assert facts("- reduce hospital admissions", "CommissioningIntention", heading=heading) == []
+    assert facts("- reduce admissions to hospital", "CommissioningIntention",
+                 heading=heading) == []

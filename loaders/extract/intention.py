@@ -282,13 +282,19 @@ def _means_aside(text: str, term_at: int, service: str | None, view: SentenceVie
     return service
 
 
+#: "admissions to residential care": what follows an outcome names the provision it uses.
+_PLACED_IN = re.compile(r"\s+(?:to|into|in)\s+", re.IGNORECASE)
+
+
 def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     """An increase or decrease must act on provision: a provision noun or a service named
     just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
     if _PROVISION_SUBJECT.search(_subject(text, at)):
         return True  # "investment in this area is expected to increase"
     outcome = compiled("intention_outcome_objects").search(text, term_end, term_end + 40)
-    if outcome and not _PROVISION_OBJECT.match(text[: outcome.start()], term_end):
+    if outcome and not _PROVISION_OBJECT.match(text[: outcome.start()], term_end) and not (
+            _PLACED_IN.match(text, outcome.end()) and classify_service(
+                text[outcome.end(): outcome.end() + 40], None, by_kind_only=True)):
         return False
     if _PROVISION_OBJECT.match(text, term_end):
         return True
