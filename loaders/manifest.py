@@ -113,11 +113,11 @@ def _record(source: Path, label: str | None, entry: object, register: Register,
     if not isinstance(names, list) or not names:
         raise problem("'councils' must list at least one council")
     codes: list[str] = []
-    for name in names:
+    for at, name in enumerate(names):
         try:
             code = register.resolve(str(name)).gss_code
         except UnknownCouncilError as exc:
-            raise problem(str(exc)) from exc
+            raise problem(str(exc) + _split_name_hint(names, at, register)) from exc
         if code not in codes:
             codes.append(code)
     kind = str(entry.get("kind") or "")
@@ -148,3 +148,17 @@ def _record(source: Path, label: str | None, entry: object, register: Register,
 
 def _optional(value: object) -> str | None:
     return str(value).strip() if value not in (None, "") else None
+
+
+def _split_name_hint(names: list[object], at: int, register: Register) -> str:
+    """A council whose name holds commas ("Bournemouth, Christchurch and Poole") written
+    unquoted in a YAML flow list reads as several names: say so, and how to write it."""
+    for end in range(at + 2, len(names) + 1):
+        joined = ", ".join(str(n) for n in names[at:end])
+        try:
+            register.resolve(joined)
+        except UnknownCouncilError:
+            continue
+        return (f"; did you mean {joined!r}? A name with commas must be quoted inside "
+                f"[...] (councils: [\"{joined}\"])")
+    return ""

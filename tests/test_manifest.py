@@ -67,6 +67,17 @@ def test_unknown_council_lists_close_names(tmp_path: Path) -> None:
         read_manifest(_write(tmp_path, _entry(council="Islingtn")), REGISTER)
 
 
+def test_an_unquoted_name_with_commas_is_explained(tmp_path: Path) -> None:
+    # in a YAML flow list the commas of one council's name split it into three names
+    entry = _entry(council="Bournemouth, Christchurch and Poole")
+    with pytest.raises(InputError, match=r"did you mean 'Bournemouth, Christchurch and "
+                                         r"Poole'\? A name with commas must be quoted"):
+        read_manifest(_write(tmp_path, entry), REGISTER)
+    quoted = _entry(council='"Bournemouth, Christchurch and Poole"')
+    (record,) = read_manifest(_write(tmp_path, quoted), REGISTER)
+    assert REGISTER.by_code[record.councils[0]].name.startswith("Bournemouth")
+
+
 def test_duplicate_ids_and_missing_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="duplicate id"):
         read_manifest(_write(tmp_path, _entry(), _entry()), REGISTER)
