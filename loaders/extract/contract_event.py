@@ -103,9 +103,19 @@ def _release(view: SentenceView) -> list[Candidate]:
                   if pattern.fullmatch(stage)), None)
     if event is None:
         return []
+    if stage.startswith(("published", "date published", "publication")) and not (
+            compiled("contract_subject_cues").search(_nearest_title(view))):
+        return []  # "Published: 6 May 2024" atop a news story: the page's date, no notice
     return [view.candidate("ContractEvent", event_type=event,
                            service=classify_service(view.text) or view.context_service(),
                            **period_values(day))]
+
+
+def _nearest_title(view: SentenceView) -> str:
+    """The nearest heading above a line (a short line may be its own heading)."""
+    line = view.text.strip()
+    return next((t for t in (view.heading or "", *view.context) if t and t.strip() != line),
+                "")
 
 
 def extract_contract_events(view: SentenceView) -> list[Candidate]:
