@@ -797,6 +797,8 @@ def test_relationships_are_no_intention() -> None:
     assert facts(text, "CommissioningIntention") == []
     text = "The council will review the feedback received before deciding on day services."
     assert facts(text, "CommissioningIntention") == []
+    text = "The replies will be used to review and then revise our equality impact assessment."
+    assert facts(text, "CommissioningIntention", heading="Day services") == []
 
 
 def test_advice_to_providers_is_no_intention_but_a_dated_activity_is() -> None:

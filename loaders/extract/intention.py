@@ -458,7 +458,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         term_end = term_at + (len(word.group(0)) if word else 0)
         if _demand_not_action(text, term_at, term_end):
             continue
-        if compiled("intention_relation_objects").search(text, term_end, term_end + 30):
+        if compiled("intention_relation_objects").search(text, term_end, term_end + 50):
             continue  # "develop strong relationships with": a way of working, no provision
         if at == course and _addressed_to_providers(view):
             continue  # an imperative under "Provider implications" is advice to providers
