@@ -1564,3 +1564,19 @@ def test_admissions_to_a_care_service_are_provision_and_hospital_admissions_an_o
     assert facts("- reduce hospital admissions", "CommissioningIntention", heading=heading) == []
     assert facts("- reduce admissions to hospital", "CommissioningIntention",
                  heading=heading) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        ("The Council has announced a planned tender for extra care housing across the "
+         "county.", "Procure", "extra-care-housing"),
+        ("Over the next year we will move to the accreditation of home care providers.",
+         "Procure", "home-care"),
+    ],
+)
+def test_announced_tenders_and_accreditation_are_procurements(
+    text: str, direction: str, service: str
+) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)

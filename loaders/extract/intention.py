@@ -462,7 +462,10 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue  # "develop strong relationships with": a way of working, no provision
         if at == course and _addressed_to_providers(view):
             continue  # an imperative under "Provider implications" is advice to providers
-        if _PAST.search(text[at:term_at]) and not re.search(r"\bwill\b", text, re.IGNORECASE):
+        # the course's own tense, after its marker ("has announced a planned tender": the
+        # announcement is past, the tender to come)
+        if _PAST.search(text[course:term_at]) and not re.search(r"\bwill\b", text,
+                                                                 re.IGNORECASE):
             continue
         if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
             verb = _verb_before(own, course, term_at)
