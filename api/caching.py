@@ -15,7 +15,10 @@ request (path, parameters, negotiated format). So
   nor the query worker pool; the whole cache is dropped the first time a request sees a
   new snapshot. Each server process (``carekg serve --processes``) has its own cache.
   The key holds the raw Accept header (the format is only known once the view has run);
-  two Accept headers that negotiate the same format are two entries with the same ETag;
+  two Accept headers that negotiate the same format are two entries with the same ETag.
+  A saved query's default answers are made once per snapshot for every process
+  (:mod:`carekg.api.precompute`, keyed by the negotiated type): a miss of one is filled
+  from there, without a query worker;
 * a hit is answered in front of Flask (:class:`CacheHits`; ``/sparql`` by its own
   endpoint, :mod:`carekg.api.sparql`), behind the request-count limits, with the
   security headers and access-log line the app's hooks give (:func:`send_entry`); the
@@ -518,6 +521,7 @@ def lookup() -> Response | None:
                                        limits.queue_wait + limits.query_timeout)
     if leads:
         g.carekg_flight = (snapshot_id, key)
+        entry = _precomputed(req, snapshot_id, key)
     if entry is None:
         return None
     g.carekg_cache_hit = True
@@ -526,6 +530,21 @@ def lookup() -> Response | None:
     return _response(*answer_of(entry, cache(), True,
                                 request.headers.get("Accept-Encoding", ""),
                                 request.headers.get("If-None-Match")))
+
+
+def _precomputed(req: FlaskRequest, snapshot_id: str | None, key: tuple[Any, ...]
+                 ) -> Entry | None:
+    """A saved query's default answer made once for the snapshot and shared by every
+    server process (:mod:`carekg.api.precompute`), kept in this process's cache from now
+    on: the request that was to evaluate it sends it instead, and the requests waiting
+    for it find it in the cache."""
+    if req.endpoint != "saved.run":
+        return None
+    precomputed = current_app.extensions.get("carekg.precomputed")
+    entry = precomputed.entry(req, snapshot_id, key) if precomputed is not None else None
+    if entry is not None:
+        cache().put(snapshot_id, key, entry)
+    return entry
 
 
 def finish(response: Response) -> Response:

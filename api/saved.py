@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from carekg.api import negotiation as neg
-from carekg.api import protocol
+from carekg.api import precompute, protocol
 from carekg.api.app import settings, snapshot
 from carekg.api.errors import HttpError
 from carekg.api.execution import Answer
@@ -27,6 +27,9 @@ from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
 from carekg.graph.sparql_text import query_form
 
 bp = Blueprint("saved", __name__)
+#: The default answers precomputed per snapshot, found by this view's negotiation.
+bp.record_once(lambda state: precompute.install(
+    state.app, state.app.config["CAREKG_SETTINGS"], negotiated_type))
 
 _RESERVED = {"format"}
 

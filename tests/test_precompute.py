@@ -1,0 +1,215 @@
+"""The saved queries' default answers precomputed once per snapshot (api/precompute.py,
+api/precompute_make.py), over real HTTP: answered with every query worker busy, the
+same answer (body, type, ETag, 304, gzip) as the view's own, by the negotiated type
+whatever the Accept header, never for another snapshot, and not over the size bound."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pyoxigraph as ox
+import pytest
+
+from carekg.config import Settings
+
+SPARQL_DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
+JSON = "application/sparql-results+json"
+HEAVY = ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . "
+         "?p ?q ?r . ?s ?t ?u }")
+#: Accept headers of clients and what the saved-query view answers them with.
+ACCEPTS = {
+    JSON: JSON,
+    "application/json": JSON,
+    "*/*": JSON,
+    "text/csv": "text/csv; charset=utf-8",
+    "text/csv;q=0.9, text/tab-separated-values": "text/tab-separated-values; charset=utf-8",
+    "application/sparql-results+xml": "application/sparql-results+xml",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8":
+        "text/html; charset=utf-8",
+}
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (names lower-cased) and raw body, whatever the status."""
+    try:
+        with urlopen(Request(url, headers=headers or {}), timeout=60) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
+                response.read()
+    except HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+def publish(settings: Settings, council: str | None = None) -> str:
+    """Publish a snapshot: the test dataset, or a copy of the current one plus a
+    council."""
+    from carekg.graph.store import StoreDir
+
+    store = StoreDir(settings.store)
+    with store.writer(from_current=store.exists()) as snapshot:
+        if not store.exists():
+            snapshot.store.bulk_load(path=str(SPARQL_DATA), format=ox.RdfFormat.TRIG)
+        if council:
+            snapshot.store.add(ox.Quad(
+                ox.NamedNode(f"https://w3id.org/carekg/id/council/{council}"),
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode("https://w3id.org/carekg/def#Council"),
+                ox.NamedNode("https://w3id.org/carekg/graph/councils")))
+        return store.publish(snapshot)
+
+
+@pytest.fixture()
+def precomputed(tmp_path: Path, serving_app) -> Iterator[tuple[str, Settings, Any]]:  # type: ignore[no-untyped-def]
+    """A small store whose saved queries' answers are precomputed, served by an app of
+    its own with one query worker and a short queue wait."""
+    from carekg.api.app import create_app
+    from carekg.api.precompute_make import precompute
+
+    settings = Settings(store=tmp_path / "store", query_timeout=3.0,
+                        max_concurrent_queries=1, queue_wait=0.2)
+    publish(settings)
+    report = precompute(settings)
+    assert report.made and report.written and not report.skipped
+    app = create_app(settings, TESTING=True)
+    with serving_app(app) as url:
+        yield url, settings, app
+    app.extensions["carekg.pool"].close()
+
+
+def busy(url: str, app: Any, until: Callable[..., None]) -> threading.Thread:
+    """Keep the only query worker busy with a runaway query (stopped at the timeout)."""
+    query = urllib.parse.urlencode({"query": HEAVY})
+    heavy = threading.Thread(target=fetch, args=(f"{url}/sparql?{query}",), daemon=True)
+    heavy.start()
+    pool = app.extensions["carekg.pool"]
+    until(lambda: pool.in_use == 1, "the only worker is busy with the heavy query")
+    return heavy
+
+
+def test_saved_query_defaults_are_answered_with_every_worker_busy(precomputed, until) -> None:  # type: ignore[no-untyped-def]
+    """Nothing of this process evaluated these answers, and its only worker is busy:
+    they come from the precompute, in the type each Accept header negotiates."""
+    url, _, app = precomputed
+    heavy = busy(url, app, until)
+    for accept, content_type in ACCEPTS.items():
+        status, headers, body = fetch(f"{url}/queries/documents", {"Accept": accept})
+        assert (status, headers["content-type"]) == (200, content_type), accept
+        assert body and headers["etag"].startswith('"')
+    # bound parameters are not precomputed: that answer needs the worker, which is busy
+    assert fetch(f"{url}/queries/documents?council=x", {"Accept": JSON})[0] in (400, 503)
+    heavy.join(30)
+
+
+def test_a_precomputed_answer_is_the_views_own(precomputed, until) -> None:  # type: ignore[no-untyped-def]
+    """Body, type, ETag, Vary and CORS of a precomputed answer are those of the view's
+    fresh evaluation (``no-cache``); 304 on its ETag; gzip when asked for."""
+    url, _, app = precomputed
+    names = [q["url"] for q in json.loads(fetch(f"{url}/queries.json")[2])]
+    assert len(names) > 10
+    compared = ("content-type", "etag", "vary", "access-control-allow-origin",
+                "x-carekg-truncated")
+    for path in names:
+        for accept in ACCEPTS:
+            _, kept, body = fetch(url + path, {"Accept": accept})
+            _, fresh, fresh_body = fetch(url + path, {"Accept": accept,
+                                                      "Cache-Control": "no-cache"})
+            if kept["content-type"].startswith("text/html"):  # the page says its time
+                body, fresh_body = (re.sub(rb"in [0-9.]+ s\.", b"", b)
+                                    for b in (body, fresh_body))
+            assert body == fresh_body, (path, accept)
+            assert [kept.get(h) for h in compared] == [fresh.get(h) for h in compared]
+    precomputed_hits = app.extensions["carekg.precomputed"].hits
+    assert precomputed_hits >= len(names) * len(set(ACCEPTS.values()))
+    path = f"{url}/queries/documents"
+    _, first, body = fetch(path, {"Accept": JSON})
+    status, headers, empty = fetch(path, {"Accept": "application/json",
+                                          "If-None-Match": first["etag"]})
+    assert (status, empty, headers["etag"]) == (304, b"", first["etag"])
+    status, headers, zipped = fetch(path, {"Accept": JSON, "Accept-Encoding": "gzip"})
+    if len(body) >= 1024:
+        assert headers["content-encoding"] == "gzip" and gzip.decompress(zipped) == body
+
+
+def test_a_new_snapshot_is_never_answered_from_the_old_ones(precomputed, until) -> None:  # type: ignore[no-untyped-def]
+    """A snapshot published while serving has none of its answers precomputed yet: they
+    are evaluated (with a new ETag) until its own are made; the old ones are removed."""
+    from carekg.api.precompute import root_of
+    from carekg.api.precompute_make import precompute
+
+    url, settings, app = precomputed
+    path = f"{url}/queries/documents"
+    _, before, _ = fetch(path, {"Accept": JSON})
+    old = app.extensions["carekg.snapshots"].current_id()
+    new = publish(settings, council="E06000001")
+    until(lambda: app.extensions["carekg.snapshots"].current_id() == new, "the new snapshot")
+    hits = app.extensions["carekg.precomputed"].hits
+    status, after, _ = fetch(path, {"Accept": JSON})
+    assert status == 200 and after["etag"] != before["etag"]
+    assert app.extensions["carekg.precomputed"].hits == hits  # evaluated, not the old one
+    assert precompute(settings).made
+    assert [p.name for p in root_of(settings).iterdir() if p.is_dir()] == [new] != [old]
+    heavy = busy(url, app, until)
+    status, again, _ = fetch(path, {"Accept": "text/csv"})  # not in this process's cache
+    assert status == 200 and app.extensions["carekg.precomputed"].hits == hits + 1
+    heavy.join(30)
+
+
+def test_answers_over_the_size_bound_are_not_precomputed(tmp_path: Path, serving_app,  # type: ignore[no-untyped-def]
+                                                         until) -> None:
+    """A bound of a few hundred bytes (an eighth of the cache) leaves the larger answers
+    out, listed with their size; those are evaluated on demand."""
+    from carekg.api.app import create_app
+    from carekg.api.precompute_make import precompute
+
+    settings = Settings(store=tmp_path / "store", query_timeout=3.0,
+                        max_concurrent_queries=1, queue_wait=0.2, cache_bytes=8 * 600)
+    publish(settings)
+    report = precompute(settings)
+    assert report.written and report.skipped
+    assert all("over the bound of 600" in why for why in report.skipped.values())
+    assert "documents text/html" in report.skipped
+    app = create_app(settings, TESTING=True)
+    with serving_app(app) as url:
+        heavy = busy(url, app, until)
+        assert fetch(f"{url}/queries/documents", {"Accept": "text/html"})[0] == 503
+        heavy.join(30)
+    app.extensions["carekg.pool"].close()
+
+
+def test_serve_precomputes_before_its_server_processes_start(tmp_path: Path) -> None:
+    """``carekg serve`` makes the answers once, before the server processes start
+    (they then find them; the test above shows how they are answered)."""
+    from carekg.api.precompute import INDEX, root_of
+
+    settings = Settings(store=tmp_path / "store")
+    snapshot = publish(settings)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "carekg", "serve", "--store", str(settings.store),
+         "--port", "0", "--processes", "2", "--timeout", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "query UI at" in line:
+                break
+        assert any(line.startswith("precomputed ") for line in lines), lines
+        index = json.loads((root_of(settings) / snapshot / INDEX).read_text())
+        assert index["snapshot"] == snapshot and index["entries"]
+    finally:
+        import os
+        import signal
+
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)
