@@ -19,7 +19,8 @@ How:
   format for a CONSTRUCT), of an app of its own through Flask's test client: the real
   view, worker pool, row cap and caching hooks, so each answer is the
   :class:`~carekg.api.caching.Entry` a cache hit would send. The bodies (and their
-  gzip) go into ``{store}/cache/saved/{snapshot id}/``, written in a temporary
+  gzip) go into ``{store}/cache/saved/{snapshot id}.{hash}/`` (:func:`folder_name`: the
+  hash is of the code and settings that make answers), written in a temporary
   directory renamed into place, so a reader sees all of them or none;
 * each entry's file is named by :func:`entry_key`: a hash of the snapshot id, the saved
   query's name with its bindings (the defaults: no parameter given) and the negotiated
@@ -41,6 +42,7 @@ How:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -50,6 +52,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from flask.sansio.app import App
 from werkzeug.wrappers import Request
 
@@ -92,6 +95,34 @@ def root_of(settings: Settings) -> Path:
     return store_cache_dir(settings, FOLDER)
 
 
+@functools.cache
+def _code_digest() -> str:
+    """A hash of what makes an answer besides the snapshot: the saved queries' texts,
+    the API's code and templates (the view, the page, the links) and pyoxigraph's
+    version (the serialisers). Read once per process."""
+    import carekg.api
+    import carekg.queries
+
+    digest = hashlib.sha256(ox.__version__.encode())
+    for package in (carekg.api, carekg.queries):
+        folder = Path(package.__file__ or "").parent
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".rq", ".html") and path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\x00")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def folder_name(settings: Settings, snapshot_id: str) -> str:
+    """The directory of a snapshot's answers: its id, and a hash of the code and the
+    settings they were made with (the base IRI, the row cap), so that a server upgraded
+    or started with another row cap over the same snapshot never sends answers the old
+    one made; the snapshot id first, so a new snapshot's directory replaces the old."""
+    digest = hashlib.sha256(f"{_code_digest()}\x00{settings.base}\x00"
+                            f"{settings.max_result_rows}".encode())
+    return f"{snapshot_id}.{digest.hexdigest()[:16]}"
+
+
 #: The saved-query view's negotiation: the Content-Type of the answer of the saved query
 #: ``name`` for an Accept header and a ``format=`` parameter (None: not answerable).
 Negotiation = Callable[[str, str | None, str | None], str | None]
@@ -103,6 +134,7 @@ class Precomputed:
     first asked for (the in-process cache keeps it after that)."""
 
     def __init__(self, settings: Settings, negotiated_type: Negotiation) -> None:
+        self._settings = settings
         self._root = root_of(settings)
         self._negotiated_type = negotiated_type
         self._lock = threading.Lock()
@@ -122,7 +154,8 @@ class Precomputed:
         if seen == snapshot_id and index is not None:
             return index
         try:
-            text = (self._root / snapshot_id / INDEX).read_text(encoding="utf-8")
+            folder = self._root / folder_name(self._settings, snapshot_id)
+            text = (folder / INDEX).read_text(encoding="utf-8")
             index = json.loads(text)["entries"]
         except (OSError, ValueError, KeyError):
             index = None
@@ -167,7 +200,7 @@ class Precomputed:
         if any(k != "format" for k in req.args):
             return None  # bound parameters: only the defaults are precomputed
         content_type = self._negotiated_type(name, req.headers.get("Accept"),
-                                       req.args.get("format"))
+                                             req.args.get("format"))
         if content_type is None:
             return None
         entries = self._entries(snapshot_id)
@@ -175,7 +208,7 @@ class Precomputed:
         stored = entries.get(file_key) if entries else None
         if stored is None:
             return None
-        folder = self._root / snapshot_id
+        folder = self._root / folder_name(self._settings, snapshot_id)
         try:
             body = (folder / f"{file_key}.body").read_bytes()
             gzipped = (folder / f"{file_key}.gz").read_bytes() if stored["gzip"] else None

@@ -29,6 +29,7 @@ from carekg.api.precompute import (
     INDEX,
     PRECOMPUTE_TIMEOUT,
     entry_key,
+    folder_name,
     root_of,
     size_bound,
 )
@@ -69,12 +70,12 @@ def precompute(settings: Settings) -> Report:
     if snapshot_id is None:
         return Report(None)
     root = root_of(settings)
-    target = root / snapshot_id
+    target = root / folder_name(settings, snapshot_id)
     if (target / INDEX).exists():
         return Report(target)
     started = time.perf_counter()
     entries, skipped = _answers(settings, snapshot_id)
-    written = _write(root, snapshot_id, entries, skipped)
+    written = _write(target, snapshot_id, entries, skipped)
     return Report(written, len(entries), skipped, time.perf_counter() - started, True)
 
 
@@ -183,12 +184,13 @@ def _content_type(entry: Entry) -> str:
     return next((v for k, v in entry.headers if k.lower() == "content-type"), "")
 
 
-def _write(root: Path, snapshot_id: str, entries: list[tuple[str, str, Entry]],
+def _write(target: Path, snapshot_id: str, entries: list[tuple[str, str, Entry]],
            skipped: dict[str, str]) -> Path:
-    """Write the entries into a temporary directory and rename it into place (another
-    process that got there first wins: its answers are the same)."""
-    target = root / snapshot_id
-    tmp = root / f".{snapshot_id}.{os.getpid()}.{threading.get_ident()}.tmp"
+    """Write the entries into a temporary directory and rename it into place as
+    ``target`` (another process that got there first wins: its answers are the same),
+    then remove the directories of other snapshots or code."""
+    root = target.parent
+    tmp = root / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     index: dict[str, Any] = {"snapshot": snapshot_id, "entries": {}, "skipped": skipped}
@@ -211,7 +213,7 @@ def _write(root: Path, snapshot_id: str, entries: list[tuple[str, str, Entry]],
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for old in root.iterdir():
-        if old.is_dir() and not old.name.startswith(".") and old.name != snapshot_id:
+        if old.is_dir() and not old.name.startswith(".") and old != target:
             shutil.rmtree(old, ignore_errors=True)
     return target
 

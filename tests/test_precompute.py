@@ -157,7 +157,8 @@ def test_a_new_snapshot_is_never_answered_from_the_old_ones(precomputed, until) 
     assert status == 200 and after["etag"] != before["etag"]
     assert app.extensions["carekg.precomputed"].hits == hits  # evaluated, not the old one
     assert precompute(settings).made
-    assert [p.name for p in root_of(settings).iterdir() if p.is_dir()] == [new] != [old]
+    assert [p.name.split(".")[0] for p in root_of(settings).iterdir() if p.is_dir()] \
+        == [new] != [old]
     heavy = busy(url, app, until)
     status, again, _ = fetch(path, {"Accept": "text/csv"})  # not in this process's cache
     assert status == 200 and app.extensions["carekg.precomputed"].hits == hits + 1
@@ -186,10 +187,31 @@ def test_answers_over_the_size_bound_are_not_precomputed(tmp_path: Path, serving
     app.extensions["carekg.pool"].close()
 
 
+def test_answers_made_with_other_code_or_settings_are_not_used(precomputed, until) -> None:  # type: ignore[no-untyped-def]
+    """Another row cap (or base, or code) over the same snapshot is another directory:
+    a server started so finds none of the answers made with the old settings."""
+    from dataclasses import replace
+
+    from carekg.api.app import create_app
+    from carekg.api.precompute import folder_name
+
+    url, settings, app = precomputed
+    snapshot_id = app.extensions["carekg.snapshots"].current_id()
+    capped = replace(settings, max_result_rows=1)
+    assert folder_name(capped, snapshot_id) != folder_name(settings, snapshot_id)
+    other = create_app(capped, TESTING=True)
+    with other.test_request_context("/queries/documents", headers={"Accept": JSON}):
+        from flask import request
+
+        assert other.extensions["carekg.precomputed"].entry(request, snapshot_id, ()) is None
+        assert app.extensions["carekg.precomputed"].entry(request, snapshot_id, ()) is not None
+    other.extensions["carekg.pool"].close()
+
+
 def test_serve_precomputes_before_its_server_processes_start(tmp_path: Path) -> None:
     """``carekg serve`` makes the answers once, before the server processes start
     (they then find them; the test above shows how they are answered)."""
-    from carekg.api.precompute import INDEX, root_of
+    from carekg.api.precompute import INDEX, folder_name, root_of
 
     settings = Settings(store=tmp_path / "store")
     snapshot = publish(settings)
@@ -205,7 +227,8 @@ def test_serve_precomputes_before_its_server_processes_start(tmp_path: Path) -> 
             if "query UI at" in line:
                 break
         assert any(line.startswith("precomputed ") for line in lines), lines
-        index = json.loads((root_of(settings) / snapshot / INDEX).read_text())
+        folder = root_of(settings) / folder_name(settings, snapshot)
+        index = json.loads((folder / INDEX).read_text())
         assert index["snapshot"] == snapshot and index["entries"]
     finally:
         import os
