@@ -165,6 +165,29 @@ def test_a_new_snapshot_is_never_answered_from_the_old_ones(precomputed, until) 
     heavy.join(30)
 
 
+def test_a_snapshot_published_while_serving_gets_its_answers_in_the_background(  # type: ignore[no-untyped-def]
+        precomputed, until) -> None:
+    """A server process that finds no answers for the published snapshot makes them on a
+    thread of its own (as ``carekg serve``'s processes do), then sends them without a
+    worker."""
+    from carekg.api.precompute import INDEX, folder_name, root_of
+    from carekg.api.precompute_make import precompute
+
+    url, settings, app = precomputed
+    made = app.extensions["carekg.precomputed"]
+    made.maker = lambda: precompute(settings)
+    new = publish(settings, council="E06000001")
+    until(lambda: app.extensions["carekg.snapshots"].current_id() == new, "the new snapshot")
+    assert fetch(f"{url}/queries/documents", {"Accept": JSON})[0] == 200  # evaluated
+    index = root_of(settings) / folder_name(settings, new) / INDEX
+    until(index.exists, "the new snapshot's answers are made in the background", 60)
+    heavy = busy(url, app, until)
+    hits = made.hits
+    assert fetch(f"{url}/queries/documents", {"Accept": "text/csv"})[0] == 200
+    assert made.hits == hits + 1
+    heavy.join(30)
+
+
 def test_answers_over_the_size_bound_are_not_precomputed(tmp_path: Path, serving_app,  # type: ignore[no-untyped-def]
                                                          until) -> None:
     """A bound of a few hundred bytes (an eighth of the cache) leaves the larger answers
