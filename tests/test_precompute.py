@@ -15,18 +15,12 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
-import pyoxigraph as ox
 import pytest
 
 from carekg.config import Settings
+from tests.test_caching import HEAVY, JSON, _publish, fetch
 
-SPARQL_DATA = Path(__file__).parent / "data" / "sparql" / "dataset.trig"
-JSON = "application/sparql-results+json"
-HEAVY = ("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . "
-         "?p ?q ?r . ?s ?t ?u }")
 #: Accept headers of clients and what the saved-query view answers them with.
 ACCEPTS = {
     JSON: JSON,
@@ -40,34 +34,6 @@ ACCEPTS = {
 }
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers (names lower-cased) and raw body, whatever the status."""
-    try:
-        with urlopen(Request(url, headers=headers or {}), timeout=60) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
-                response.read()
-    except HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
-
-
-def publish(settings: Settings, council: str | None = None) -> str:
-    """Publish a snapshot: the test dataset, or a copy of the current one plus a
-    council."""
-    from carekg.graph.store import StoreDir
-
-    store = StoreDir(settings.store)
-    with store.writer(from_current=store.exists()) as snapshot:
-        if not store.exists():
-            snapshot.store.bulk_load(path=str(SPARQL_DATA), format=ox.RdfFormat.TRIG)
-        if council:
-            snapshot.store.add(ox.Quad(
-                ox.NamedNode(f"https://w3id.org/carekg/id/council/{council}"),
-                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                ox.NamedNode("https://w3id.org/carekg/def#Council"),
-                ox.NamedNode("https://w3id.org/carekg/graph/councils")))
-        return store.publish(snapshot)
-
-
 @pytest.fixture()
 def precomputed(tmp_path: Path, serving_app) -> Iterator[tuple[str, Settings, Any]]:  # type: ignore[no-untyped-def]
     """A small store whose saved queries' answers are precomputed, served by an app of
@@ -77,7 +43,7 @@ def precomputed(tmp_path: Path, serving_app) -> Iterator[tuple[str, Settings, An
 
     settings = Settings(store=tmp_path / "store", query_timeout=3.0,
                         max_concurrent_queries=1, queue_wait=0.2)
-    publish(settings)
+    _publish(settings)
     report = precompute(settings)
     assert report.made and report.written and not report.skipped
     app = create_app(settings, TESTING=True)
@@ -150,7 +116,7 @@ def test_a_new_snapshot_is_never_answered_from_the_old_ones(precomputed, until) 
     path = f"{url}/queries/documents"
     _, before, _ = fetch(path, {"Accept": JSON})
     old = app.extensions["carekg.snapshots"].current_id()
-    new = publish(settings, council="E06000001")
+    new = _publish(settings, council="E06000001")
     until(lambda: app.extensions["carekg.snapshots"].current_id() == new, "the new snapshot")
     hits = app.extensions["carekg.precomputed"].hits
     status, after, _ = fetch(path, {"Accept": JSON})
@@ -176,7 +142,7 @@ def test_a_snapshot_published_while_serving_gets_its_answers_in_the_background( 
     url, settings, app = precomputed
     made = app.extensions["carekg.precomputed"]
     made.maker = lambda: precompute(settings)
-    new = publish(settings, council="E06000001")
+    new = _publish(settings, council="E06000001")
     until(lambda: app.extensions["carekg.snapshots"].current_id() == new, "the new snapshot")
     assert fetch(f"{url}/queries/documents", {"Accept": JSON})[0] == 200  # evaluated
     index = root_of(settings) / folder_name(settings, new) / INDEX
@@ -197,7 +163,7 @@ def test_answers_over_the_size_bound_are_not_precomputed(tmp_path: Path, serving
 
     settings = Settings(store=tmp_path / "store", query_timeout=3.0,
                         max_concurrent_queries=1, queue_wait=0.2, cache_bytes=8 * 600)
-    publish(settings)
+    _publish(settings)
     report = precompute(settings)
     assert report.written and report.skipped
     assert all("over the bound of 600" in why for why in report.skipped.values())
@@ -237,7 +203,7 @@ def test_serve_precomputes_before_its_server_processes_start(tmp_path: Path) -> 
     from carekg.api.precompute import INDEX, folder_name, root_of
 
     settings = Settings(store=tmp_path / "store")
-    snapshot = publish(settings)
+    snapshot = _publish(settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "carekg", "serve", "--store", str(settings.store),
          "--port", "0", "--processes", "2", "--timeout", "5"],
