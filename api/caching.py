@@ -15,7 +15,10 @@ request (path, parameters, negotiated format). So
   nor the query worker pool; the whole cache is dropped the first time a request sees a
   new snapshot. Each server process (``carekg serve --processes``) has its own cache.
   The key holds the raw Accept header (the format is only known once the view has run);
-  two Accept headers that negotiate the same format are two entries with the same ETag;
+  two Accept headers that negotiate the same format are two entries with the same ETag.
+  A saved query's default answers are made once per snapshot for every process
+  (:mod:`carekg.api.precompute`, keyed by the negotiated type): a miss of one is filled
+  from there, without a query worker;
 * a hit is answered in front of Flask (:class:`CacheHits`; ``/sparql`` by its own
   endpoint, :mod:`carekg.api.sparql`), behind the request-count limits, with the
   security headers and access-log line the app's hooks give (:func:`send_entry`); the
@@ -36,12 +39,15 @@ POST queries of ``/sparql`` are cached in-process (keyed by their body) but get 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import threading
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
@@ -238,6 +244,26 @@ class ResponseCache:
                 entry.gzipped = gzipped
                 if any(e is entry for e in self._entries.values()):
                     self.bytes += len(gzipped)
+
+
+def store_cache_dir(config: Settings, folder: str) -> Path:
+    """Where files made once per snapshot are kept (``folder``: the dumps, the
+    precomputed answers): beside the snapshots, never in one (a published snapshot is
+    immutable), or in a temporary directory when the store directory is read-only (a
+    server started on a store it may not change). Absolute: a relative store (the
+    default ``var/store``) is the working directory's, and Flask's ``send_file`` would
+    resolve a relative path under the package instead."""
+    root = Path(config.store).resolve() / "cache" / folder
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if os.access(root, os.W_OK):
+            return root
+    except OSError:
+        pass
+    digest = hashlib.sha256(str(Path(config.store).resolve()).encode()).hexdigest()[:16]
+    fallback = Path(tempfile.gettempdir()) / f"carekg-{folder}" / digest
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
 
 
 # -- requests ------------------------------------------------------------------------
@@ -495,6 +521,7 @@ def lookup() -> Response | None:
                                        limits.queue_wait + limits.query_timeout)
     if leads:
         g.carekg_flight = (snapshot_id, key)
+        entry = _precomputed(req, snapshot_id, key)
     if entry is None:
         return None
     g.carekg_cache_hit = True
@@ -503,6 +530,21 @@ def lookup() -> Response | None:
     return _response(*answer_of(entry, cache(), True,
                                 request.headers.get("Accept-Encoding", ""),
                                 request.headers.get("If-None-Match")))
+
+
+def _precomputed(req: FlaskRequest, snapshot_id: str | None, key: tuple[Any, ...]
+                 ) -> Entry | None:
+    """A saved query's default answer made once for the snapshot and shared by every
+    server process (:mod:`carekg.api.precompute`), kept in this process's cache from now
+    on: the request that was to evaluate it sends it instead, and the requests waiting
+    for it find it in the cache."""
+    if req.endpoint != "saved.run":
+        return None
+    precomputed = current_app.extensions.get("carekg.precomputed")
+    entry = precomputed.entry(req, snapshot_id, key) if precomputed is not None else None
+    if entry is not None:
+        cache().put(snapshot_id, key, entry)
+    return entry
 
 
 def finish(response: Response) -> Response:

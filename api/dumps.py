@@ -9,11 +9,9 @@ regenerated and the old snapshot's are removed.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
+from carekg.api.caching import store_cache_dir
 from carekg.api.rdf_templates import render_triples
 from carekg.config import Settings
 from carekg.graph import backend, facts_table
@@ -67,24 +66,8 @@ _lock = threading.Lock()
 
 
 def cache_root(config: Settings) -> Path:
-    """Where dumps are kept: beside the snapshots, or in a temporary directory when the
-    store directory is read-only (a server started on a store it may not change).
-    Absolute: a relative store (the default ``var/store``) is the working directory's,
-    and Flask's ``send_file`` would resolve a relative path under the package instead."""
-    root = Path(config.store).resolve() / "cache" / "dumps"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        if os.access(root, os.W_OK):
-            return root
-    except OSError:
-        pass
-    fallback = Path(tempfile.gettempdir()) / "carekg-dumps" / _digest(Path(config.store))
-    fallback.mkdir(parents=True, exist_ok=True)
-    return fallback
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:16]
+    """Where dumps are kept (:func:`carekg.api.caching.store_cache_dir`)."""
+    return store_cache_dir(config, "dumps")
 
 
 def dump_path(config: Settings, snap: Snapshot, dump: Dump) -> Path:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from carekg.api import negotiation as neg
-from carekg.api import protocol
+from carekg.api import precompute, protocol
 from carekg.api.app import settings, snapshot
 from carekg.api.errors import HttpError
 from carekg.api.execution import Answer
@@ -27,6 +27,9 @@ from carekg.graph.saved_queries import bind, bound_text, catalogue, saved_query
 from carekg.graph.sparql_text import query_form
 
 bp = Blueprint("saved", __name__)
+#: The default answers precomputed per snapshot, found by this view's negotiation.
+bp.record_once(lambda state: precompute.install(
+    state.app, state.app.config["CAREKG_SETTINGS"], negotiated_type))
 
 _RESERVED = {"format"}
 
@@ -68,14 +71,13 @@ def run(name: str) -> Response:
     text, kwargs = bound_text(query, bound), {"use_default_graph_as_union": True}
     kind = _kind_of(query.text)  # a VALUES block inside WHERE leaves the form as it is
     try:
-        if wants_html(kind) and kind == neg.RESULTS:
+        fmt = answer_format(kind, request.headers.get("Accept"), request.args.get("format"))
+        if fmt is None:
             answer = evaluate(text, kwargs, neg.RESULT_FORMATS[0])
             data = answer.body if isinstance(answer.body, bytes) else b"".join(answer.body)
             result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
             page = html_result(query, params, result, time.perf_counter() - started)
             return mark_truncated(page, answer)
-        op = protocol.Operation(query=None, format=request.args.get("format"))
-        fmt = protocol.negotiate(kind, op, request.headers.get("Accept"))
         answer = evaluate(text, kwargs, fmt)
         response = Response(answer.body, content_type=fmt.content_type,
                             headers={"Vary": "Accept"})
@@ -83,6 +85,37 @@ def run(name: str) -> Response:
         return error.response()
     response.headers["Access-Control-Allow-Origin"] = "*"
     return mark_truncated(response, answer)
+
+
+#: The Content-Type of a saved query's web page (Flask's default for a rendered template).
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def answer_format(kind: str, accept: str | None, format_param: str | None) -> neg.Format | None:
+    """The format a saved query answers in: None for the web page (a browser asking a
+    SELECT or ASK without ``format=``), else the negotiated SPARQL format (HttpError 406
+    when none fits). One function for the view and for :mod:`carekg.api.precompute`,
+    which must know the answer's type before anything runs, to find it precomputed."""
+    if not format_param and kind == neg.RESULTS and neg.prefers_html(accept, kind):
+        return None
+    return protocol.negotiate(kind, protocol.Operation(query=None, format=format_param), accept)
+
+
+def negotiated_type(name: str, accept: str | None, format_param: str | None) -> str | None:
+    """The Content-Type the saved query ``name`` would answer this Accept and ``format=``
+    with, without running it (None: no such query, or nothing acceptable: the view says
+    which)."""
+    try:
+        kind = _kind_of(saved_query(name).text)
+        fmt = answer_format(kind, accept, format_param)
+    except (UsageError, HttpError):
+        return None
+    return HTML_TYPE if fmt is None else fmt.content_type
+
+
+def kind_of(name: str) -> str:
+    """The kind of answer (:data:`neg.RESULTS` or :data:`neg.GRAPH`) of a saved query."""
+    return _kind_of(saved_query(name).text)
 
 
 @functools.lru_cache(maxsize=256)

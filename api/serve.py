@@ -5,7 +5,9 @@ processes on the one port (:mod:`carekg.api.processes`); with 1, in this process
 
 With no store yet, the bundled corpus is built first, so that the README's first command
 gives a new user a working endpoint. The dumps of the current snapshot are written
-before the first request, so the first download does not wait for them.
+before the first request, so the first download does not wait for them, and so are the
+saved queries' default answers (:mod:`carekg.api.precompute`), shared by the server
+processes, so that the first clients do not queue for their evaluation.
 
 Under load waitress warns "Task queue depth is N" on *every* request that finds no idle
 thread, which floods stderr with thousands of identical lines and buries anything else;
@@ -122,6 +124,7 @@ def serve(
         snapshot = open_store(settings).open()
         write_all(settings, local(snapshot))
         del snapshot
+        _precompute(settings, say)
     processes = process_count(settings)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     ready = (f"carekg: query UI at http://{shown}:{port}/ and SPARQL endpoint at "
@@ -131,6 +134,20 @@ def serve(
         say(f"{ready} ({processes} server processes; Ctrl-C to stop)")
         become_supervisor(sock, settings, processes)
     run_app(settings, lambda: say(f"{ready} (Ctrl-C to stop)"), host=host, port=port)
+
+
+def _precompute(settings: Settings, say: Callable[[str], None]) -> None:
+    """The saved queries' default answers, made once for the published snapshot before
+    any server process starts (:mod:`carekg.api.precompute`), so that no process has to
+    evaluate them when the first clients ask."""
+    from carekg.api.precompute_make import precompute
+
+    report = precompute(settings)
+    if report.made:
+        skipped = f"; not precomputed: {', '.join(sorted(report.skipped))}" \
+            if report.skipped else ""
+        say(f"precomputed {report.written} answers of the saved queries in "
+            f"{report.seconds:.1f} s{skipped}")
 
 
 def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None:
@@ -146,6 +163,11 @@ def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None
 
     signal.signal(signal.SIGTERM, leave)
     app = create_app(settings)
+    precomputed = app.extensions.get("carekg.precomputed")
+    if precomputed is not None:  # a snapshot published while serving gets its answers too
+        from carekg.api.precompute_make import precompute
+
+        precomputed.maker = lambda: precompute(settings)
     app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
     ready()
     quiet_queue_warnings()

@@ -37,6 +37,19 @@ HEAVY_QUERIES = [
 ]
 
 
+#: ``--mixed-accept``: what browsers, SPARQL clients and spreadsheets send, in turn. Each
+#: is a distinct raw header (so a distinct entry of a server process's cache) that
+#: negotiates one of the saved-query view's formats.
+MIXED_ACCEPTS = [
+    "application/sparql-results+json",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "application/json",
+    "text/csv",
+    "*/*",
+    "application/sparql-results+xml",
+]
+
+
 @dataclass
 class Sample:
     started: float
@@ -63,17 +76,19 @@ def request(conn: http.client.HTTPConnection, method: str, path: str,
 
 
 def client_loop(host: str, port: int, paths: list[str], offset: int, deadline: float,
-                budget: threading.Semaphore, recorder: Recorder) -> None:
-    """One cheap client: the saved queries in turn, one keep-alive connection."""
+                budget: threading.Semaphore, recorder: Recorder,
+                accepts: tuple[str, ...] = ("application/sparql-results+json",)) -> None:
+    """One cheap client: the saved queries in turn (each client its own Accept header of
+    ``accepts``), one keep-alive connection."""
     conn = http.client.HTTPConnection(host, port, timeout=120)
+    accept = accepts[offset % len(accepts)]
     i = offset
     while time.monotonic() < deadline and budget.acquire(blocking=False):
         path = paths[i % len(paths)]
         i += 1
         started = time.monotonic()
         try:
-            status = request(conn, "GET", path,
-                             headers={"Accept": "application/sparql-results+json"})
+            status = request(conn, "GET", path, headers={"Accept": accept})
         except (OSError, http.client.HTTPException):
             status = 0
             conn.close()
@@ -144,13 +159,14 @@ def summarise(clients: int, seconds: float, cheap: list[Sample], heavy: list[Sam
 
 
 def run_level(host: str, port: int, paths: list[str], clients: int, duration: float,
-              max_requests: int) -> dict:
+              max_requests: int, accepts: tuple[str, ...] = ("application/sparql-results+json",)
+              ) -> dict:
     cheap, heavy = Recorder(), Recorder()
     budget = threading.Semaphore(max_requests)
     started = time.monotonic()
     deadline = started + duration
     threads = [threading.Thread(target=client_loop, args=(host, port, paths, i, deadline,
-                                                          budget, cheap))
+                                                          budget, cheap, accepts))
                for i in range(clients)]
     threads.append(threading.Thread(target=heavy_loop, args=(host, port, deadline, heavy)))
     for thread in threads:
@@ -175,6 +191,9 @@ def main() -> int:
                         help="cheap requests per level at most")
     parser.add_argument("--timeout", type=float, default=2.0, help="the server's query timeout")
     parser.add_argument("--workers", type=int, help="the server's query workers (default 4)")
+    parser.add_argument("--mixed-accept", action="store_true",
+                        help="clients send the Accept headers of MIXED_ACCEPTS in turn (the "
+                        "page, JSON, CSV, XML) rather than all SPARQL JSON")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 unless every cheap request got 200, cheap requests kept "
@@ -192,7 +211,9 @@ def main() -> int:
             paths = saved_paths(host, port)
             levels = []
             for clients in (int(n) for n in args.levels.split(",")):
-                level = run_level(host, port, paths, clients, args.duration, args.max_requests)
+                accepts = tuple(MIXED_ACCEPTS) if args.mixed_accept else tuple(MIXED_ACCEPTS[:1])
+                level = run_level(host, port, paths, clients, args.duration, args.max_requests,
+                                  accepts)
                 levels.append(level)
                 print(f"{clients:>3} clients: {level['throughput_per_s']:>7} ok/s  "
                       f"p50 {level['latency_ms']['p50']} ms  p95 {level['latency_ms']['p95']} "
@@ -203,7 +224,8 @@ def main() -> int:
         **provenance(),
         "settings": {"duration_s": args.duration, "max_requests": args.max_requests,
                      "query_timeout_s": args.timeout, "workers": args.workers or 4,
-                     "saved_queries": len(paths), "heavy_queries": HEAVY_QUERIES},
+                     "saved_queries": len(paths), "heavy_queries": HEAVY_QUERIES,
+                     "accepts": MIXED_ACCEPTS if args.mixed_accept else MIXED_ACCEPTS[:1]},
         "levels": levels,
     }
     if args.json:

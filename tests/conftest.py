@@ -151,7 +151,8 @@ def gold_dir() -> Path:
 #: builds, servers, browsers, Virtuoso): slow as a whole.
 SLOW_MODULES = frozenset({
     "test_add_remove", "test_bench", "test_faults", "test_fuzz_loaders", "test_generate",
-    "test_incremental", "test_load", "test_openapi", "test_ontology_docs", "test_processes",
+    "test_incremental", "test_load", "test_openapi", "test_ontology_docs", "test_precompute",
+    "test_processes",
     "test_remote_store",
     "test_serve", "test_sparql_clients", "test_ui",
 })
