@@ -1580,3 +1580,12 @@ def test_announced_tenders_and_accreditation_are_procurements(
 ) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_plan_given_up_is_no_intention_and_a_contents_line_no_count() -> None:
+    assert facts("We were originally going to tender for all home care in one lot.",
+                 "CommissioningIntention") == []
+    assert facts("We are going to tender for all home care in one lot.",
+                 "CommissioningIntention") != []
+    contents = "1.Introduction 2.Local context 3.Demand is projected to grow 4.Carers 10"
+    assert facts(contents, "NeedEstimate") == facts(contents, "Capacity") == []

@@ -27,6 +27,16 @@ ANAPHOR = re.compile(r"\b(?:(?:this|that|these)\s+(?:numbers?|figures?|totals?|p
                      r"cohort|group)\b|(?:this|it)\s+is\s+(?:projected|expected|forecast|"
                      r"predicted|estimated)\s+to\s+(?:rise|increase|grow|fall|reach)\b)",
                      re.IGNORECASE)
+#: An entry of a table of contents run into one line ("1.Introduction 2.The Legal Context").
+_NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
+
+
+def contents_line(text: str) -> bool:
+    """A line of a table of contents (dotted leaders, or entries run together): its
+    figures are pages and its titles chapters, so it states no fact."""
+    return bool(re.search(r"\.{4,}|…{2,}", text)) or len(_NUMBERED_ENTRY.findall(text)) >= 3
+
+
 _MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
 _CLAUSE_BREAK = re.compile(r"[;:,–—(]|\s(?:and|to|while|whilst|but|compared)\s|\s-\s")
 # Figures about the nation, not the council the document speaks for.

@@ -24,6 +24,7 @@ from carekg.loaders.extract.common import (
     SentenceView,
     bare_figures,
     clause_spans,
+    contents_line,
     issued_year,
     period_in,
     period_values,
@@ -178,7 +179,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     ``has_intention``: the sentence already states a commissioning intention, whose
     figure is a target, not current provision, so no capacity is read from it."""
     text = view.text
-    if view.sentence.is_table_row or NATIONAL.search(text) or _DOCUMENT_LINK.search(text):
+    if (view.sentence.is_table_row or NATIONAL.search(text) or _DOCUMENT_LINK.search(text)
+            or contents_line(text)):
         return []
     quantities = [q for q in view.quantities if not (q.unit == "people" and q.value < 2)
                   and not in_range(text, q.start, q.end - len(q.noun))]

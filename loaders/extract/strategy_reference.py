@@ -14,7 +14,7 @@ import re
 from functools import cache
 
 from carekg.loaders.classify import classify_service, label_hits, strategy_stop_words
-from carekg.loaders.extract.common import SentenceView, period_values
+from carekg.loaders.extract.common import SentenceView, contents_line, period_values
 from carekg.loaders.extract.periods import find_periods
 from carekg.loaders.extract.rules import compiled, load_rules, phrase_pattern
 from carekg.loaders.model import Candidate
@@ -28,8 +28,6 @@ _LEADING_VERB = re.compile(
 )
 _SUBTITLE = re.compile(r":\s+[A-Z][\w'’-]*(?:\s+[\w'’&-]+){1,10}")
 _QUOTED = re.compile(r"[‘'\"“‗]([A-Z][^‘'\"“”’‗]{3,80})[’'\"”‘‗]")
-#: An entry of a table of contents run into one line ("1.Introduction 2.The Legal Context").
-_NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
 #: A definition of a kind of document, not a reference to one: "A market position statement
 #: is a document that ...", "An ageing well strategy (AWS) is a plan ...".
 _DEFINITION = re.compile(r"^\W*an?\s+[^.;:]{3,90}?\s+is\s+an?\s+(?:plan|document|strategy|"
@@ -152,8 +150,7 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int, int]:
 
 def extract_strategy_references(view: SentenceView) -> list[Candidate]:
     text = view.text
-    if (re.search(r"\.{4,}|…{2,}", text) or len(_NUMBERED_ENTRY.findall(text)) >= 3
-            or _PAGE_ENTRY.match(text) or _DEFINITION.match(text)):
+    if contents_line(text) or _PAGE_ENTRY.match(text) or _DEFINITION.match(text):
         return []  # a table of contents line: the strategy's page, not a reference
     if _link_list(text):
         return []  # a menu of links ("Borough websites ... Health and Wellbeing Strategies")
