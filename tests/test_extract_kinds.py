@@ -1589,3 +1589,9 @@ def test_a_plan_given_up_is_no_intention_and_a_contents_line_no_count() -> None:
                  "CommissioningIntention") != []
     contents = "1.Introduction 2.Local context 3.Demand is projected to grow 4.Carers 10"
     assert facts(contents, "NeedEstimate") == facts(contents, "Capacity") == []
+
+
+def test_beds_planned_to_be_added_are_no_capacity() -> None:
+    assert facts("Planning permission has been agreed to add 30 care home beds.",
+                 "Capacity") == []
+    assert facts("The council has 30 care home beds.", "Capacity") != []
