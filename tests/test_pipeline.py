@@ -62,16 +62,3 @@ def test_a_projection_of_this_number_counts_the_group_the_sentence_before_names(
              if c.kind == "NeedEstimate" and c.is_projection]
     assert needs and {c.population_group for c in needs} == {"older-people"}
 
-
-def test_a_news_pages_published_date_is_no_notice_release(tmp_path: Path) -> None:
-    path = tmp_path / "pages.txt"
-    path.write_text("## Home care framework tender\n\nHome care framework tender\n\n"
-                    "Published: 3 March 2025\n\n"
-                    "The council seeks providers for its home care framework.\n\n"
-                    "## Changes to day services agreed\n\nChanges to day services agreed\n\n"
-                    "Published: 9 April 2025\n\n"
-                    "Councillors agreed the changes to day services on Tuesday.\n",
-                    encoding="utf-8")
-    events = [c for c in load_document(_record(path), IRIS).candidates
-              if c.kind == "ContractEvent"]
-    assert [str(c.period_start) for c in events] == ["2025-03-03"]

@@ -14,7 +14,7 @@ from carekg.loaders.classify import classify_route, classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, period_values
 from carekg.loaders.extract.money import to_decimal
 from carekg.loaders.extract.periods import Period
-from carekg.loaders.extract.rules import compiled, compiled_map, gate_cue
+from carekg.loaders.extract.rules import compiled, compiled_map
 from carekg.loaders.model import Candidate
 
 _DURATION = re.compile(
@@ -103,19 +103,9 @@ def _release(view: SentenceView) -> list[Candidate]:
                   if pattern.fullmatch(stage)), None)
     if event is None:
         return []
-    if stage.startswith(("published", "date published", "publication")) and not (
-            gate_cue("contract").search(_nearest_title(view))):
-        return []  # "Published: 6 May 2024" atop a news story: the page's date, no notice
     return [view.candidate("ContractEvent", event_type=event,
                            service=classify_service(view.text) or view.context_service(),
                            **period_values(day))]
-
-
-def _nearest_title(view: SentenceView) -> str:
-    """The nearest heading above a line (a notice's stage line may be its own heading)."""
-    line = view.text.strip()
-    return next((t for t in (view.heading or "", *view.context)
-                 if t.strip() and not line.startswith(t.strip())), "")
 
 
 def extract_contract_events(view: SentenceView) -> list[Candidate]:
