@@ -1595,3 +1595,14 @@ def test_beds_planned_to_be_added_are_no_capacity() -> None:
     assert facts("Planning permission has been agreed to add 30 care home beds.",
                  "Capacity") == []
     assert facts("The council has 30 care home beds.", "Capacity") != []
+
+
+def test_the_supplier_a_contract_went_to_names_no_service() -> None:
+    text = ("The contract is valued at £1,200,000 and was awarded to Northtown Crossroads - "
+            "Caring for Carers, as of 3rd May 2024.")
+    [spend] = facts(text, "Spend", heading="24-hour home care response service")
+    [event] = facts(text, "ContractEvent", heading="24-hour home care response service")
+    assert spend.service == event.service == "home-care"
+    [event] = facts("The home care contract was awarded to Action for Carers in May 2024.",
+                    "ContractEvent")
+    assert event.service == "home-care"

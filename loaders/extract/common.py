@@ -27,6 +27,20 @@ ANAPHOR = re.compile(r"\b(?:(?:this|that|these)\s+(?:numbers?|figures?|totals?|p
                      r"cohort|group)\b|(?:this|it)\s+is\s+(?:projected|expected|forecast|"
                      r"predicted|estimated)\s+to\s+(?:rise|increase|grow|fall|reach)\b)",
                      re.IGNORECASE)
+#: The supplier a contract went to: "awarded to Crossroads Caring for Carers, as of ...".
+_SUPPLIER = re.compile(r"\b(?:awarded|let|granted)\s+to\s+(?:the\s+)?"
+                       r"(?P<name>[A-Z][^,.;()]*?)(?=\s*(?:[,.;(]|$)|\s+(?:on|as\s+of|from|"
+                       r"until|who|which|with\s+effect)\b|\s+in\s+(?:\d|[A-Z][a-z]+\s+\d))")
+
+
+def without_supplier(text: str) -> str:
+    """The text with the name of the supplier a contract was awarded to blanked out (same
+    length): a provider's name often holds service words ("... Caring for Carers",
+    "Home Instead") that are not the service the contract buys."""
+    return _SUPPLIER.sub(lambda m: m.group(0)[: m.start("name") - m.start()]
+                         + " " * len(m.group("name")), text)
+
+
 #: An entry of a table of contents run into one line ("1.Introduction 2.The Legal Context").
 _NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from carekg.loaders.classify import classify_route, classify_service, unit_slug
-from carekg.loaders.extract.common import SentenceView, period_values
+from carekg.loaders.extract.common import SentenceView, period_values, without_supplier
 from carekg.loaders.extract.money import to_decimal
 from carekg.loaders.extract.periods import Period
 from carekg.loaders.extract.rules import compiled, compiled_map
@@ -104,7 +104,8 @@ def _release(view: SentenceView) -> list[Candidate]:
     if event is None:
         return []
     return [view.candidate("ContractEvent", event_type=event,
-                           service=classify_service(view.text) or view.context_service(),
+                           service=classify_service(without_supplier(view.text))
+                           or view.context_service(),
                            **period_values(day))]
 
 
@@ -142,7 +143,7 @@ def extract_contract_events(view: SentenceView) -> list[Candidate]:
         return []
     periods = [p for p in view.periods if _event_date(text, p)]
     event, cue_at = _governing_cue(text, periods, event, cue_at)
-    service = classify_service(text) or view.context_service()
+    service = classify_service(without_supplier(text)) or view.context_service()
     route = classify_route(text)
     if not periods:
         duration = _DURATION.search(text)

@@ -20,6 +20,7 @@ from carekg.loaders.extract.common import (
     period_in,
     period_values,
     sentence_bounds,
+    without_supplier,
 )
 from carekg.loaders.extract.money import Money
 from carekg.loaders.extract.rules import compiled
@@ -118,7 +119,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 value=money.value,
                 unit=unit_slug("GBP" if total else "GBP/year"),
                 approximate=money.approximate,
-                service=classify_service(text) or view.context_service(),
+                service=classify_service(without_supplier(text)) or view.context_service(),
                 value_start=view.sentence.start + money.start,
                 **period_values(period),
             )
@@ -162,7 +163,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
                 value=money.value,
                 unit=unit,
                 approximate=money.approximate,
-                service=classify_service(text, anchor=money.end) or view.context_service(),
+                service=(classify_service(without_supplier(text), anchor=money.end)
+                         or view.context_service()),
                 **values,
             )
         )
