@@ -544,6 +544,17 @@ def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
          "residential-care"),
         ("Spending on extra care housing is expected to increase as new schemes open.",
          "Increase", "extra-care-housing"),
+        # resolutions, invitations to join a framework and announced tenders
+        ("That Cabinet approve the creation of a dynamic purchasing system for day services.",
+         "Procure", "day-opportunities"),
+        ("RESOLVED: that the Executive approve the closure of the Elm Road day centre.",
+         "Decommission", "day-opportunities"),
+        ("The Council invites registered providers to apply for a place on its Home Support "
+         "Framework.", "Procure", "home-care"),
+        ("The Council has announced a planned tender for extra care housing across the "
+         "county.", "Procure", "extra-care-housing"),
+        ("Over the next year we will move to the accreditation of home care providers.",
+         "Procure", "home-care"),
     ],
 )
 def test_the_commissioners_own_courses_are_intentions(
@@ -1501,23 +1512,6 @@ def test_carers_in_an_area_are_a_need_and_carers_a_service_counts_are_provision(
     assert facts("Care is given through around 900 carers.", "NeedEstimate") == []
 
 
-@pytest.mark.parametrize(
-    ("text", "direction", "service"),
-    [
-        ("That Cabinet approve the creation of a dynamic purchasing system for day services.",
-         "Procure", "day-opportunities"),
-        ("RESOLVED: that the Executive approve the closure of the Elm Road day centre.",
-         "Decommission", "day-opportunities"),
-        ("The Council invites registered providers to apply for a place on its Home Support "
-         "Framework.", "Procure", "home-care"),
-    ],
-)
-def test_resolutions_and_invitations_to_tender_are_intentions(
-    text: str, direction: str, service: str
-) -> None:
-    [fact] = facts(text, "CommissioningIntention")
-    assert (fact.direction, fact.service) == (direction, service)
-
 
 def test_a_plan_that_includes_a_change_of_provision_is_an_intention() -> None:
     heading = "Our commissioning intentions"
@@ -1565,21 +1559,6 @@ def test_admissions_to_a_care_service_are_provision_and_hospital_admissions_an_o
     assert facts("- reduce admissions to hospital", "CommissioningIntention",
                  heading=heading) == []
 
-
-@pytest.mark.parametrize(
-    ("text", "direction", "service"),
-    [
-        ("The Council has announced a planned tender for extra care housing across the "
-         "county.", "Procure", "extra-care-housing"),
-        ("Over the next year we will move to the accreditation of home care providers.",
-         "Procure", "home-care"),
-    ],
-)
-def test_announced_tenders_and_accreditation_are_procurements(
-    text: str, direction: str, service: str
-) -> None:
-    [fact] = facts(text, "CommissioningIntention")
-    assert (fact.direction, fact.service) == (direction, service)
 
 
 def test_a_plan_given_up_is_no_intention_and_a_contents_line_no_count() -> None:
