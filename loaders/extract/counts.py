@@ -305,6 +305,10 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.start)
 
 
+#: What joins two counts that share one verb: "and", "or", a comma.
+_JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or))\s*")
+
+
 def _shared_end(text: str, quantity: Quantity, quantities: list[Quantity],
                 spans: dict[int, tuple[int, int]], end: int) -> int:
     """Where the verb of a count may be: "40 residential beds and 9 nursing beds were
@@ -314,9 +318,6 @@ def _shared_end(text: str, quantity: Quantity, quantities: list[Quantity],
         if later.start > quantity.end and _JOINED.fullmatch(text, quantity.end, later.start):
             return _shared_end(text, later, quantities, spans, spans[later.start][1])
     return end
-
-
-_JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or))\s*")
 
 
 # "an estimated 17% (31,000) prevalence of ...", "a prevalence of 2.5%": the share of a

@@ -78,7 +78,7 @@ _INTENTION_HEADING = re.compile(
     re.IGNORECASE,
 )
 #: What may open an item before its verb: a number or bullet, and a resolution's subject
-#: ("That Cabinet approve ...", "RESOLVED: that the Executive agrees ...").
+#: ("That Cabinet approve ...", "RESOLVED: that the Executive agree ...").
 _LIST_OPENING = re.compile(
     r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?(?:(?:resolved|recommendations?)\s*:?\s*)?"
     r"(?:that\s+(?:the\s+)?(?:cabinet|council|executive|committee|board|cabinet\s+member|"
