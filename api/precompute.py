@@ -128,6 +128,42 @@ def folder_name(settings: Settings, snapshot_id: str) -> str:
 Negotiation = Callable[[str, str | None, str | None], str | None]
 
 
+def _claim(claim: Path) -> bool:
+    """Claim the making of a snapshot's answers for this process: a file holding its pid,
+    created exclusively. A claim whose process is gone (killed while making them) is
+    taken over, so a crash never leaves a snapshot without answers until a restart."""
+    for _ in range(2):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _claimant_alive(claim):
+                return False
+            claim.unlink(missing_ok=True)  # stale: its maker died; try once more
+            continue
+        except OSError:
+            return False
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _claimant_alive(claim: Path) -> bool:
+    """Whether the process that wrote a claim still runs (an unreadable or empty claim is
+    one being written: alive)."""
+    try:
+        pid = int(claim.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: running
+    return True
+
+
 class Precomputed:
     """A server process's view of the precomputed answers: the index of the current
     snapshot's directory (read once per snapshot), and each entry read from its file when
@@ -175,9 +211,7 @@ class Precomputed:
                 return
             self._making.add(snapshot_id)
         claim = self._root / f".{snapshot_id}.making"
-        try:  # one server process makes them; the others go on evaluating on demand
-            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except OSError:
+        if not _claim(claim):  # one server process makes them; the others evaluate
             return
 
         def make() -> None:

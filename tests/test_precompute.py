@@ -134,8 +134,8 @@ def test_a_new_snapshot_is_never_answered_from_the_old_ones(precomputed, until) 
 def test_a_snapshot_published_while_serving_gets_its_answers_in_the_background(  # type: ignore[no-untyped-def]
         precomputed, until) -> None:
     """A server process that finds no answers for the published snapshot makes them on a
-    thread of its own (as ``carekg serve``'s processes do), then sends them without a
-    worker."""
+    thread of its own (as ``carekg serve``'s processes do), taking over the claim of a
+    maker that died, then sends them without a worker."""
     from carekg.api.precompute import INDEX, folder_name, root_of
     from carekg.api.precompute_make import precompute
 
@@ -143,6 +143,10 @@ def test_a_snapshot_published_while_serving_gets_its_answers_in_the_background( 
     made = app.extensions["carekg.precomputed"]
     made.maker = lambda: precompute(settings)
     new = _publish(settings, council="E06000001")
+    # a process killed while making them left its claim: it is taken over, not obeyed
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (root_of(settings) / f".{new}.making").write_text(dead, encoding="ascii")
     until(lambda: app.extensions["carekg.snapshots"].current_id() == new, "the new snapshot")
     assert fetch(f"{url}/queries/documents", {"Accept": JSON})[0] == 200  # evaluated
     index = root_of(settings) / folder_name(settings, new) / INDEX
