@@ -98,9 +98,12 @@ def root_of(settings: Settings) -> Path:
 @functools.cache
 def _code_digest() -> str:
     """A hash of what makes an answer besides the snapshot: the saved queries' texts,
-    the API's code and templates (the view, the page, the links) and pyoxigraph's
-    version (the serialisers). Read once per process."""
+    the API's code and templates (the view, the page, the links), the graph modules that
+    bind and read them, and pyoxigraph's version (the serialisers). Read once per
+    process."""
     import carekg.api
+    import carekg.graph.saved_queries
+    import carekg.graph.sparql_text
     import carekg.queries
 
     digest = hashlib.sha256(ox.__version__.encode())
@@ -110,6 +113,10 @@ def _code_digest() -> str:
             if path.suffix in (".py", ".rq", ".html") and path.is_file():
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\x00")
                 digest.update(path.read_bytes())
+    # the binding of a saved query's parameters and the reading of its text
+    for module in (carekg.graph.saved_queries, carekg.graph.sparql_text):
+        path = Path(module.__file__ or "")
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 
 

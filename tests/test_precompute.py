@@ -229,3 +229,22 @@ def test_serve_precomputes_before_its_server_processes_start(tmp_path: Path) -> 
 
         os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def test_the_code_hash_covers_the_binding_of_saved_queries(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Answers made before a change of how saved queries are bound are not used after it."""
+    import carekg.graph.saved_queries as saved_queries
+    from carekg.api import precompute
+
+    before = precompute._code_digest()
+    changed = tmp_path / "saved_queries.py"
+    changed.write_bytes(Path(saved_queries.__file__ or "").read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(saved_queries, "__file__", str(changed))
+    precompute._code_digest.cache_clear()
+    try:
+        assert precompute._code_digest() != before
+    finally:
+        monkeypatch.undo()
+        precompute._code_digest.cache_clear()
