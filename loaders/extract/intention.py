@@ -129,7 +129,8 @@ def _subject(text: str, at: int) -> str:
 
 #: The council itself as a commitment's subject: "we will", "the Council plans to".
 _COUNCIL_ACTOR = re.compile(
-    r"\b(?:we|the\s+(?:county\s+|city\s+|borough\s+)?council|commissioners|[A-Z]{1,3}(?:CC|BC))"
+    r"(?:\b(?:we|the\s+(?:county\s+|city\s+|borough\s+)?council|commissioners)|"
+    r"(?-i:" + _COUNCIL_INITIALS.pattern + r"))"  # initials in capitals only: "HCC"
     r"(?:\s+(?:are|is|also|then|now|currently|in\s+the\s+process\s+of))*\s*$",
     re.IGNORECASE)
 
