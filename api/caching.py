@@ -377,9 +377,13 @@ def add_vary(response: Response, *names: str) -> None:
 
 
 def compressible(response: Response) -> bool:
-    mimetype = response.mimetype or ""
     return (response.status_code == 200 and not has_header(response, "Content-Encoding")
-            and not response.direct_passthrough and mimetype.startswith(COMPRESSIBLE))
+            and not response.direct_passthrough and compressible_type(response.mimetype))
+
+
+def compressible_type(content_type: str | None) -> bool:
+    """Whether a body of this type is worth gzipping (text, results, RDF, JSON)."""
+    return (content_type or "").startswith(COMPRESSIBLE)
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -22,7 +22,13 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Flask
 
-from carekg.api.caching import COMPRESSIBLE, GZIP_MIN_BYTES, Entry, environ_key, gzip_bytes
+from carekg.api.caching import (
+    GZIP_MIN_BYTES,
+    Entry,
+    compressible_type,
+    environ_key,
+    gzip_bytes,
+)
 from carekg.api.execution import Answer
 from carekg.api.precompute import (
     DEFAULTS,
@@ -198,7 +204,7 @@ def _write(target: Path, snapshot_id: str, entries: list[tuple[str, str, Entry]]
         for name, content_type, entry in entries:
             key = entry_key(snapshot_id, name, DEFAULTS, content_type)
             (tmp / f"{key}.body").write_bytes(entry.body)
-            gzipped = len(entry.body) >= GZIP_MIN_BYTES and _compressible(content_type)
+            gzipped = len(entry.body) >= GZIP_MIN_BYTES and compressible_type(content_type)
             if gzipped:
                 (tmp / f"{key}.gz").write_bytes(gzip_bytes(entry.body))
             index["entries"][key] = {"name": name, "content_type": content_type,
@@ -216,7 +222,3 @@ def _write(target: Path, snapshot_id: str, entries: list[tuple[str, str, Entry]]
         if old.is_dir() and not old.name.startswith(".") and old != target:
             shutil.rmtree(old, ignore_errors=True)
     return target
-
-
-def _compressible(content_type: str) -> bool:
-    return content_type.startswith(COMPRESSIBLE)

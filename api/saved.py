@@ -106,8 +106,7 @@ def negotiated_type(name: str, accept: str | None, format_param: str | None) -> 
     with, without running it (None: no such query, or nothing acceptable: the view says
     which)."""
     try:
-        kind = _kind_of(saved_query(name).text)
-        fmt = answer_format(kind, accept, format_param)
+        fmt = answer_format(kind_of(name), accept, format_param)
     except (UsageError, HttpError):
         return None
     return HTML_TYPE if fmt is None else fmt.content_type
