@@ -555,6 +555,17 @@ def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
          "county.", "Procure", "extra-care-housing"),
         ("Over the next year we will move to the accreditation of home care providers.",
          "Procure", "home-care"),
+        # decisions as the minutes record them, and a notice's procurement under way
+        ("Cabinet approved capital funding to develop a new extra care scheme in the north.",
+         "Develop", "extra-care-housing"),
+        ("2. Approved the extension of the supported living contracts for twelve months.",
+         "Maintain", "supported-living"),
+        ("Cabinet delegated authority to the Director of Adult Social Care, in consultation "
+         "with the Cabinet Member for Health and Wellbeing and the Director of Finance, to "
+         "take all necessary steps to procure a new home care framework.",
+         "Procure", "home-care"),
+        ("The County Council has initiated a tender process for day opportunities across "
+         "the county.", "Procure", "day-opportunities"),
     ],
 )
 def test_the_commissioners_own_courses_are_intentions(
@@ -562,6 +573,13 @@ def test_the_commissioners_own_courses_are_intentions(
 ) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_what_the_council_does_is_no_decision() -> None:
+    # a body opens a decision only with a decision's verb: "The Council commission ..."
+    # describes what it does today
+    assert facts("The Council commission a housing association to run the extra care "
+                 "scheme on a long-term contract.", "CommissioningIntention") == []
 
 
 def test_a_firm_course_of_the_council_takes_its_sections_service() -> None:

@@ -77,12 +77,17 @@ _INTENTION_HEADING = re.compile(
     r"resolved|that\s+(?:the\s+)?(?:cabinet|council|committee|executive|board))\b",
     re.IGNORECASE,
 )
+_DECIDING_BODY = (r"(?:the\s+)?(?:cabinet|council|executive|committee|board|cabinet\s+member|"
+                  r"lead\s+member|portfolio\s+holder)")
 #: What may open an item before its verb: a number or bullet, and a resolution's subject
-#: ("That Cabinet approve ...", "RESOLVED: that the Executive agree ...").
+#: ("That Cabinet approve ...", "RESOLVED: that the Executive agree ...") or a decision's
+#: ("Cabinet approved ...", "Cabinet authorise the Director ..."; not "The Council
+#: commission a range of services", which describes what it does).
 _LIST_OPENING = re.compile(
     r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?(?:(?:resolved|recommendations?)\s*:?\s*)?"
-    r"(?:that\s+(?:the\s+)?(?:cabinet|council|executive|committee|board|cabinet\s+member|"
-    r"lead\s+member|portfolio\s+holder)\s+)?", re.UNICODE | re.IGNORECASE)
+    r"(?:(?:that\s+" + _DECIDING_BODY + r"|" + _DECIDING_BODY
+    + r"(?=\s+(?:approved|agreed|authori[sz]ed?|delegated)\b))\s+)?",
+    re.UNICODE | re.IGNORECASE)
 _PAST = re.compile(
     r"\b(?:has|have|had)\s+(?:been\s+)?(?:\w+ed|built|grown|undertaken)\b|\bwas\b|\bwere\b",
     re.IGNORECASE,
@@ -171,7 +176,7 @@ def _other_verb_forms() -> re.Pattern[str]:
     verbs = load_rules()["action_item_verbs"]
     forms: set[str] = set()
     for verb in verbs:
-        if " " in verb or verb.endswith("ing"):
+        if " " in verb or verb.endswith(("ing", "ed")):
             continue
         forms.update({f"to {verb}", f"{verb}ing", f"{verb}{verb[-1]}ing"})
         if verb.endswith("e"):
@@ -404,7 +409,7 @@ def _counted_action(view: SentenceView) -> bool:
 #: A decision that hands a course to an officer ("authorises the Director of Adult
 #: Services, in consultation with the Cabinet Member for Health, to commence ..."): the
 #: course comes after the officer's titles.
-_DELEGATION = re.compile(r"(?:authori[sz]\w*|delegat\w*)\b", re.IGNORECASE)
+_DELEGATION = re.compile(r"(?:to\s+)?(?:authori[sz]\w*|delegat\w*)\b", re.IGNORECASE)
 
 
 def _reach(text: str, at: int) -> int:
