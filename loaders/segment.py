@@ -72,11 +72,12 @@ _DATE_TAIL = re.compile(
 #: A date alone ("February 2013", "Spring 2014") opens a range ("February 2013 - March
 #: 2013"), never a "Topic – text" lead-in.
 _DATE_ONLY = re.compile(r"(?:(?:" + _MONTHS + r")\s+)?" + _YEAR)
-#: A label and its figure on one line ("Ashby: 12", "Day centre places 95*", "Rural: 40%"):
-#: a row of a flattened table or a list of figures, never a heading or a lead-in.
+#: A label and its figure on one line ("Ashby: 12", "Day centre places 95*", "Rural: 40%",
+#: an age band's "18 to 24 16 15%"): a row of a flattened table or a list of figures,
+#: never a heading or a lead-in.
 _LABEL_VALUE = re.compile(
-    r"(?P<label>[A-Z(][^.!?:|]{1,80}?)(?::\s*|\s+[-–]\s+|\s+)(?P<figure>[£]?\d[\d,]*(?:\.\d+)?"
-    r"(?:%|[kmKM]\b)?\*?)")
+    r"(?P<label>(?:[A-Z(]|\d{1,3}\s*(?:to|-|–)\s*\d{1,3}\s)[^.!?:|]{1,80}?)(?::\s*|\s+[-–]\s+|\s+)"
+    r"(?P<figure>[£]?\d[\d,]*(?:\.\d+)?(?:%|[kmKM]\b)?\*?)")
 #: A row of a flattened rating grid: a label, its figure, then the text of the next column
 #: ("Care at home support 120 Increase The council will ..."); the row is cut after the figure.
 _GRID_LABEL_FIGURE = r"(?P<label>[A-Z][^.!?:|\d]{2,80}?)\s(?P<figure>\d[\d,]*(?:\.\d+)?\*?)"
@@ -373,7 +374,9 @@ def _mark_label_values(lines: list[_Line]) -> None:
     topic 3", may be a numbered title)."""
     shapes = [_label_value(line.text) if line.kind == "body" else None for line in lines]
     for i, shape in enumerate(shapes):
-        near = [shapes[k] for k in (i - 1, i + 1) if 0 <= k < len(shapes)]
+        # a neighbour of the same shape, or a row of the same table already known
+        near = [shapes[k] or lines[k].kind == "table" for k in (i - 1, i + 1)
+                if 0 <= k < len(shapes)]
         if shape == "colon" or (shape == "space" and any(near)):
             lines[i].kind = "table"
 

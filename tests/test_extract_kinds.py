@@ -456,6 +456,18 @@ def test_projected_percentage_changes_are_needs() -> None:
         (Decimal(9), "percent", "2026/27"), (Decimal(15), "percent", "2031/32")]
 
 
+@pytest.mark.parametrize("text", [
+    # the change's noun before its forecast, its span, or a bracket's end
+    "Demand for day services is likely to stay flat, with 3% growth predicted over the "
+    "next ten years.",
+    "We expect demand for home care to rise over the next 15 years (14% increase).",
+    "Demand for extra care will grow steadily, a 9% increase over the next 20 years.",
+])
+def test_a_projected_change_named_before_its_forecast_is_a_need(text: str) -> None:
+    [fact] = facts(text, "NeedEstimate")
+    assert (fact.unit, fact.is_projection) == ("percent", True)
+
+
 def test_denied_intentions_are_not_intentions() -> None:
     assert facts("While we have no plans to recommission the lunch club, we will keep it "
                  "under watch.", "CommissioningIntention") == []

@@ -62,3 +62,21 @@ def test_a_projection_of_this_number_counts_the_group_the_sentence_before_names(
              if c.kind == "NeedEstimate" and c.is_projection]
     assert needs and {c.population_group for c in needs} == {"older-people"}
 
+
+
+def test_rows_of_a_table_of_people_waiting_count_need_after_their_age_band(
+        tmp_path: Path) -> None:
+    # the caption says whom the rows count: people waiting for a service, so each row's
+    # one count (its share aside) is a need for that service, and an age band's figures
+    # are ages, not counts
+    path = tmp_path / "waiting.txt"
+    path.write_text("## Supported living\n\nIn March 2024 there were 60 people waiting for "
+                    "supported living.\n\nNumber of people waiting for supported living by "
+                    "age\nAge band Number %\nUnder 25 15 25%\n25 to 64 40 67%\nOver 64 5 8%\n",
+                    encoding="utf-8")
+    loaded = load_document(_record(path), IRIS)
+    rows = [(c.kind, c.value, c.service) for c in loaded.candidates
+            if loaded.text.text[c.start:c.end].strip()[:1] in ("U", "2", "O")]
+    assert sorted(rows) == sorted([("NeedEstimate", 15, "supported-living"),
+                                   ("NeedEstimate", 40, "supported-living"),
+                                   ("NeedEstimate", 5, "supported-living")])

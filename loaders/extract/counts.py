@@ -46,7 +46,8 @@ _PROJECTION = re.compile(
     r"\b(?:projected|projection|predict(?:ed|s)?|forecast|expect(?:ed)?\s+(?:there\s+)?to\s+be|will\s+"
     r"(?:be\s+(?=around|about|approximately|over|some|an?\s+estimated|\d)|rise|increase|grow|"
     r"change|need)|might\s+expect|would\s+be|by\s+(?:19|20)\d\d|"
-    r"is\s+estimated\s+to\s+be|to\s+grow|to\s+rise|to\s+increase|will\s+be\s+underserved)\b",
+    r"is\s+estimated\s+to\s+be|to\s+grow|to\s+rise|to\s+increase|will\s+be\s+underserved|"
+    r"over\s+(?:the\s+)?next\s+\d+\s+years)\b",
     re.IGNORECASE,
 )
 # Verbs of provision that make a count capacity even beside a word of need.
@@ -522,9 +523,13 @@ def _need_figures(
     return counts
 
 
+#: "a 9% rise in people needing care", "with 2% growth predicted over the next 20 years",
+#: "(84% increase)": a change named by its noun, before what changes or its forecast; a
+#: noun followed by "by" waits for the sentence's first one ("and a 20% increase by 2030").
 _PERCENT_CHANGE = re.compile(
     r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)\s+(?:increase|rise|growth|"
-    r"decrease|fall|reduction)\s+in\b",
+    r"decrease|fall|reduction)(?:\s+in\b|\s*(?=[),;]|\.(?:\s|$)|$)|\s+(?=(?:predicted|projected|"
+    r"forecast|expected|anticipated|over|compared)\b))",
     re.IGNORECASE,
 )
 

@@ -39,25 +39,54 @@ def _is_row(view: SentenceView) -> bool:
         and _LABELLED_ITEM.fullmatch(sentence.text.strip()))
 
 
+#: A row's label that is an age band ("Under 18", "18 to 20", "Over 64", "65+"): its
+#: figures are ages, and the row's counts follow them.
+_AGE_BAND = re.compile(r"\W*(?:(?:under|over|aged)\s+\d{1,3}|\d{1,3}\s*(?:to|-|–)\s*\d{1,3}|"
+                       r"\d{1,3}\s*(?:\+|and\s+over))(?=\s)", re.IGNORECASE)
+
+
+def _counted_figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
+    """The row's figures after any age band that labels it."""
+    figures = bare_figures(view)
+    band = _AGE_BAND.match(view.text)
+    if band and any(start >= band.end() for _, _, start, _ in figures):
+        figures = [f for f in figures if f[2] >= band.end()]
+    return figures[:MAX_FIGURES]
+
+
 def extract_table_counts(view: SentenceView) -> list[Candidate]:
     if not _is_row(view) or view.money:
         return []
-    figures = bare_figures(view)[:MAX_FIGURES]
+    figures = _counted_figures(view)
     if not figures:
         return []
     label = view.text[: figures[0][2]]
-    if sum(c.isalpha() for c in label) < 3:
+    # an age band alone ("25 to 64 71 65%") labels people: a need table's row, not provision
+    by_age = sum(c.isalpha() for c in label) < 3
+    if by_age and not _AGE_BAND.match(label):
         return []  # a row of figures only: whose count it is, the text does not say
     around = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or "",
                                   *view.context[:2]) if t)
     own = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or ""))
     rating = compiled("quality_ratings").fullmatch(label.strip(" :|\t-"))
-    if compiled("need_cues").search(own) or (compiled("need_cues").search(label)
-                                             and not rating):
+    # a table of people waiting for or needing a service ("Number of people waiting for
+    # supported living by age"): a row of one count, and perhaps its share, counts them
+    waiting = (compiled("need_after_count").search(around)
+               if sum(not pct for _, pct, _, _ in figures) == 1 else None)
+    if waiting or compiled("need_cues").search(own) or (compiled("need_cues").search(label)
+                                                        and not rating):
         # a table of projections or prevalence counts need, which varies too much by
         # column (years, change, rates) to be read without its header's columns
         columns = _column_names(view)
-        return _need_row(view, figures, columns, label, own) if columns else []
+        service = classify_service(label, None)
+        if waiting:  # what they wait for: "waiting for supported living"
+            service = service or classify_service(around[waiting.end():waiting.end() + 60], None)
+        if columns is None and waiting:
+            figures = [f for f in figures if not f[1]]
+            columns = [""] * (view.text.count("|") + 1)
+        return _need_row(view, figures, columns, label, own, service) if columns else []
+    if by_age:
+        return []
     unit = _unit(label) or _unit(around)
     service = (_home_type(label) or classify_service(label) or classify_service(around)
                or view.context_service())
@@ -81,7 +110,8 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
 
 
 def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
-              columns: list[str], label: str, own: str) -> list[Candidate]:
+              columns: list[str], label: str, own: str,
+              service: str | None) -> list[Candidate]:
     """A row of a table of need read by its columns: each figure a need estimate dated by
     its column ("2025", "2030"), a change column in percent, a projection when its year is
     after the document's or the table says it predicts."""
@@ -97,7 +127,7 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
         out.append(view.candidate(
             "NeedEstimate", value=value, unit="percent" if pct else unit_slug("people"),
             approximate=False, population_group=group,
-            service=classify_service(label, None), is_projection=predicted or later or pct,
+            service=service, is_projection=predicted or later or pct,
             value_start=view.sentence.start + start, **period_values(period)))
     return out
 
