@@ -703,6 +703,23 @@ def test_additions_plans_and_timetable_items_are_not_current_capacity(text: str)
     assert facts(text, "Capacity") == []
 
 
+@pytest.mark.parametrize(("text", "value", "unit", "period"), [
+    # a date opening the sentence says when the count was made, not a timetable's entry
+    ("In May 2021, there were 48 care homes registered in the county.", 48, "homes",
+     "2021-05"),
+    # people placed in a service are provision; a day service counts its spaces
+    ("There are 35 people with a learning disability who have been placed into care "
+     "homes for older people.", 35, "people", None),
+    ("We provide 120 day-service spaces for people with dementia.", 120, "places", None),
+])
+def test_counts_of_provision_in_other_words(text: str, value: int, unit: str,
+                                            period: str | None) -> None:
+    [fact] = facts(text, "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(value), unit)
+    if period:
+        assert fact.period_label == period
+
+
 def test_a_dated_future_event_does_not_date_current_capacity() -> None:
     [fact] = facts("We have a 12 bed respite unit which will be reviewed in 2024.", "Capacity")
     assert (fact.value, fact.period_label) == (Decimal("12"), "2022")

@@ -55,7 +55,7 @@ _PROVISION = re.compile(
     r"\b(?:commission(?:s|ed|ing)?|provid(?:e|es|ed|ing)|support(?:s|ed|ing)?|deliver(?:s|ed|ing)?"
     r"|purchas(?:e|es|ed|ing)|in\s+receipt\s+of|receiv(?:e|es|ed|ing)|registered|looked\s+after|"
     r"compris(?:e|es|ed|ing)|cater(?:s|ed|ing)?|offer(?:s|ed|ing)?|living\s+in\s+(?:shared|supported)"
-    r"|framework|block\s+contract|subject\s+of|with\s+an\b)",
+    r"|framework|block\s+contract|subject\s+of|with\s+an\b|placed\s+in(?:to)?\b)",
     re.IGNORECASE,
 )
 _AGE = re.compile(r"(?:\baged?|\bages|\bover|\bunder|-)\s*$", re.IGNORECASE)
@@ -613,10 +613,17 @@ def _stamp(view: SentenceView) -> Period | None:
     return None
 
 
+#: A date opening the sentence ("In April 2023, there were 163 care homes"): when what
+#: follows was counted, not a timetable's entry (those end their line: "... June 2013").
+_OPENING_DATE = re.compile(r"\W*(?:in|at|during|as\s+(?:at|of))?\s*$", re.IGNORECASE)
+
+
 def _stamps(text: str, period: Period) -> bool:
-    """Whether a date says when figures were counted: "as at May 2022", "(June 2023)"."""
+    """Whether a date says when figures were counted: "as at May 2022", "(June 2023)",
+    "In March 2023 the framework held 86 providers"."""
     return bool(_AS_AT.search(text[max(0, period.start - 10):period.start])
-                or _STAMP.match(text[max(0, period.start - 2):period.end + 2]))
+                or _STAMP.match(text[max(0, period.start - 2):period.end + 2])
+                or _OPENING_DATE.fullmatch(text, 0, period.start))
 
 
 def _asked(text: str, at: int) -> bool:
