@@ -455,9 +455,13 @@ def _table_row(text: str) -> str | None:
     return "row"
 
 
+#: A timetable's "when" that is no date: the action goes on, or its date is to come.
+_UNDATED_TAIL = re.compile(r"\s(?:Ongoing|ongoing|TBC|TBA)\s*$")
+
+
 def _timetable_row(text: str) -> bool:
     """A short line that names an action and ends with when it happens."""
-    match = _DATE_TAIL.search(text)
+    match = _DATE_TAIL.search(text) or _UNDATED_TAIL.search(text)
     if match is None or len(text) > MAX_HEADING_CHARS:
         return False
     label = text[:match.start()].strip().removesuffix(".")

@@ -27,6 +27,9 @@ from carekg.loaders.classify import (
         # the Care Act's words for prevention, before the care they prevent
         ("funding aimed at preventing and delaying care needs at home",
          "prevention-and-early-intervention"),
+        # transport to day services is commissioned too (Interweave's "Transport")
+        ("all existing transport routes will be re-procured", "transport"),
+        ("expanding personal travel budgets and travel training", "transport"),
     ],
 )
 def test_service_labels(text: str, slug: str | None) -> None:

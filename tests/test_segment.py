@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -281,6 +282,14 @@ def test_timetables_are_rows_under_their_column_names() -> None:
         "New laundry contract starts April 2017"]
     assert rows[1].header == "Activity Date"
     assert not any(s.is_heading and s.plain == "Activity Date" for s in sentences)
+
+
+@pytest.mark.parametrize("path", sorted(corpus_dir().glob("*.txt")), ids=lambda p: p.stem)
+def test_an_action_that_goes_on_ends_its_timetable_row(path: Path) -> None:
+    # "Ongoing" or "TBC" stands where a date would: a timetable's rows that end so are a
+    # sentence each, not one run-on sentence of several actions
+    for sentence in segment(read_document(path)):
+        assert len(re.findall(r"\s(?:Ongoing|TBC)\s+[A-Z]", sentence.plain)) == 0, sentence.plain
 
 
 def test_tab_tables_give_rows_the_first_row_as_header() -> None:
