@@ -578,6 +578,15 @@ def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
          "Procure", "home-care"),
         ("The County Council has initiated a tender process for day opportunities across "
          "the county.", "Procure", "day-opportunities"),
+        # a report's purpose and recommendation under section numbers, and a need the
+        # council puts on itself
+        ("1.1 To seek Cabinet approval for the commissioning strategy (CS) to tender for a "
+         "new supported living framework.",
+         "Procure", "supported-living"),
+        ("3.2 Cabinet to approve the extension of the home care contracts to March 2027.",
+         "Maintain", "home-care"),
+        ("As more people live longer, it is vital that we further develop our extra care "
+         "housing.", "Develop", "extra-care-housing"),
     ],
 )
 def test_the_commissioners_own_courses_are_intentions(

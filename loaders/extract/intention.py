@@ -81,12 +81,14 @@ _DECIDING_BODY = (r"(?:the\s+)?(?:cabinet|council|executive|committee|board|cabi
                   r"lead\s+member|portfolio\s+holder)")
 #: What may open an item before its verb: a number or bullet, and a resolution's subject
 #: ("That Cabinet approve ...", "RESOLVED: that the Executive agree ...") or a decision's
-#: ("Cabinet approved ...", "Cabinet authorise the Director ..."; not "The Council
-#: commission a range of services", which describes what it does).
+#: ("Cabinet approved ...", "Cabinet authorise the Director ...", "2.1 Executive to approve
+#: ..."; not "The Council commission a range of services", which describes what it does).
 _LIST_OPENING = re.compile(
-    r"^\W*(?:\d+[.)]\s*)?(?:[-•●▪]\s*)?(?:(?:resolved|recommendations?)\s*:?\s*)?"
+    r"^\W*(?:\d{1,2}(?:\.\d{1,2})+\s+|\d+[.)]\s*)?(?:[-•●▪]\s*)?"
+    r"(?:(?:resolved|recommendations?)\s*:?\s*)?"
     r"(?:(?:that\s+" + _DECIDING_BODY + r"|" + _DECIDING_BODY
-    + r"(?=\s+(?:approved|agreed|authori[sz]ed?|delegated)\b))\s+)?",
+    + r"(?=\s+(?:approved|agreed|authori[sz]ed?|delegated|to\s+(?:approve|agree|authori[sz]e))\b))"
+    r"\s+)?",
     re.UNICODE | re.IGNORECASE)
 _PAST = re.compile(
     r"\b(?:has|have|had)\s+(?:been\s+)?(?:\w+ed|built|grown|undertaken)\b|\bwas\b|\bwere\b",
