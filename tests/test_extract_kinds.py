@@ -1164,6 +1164,22 @@ def test_a_notices_value_field_and_a_pound_sign_lost_to_ascii_are_money() -> Non
     assert _segmented_facts("## Home care framework\n\nLot 2\n\n£42,000,000\n", "Spend") == []
 
 
+def test_a_value_fields_last_amount_stands_beside_the_next_field() -> None:
+    # the notice's next field runs on into the last item: it is no part of the amount's line
+    text = ("## Day services framework\n\nTotal value (estimated)\n- £8,000,000 excluding VAT\n"
+            "- £9,600,000 including VAT\nBelow the relevant threshold\n")
+    assert [c.value for c in _segmented_facts(text, "Spend")] == [Decimal(8000000),
+                                                                  Decimal(9600000)]
+
+
+@pytest.mark.parametrize("text", [
+    "The contract was signed in June 2025, amounting to £3,250,000 for home care.",
+    "The council also purchases 20 day centre placements at £240,000 outside the framework.",
+])
+def test_what_a_contract_amounts_to_or_purchases_cost_is_spend(text: str) -> None:
+    assert [c.value for c in facts(text, "Spend")] in ([Decimal(3250000)], [Decimal(240000)])
+
+
 @pytest.mark.parametrize("text", [
     "214 Carers Strategy and Commissioning Plan PDF 512 KB Report of the Cabinet Member.",
     "Item 7: 45 supported living places update (PDF, 300KB)",

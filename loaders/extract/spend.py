@@ -77,8 +77,11 @@ def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
     if len(amounts) != 1 or not (view.heading and _VALUE_FIELD.search(view.heading)):
         return []
     money = amounts[0]
-    if not (_AROUND_AMOUNT.fullmatch(view.text, 0, money.start)
-            and _AROUND_AMOUNT.fullmatch(view.text, money.end)):
+    # the amount's own line: the next may be the notice's next field run on into the
+    # item ("£24,000,000 including VAT / Above the relevant threshold")
+    line_end = view.text.find("\n", money.end)
+    if not (_AROUND_AMOUNT.fullmatch(view.text, 0, money.start) and _AROUND_AMOUNT.fullmatch(
+            view.text, money.end, len(view.text) if line_end < 0 else line_end)):
         return []
     service = view.context_service()
     if service is None:
