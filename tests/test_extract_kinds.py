@@ -1615,10 +1615,15 @@ def test_courses_said_of_the_provision_itself(text: str, direction: str, service
     assert (fact.direction, fact.service) == (direction, service)
 
 
-def test_a_strategic_framework_is_a_strategy() -> None:
-    [fact] = facts("In May 2024 the Board approved the Living Well Strategic Framework "
-                   "2024-2027.", "StrategyReference")
-    assert (fact.title, fact.period_label) == ("Living Well Strategic Framework", "2024-2027")
+@pytest.mark.parametrize(("text", "title"), [
+    ("In May 2024 the Board approved the Living Well Strategic Framework 2024-2027.",
+     "Living Well Strategic Framework"),
+    ("Cabinet adopted the Supported Living Strategic Statement 2024-2027 in May 2024.",
+     "Supported Living Strategic Statement"),
+])
+def test_a_strategic_framework_or_statement_is_a_strategy(text: str, title: str) -> None:
+    [fact] = facts(text, "StrategyReference")
+    assert (fact.title, fact.period_label) == (title, "2024-2027")
 
 
 def test_admissions_to_a_care_service_are_provision_and_hospital_admissions_an_outcome(
