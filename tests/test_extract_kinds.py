@@ -1412,7 +1412,10 @@ def _segmented_facts(text: str, kind: str) -> list[Candidate]:
 
 
 @pytest.mark.parametrize(("stage", "event"), [("Planning", "tender"), ("Tender", "tender"),
-                                              ("Published", "tender"), ("Award", "award")])
+                                              ("Published", "tender"), ("Award", "award"),
+                                              # an update is a release too, of its stage
+                                              ("TenderUpdate", "tender"),
+                                              ("AwardUpdate", "award")])
 def test_a_notices_release_is_an_event_of_its_stage(stage: str, event: str) -> None:
     text = (f"## Home care framework\n\n{stage}\n\n14 Jan 2026 at 09:30\n\n"
             "Summary of the contracting process\n")
@@ -1429,16 +1432,19 @@ def test_a_notices_listed_date_field_is_an_event_of_its_field(field: str, event:
     assert (fact.event_type, fact.period_label[:10]) == (event, "2027-02-03")
 
 
-@pytest.mark.parametrize("field", ["Published date", "Closing date", "Closing"])
+def test_dates_listed_under_a_notices_field_heading_are_events_of_the_field() -> None:
+    text = ("## Day services framework\n\nContract dates (estimated)\n"
+            "- 1 April 2026 to 31 March 2029\n- Possible extension to 31 March 2030\n")
+    assert [(c.event_type, c.period_label) for c in _segmented_facts(text, "ContractEvent")
+            ][:1] == [("start", "2026-04-01")]
+
+
+@pytest.mark.parametrize("field", ["Published date", "Closing date", "Closing",
+                                   "First published", "Deadline date"])
 def test_a_notices_date_field_on_one_line_is_a_release(field: str) -> None:
     text = f"## Home care framework\n\n{field}: 14 January 2026, 12pm\n"
     [fact] = _segmented_facts(text, "ContractEvent")
     assert (fact.event_type, fact.period_label) == ("tender", "2026-01-14")
-
-
-def test_an_update_of_a_release_is_no_event_of_its_own() -> None:
-    text = "## Home care framework\n\nTenderUpdate\n\n14 Jan 2026 at 09:30\n"
-    assert _segmented_facts(text, "ContractEvent") == []
 
 
 def test_a_year_in_a_notices_web_address_dates_no_event() -> None:

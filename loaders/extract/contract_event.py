@@ -88,20 +88,39 @@ _WORDS = {
 #: the two as a field ("Published date: 14 January 2026", "Closing: 9 March 2026, 12pm").
 _RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)(?:\s*\n|[ \t]*:)\s*"
                       r"(?:[-•]\s+)?(?=\d{1,2}\s+[A-Z])")
+#: A field's name as a heading of the dates listed under it ("Contract dates (estimated)").
+_FIELD_HEADING = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)(?:\s*\([a-z]+\))?\s*:?")
+
+
+def _only_dates(view: SentenceView) -> bool:
+    """Whether a line holds nothing but its dates ("2 February 2026 to 1 February 2029")."""
+    rest = view.text
+    for period in sorted(view.periods, key=lambda p: -p.start):
+        rest = rest[:period.start] + " " + rest[period.end:]
+    return re.fullmatch(r"[\s.;,]*(?:(?:to|until|-|–)[\s.;,]*)?", rest) is not None
+
+
+def _stage_event(stage: str) -> str | None:
+    """The event type of a notice's stage or field name; a stage written as one word,
+    "TenderUpdate", is the stage "tender update"."""
+    stage = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stage).casefold()
+    return next((slug for slug, pattern in compiled_map("notice_release_stages")
+                 if pattern.fullmatch(stage)), None)
 
 
 def _release(view: SentenceView) -> list[Candidate]:
     """A notice's release ("Tender / 12 May 2026 at 16:08"): an event of its stage's type
     on its day, for the service the notice is about."""
     m = _RELEASE.match(view.text)
+    if m is None and view.sentence.is_list_item and view.heading and _only_dates(view):
+        m = _FIELD_HEADING.fullmatch(view.heading)  # the field heads the dates listed
+        at = 0
+    else:
+        at = m.end() if m else 0
     # its date, or the span of dates a listed field gives ("Contract Period / 1 Apr ...")
-    day = next((p for p in view.periods if p.start == m.end()), None) if m else None
-    if m is None or day is None:
-        return []
-    stage = m.group("stage").casefold()
-    event = next((slug for slug, pattern in compiled_map("notice_release_stages")
-                  if pattern.fullmatch(stage)), None)
-    if event is None:
+    day = next((p for p in view.periods if p.start == at), None) if m else None
+    event = _stage_event(m.group("stage")) if m and day else None
+    if day is None or event is None:
         return []
     return [view.candidate("ContractEvent", event_type=event,
                            service=classify_service(without_supplier(view.text))
