@@ -587,6 +587,16 @@ def test_other_actors_outcomes_and_wishes_are_not_intentions(text: str) -> None:
          "Maintain", "home-care"),
         ("As more people live longer, it is vital that we further develop our extra care "
          "housing.", "Develop", "extra-care-housing"),
+        # what a plan amounts to, a course in progress, an aim stated as what it is, and a
+        # resolution in the passive
+        ("This means developing new supported living flats in each town.", "Develop",
+         "supported-living"),
+        ("We are in the process of recommissioning our home care contracts.", "Procure",
+         "home-care"),
+        ("The aim of this plan is to reduce the use of residential care for younger adults.",
+         "Decrease", "residential-care"),
+        ("2. That all vacant council sites be reviewed for their potential as extra care "
+         "housing.", "Review", "extra-care-housing"),
     ],
 )
 def test_the_commissioners_own_courses_are_intentions(
@@ -594,6 +604,16 @@ def test_the_commissioners_own_courses_are_intentions(
 ) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_what_a_plan_includes_is_a_course_only_when_it_is_an_action() -> None:
+    assert facts("This includes people living in residential care who could move to "
+                 "supported living.", "CommissioningIntention") == []
+
+
+def test_a_contents_line_states_no_course() -> None:
+    assert facts("1.Introduction 2.Our vision for day services 3.What we will commission "
+                 "4.How we will review home care", "CommissioningIntention") == []
 
 
 def test_what_the_council_does_is_no_decision() -> None:

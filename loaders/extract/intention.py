@@ -23,6 +23,7 @@ from carekg.loaders.classify import (
 )
 from carekg.loaders.extract.common import (
     SentenceView,
+    contents_line,
     course_period,
     period_values,
     sentence_bounds,
@@ -208,6 +209,35 @@ def _nominal_action() -> re.Pattern[str]:
                       re.IGNORECASE)
 
 
+@cache
+def _stated_aim() -> re.Pattern[str]:
+    """ "The vision of this strategy is to", "Our focus in the county is to": an aim's noun
+    and, within its clause, "is to" (the course begins after it)."""
+    return re.compile(r"\b" + phrase_pattern(load_rules()["aim_nouns"])
+                      + r"\b[^.;:]{0,40}?\b(?:is|are|will\s+be)\s+to\b", re.IGNORECASE)
+
+
+#: A resolution's opening: "That ...", or a numbered or lettered "the ..." ("(a) the").
+_RESOLUTION_OPENING = re.compile(r"\W*(?:(?:\d{1,2}|[a-z])[.)]\s*)?that\s+|"
+                                 r"\W*(?:\d{1,2}|[a-z])[.)]\s*(?=the\s)", re.IGNORECASE)
+
+
+@cache
+def _resolution_passive() -> re.Pattern[str]:
+    """ "... be approved", "... be reviewed": the verb a passive resolution ends with."""
+    return re.compile(r"\bbe\s+" + phrase_pattern(load_rules()["resolution_passives"]),
+                      re.IGNORECASE)
+
+
+def _passive_resolution(text: str) -> int | None:
+    """Where the course of a passive resolution begins ("That the sites ... be approved in
+    principle", "(a) the strategy be approved"): its subject is the course decided."""
+    opening = _RESOLUTION_OPENING.match(text)
+    if opening and _resolution_passive().search(text, opening.end()):
+        return opening.end()
+    return None
+
+
 def _commitments(text: str) -> list[tuple[int, int]]:
     """(start, where the committed course begins) of each commitment in the sentence.
 
@@ -219,6 +249,13 @@ def _commitments(text: str) -> list[tuple[int, int]]:
     if _action_opening(text, at) or _nominal_action().match(text, at):
         found.append((at, at))
     found.extend((m.start(), m.end()) for m in compiled("intention_markers").finditer(text))
+    found.extend((m.start(), m.end()) for m in _stated_aim().finditer(text))
+    restated = _PLAN_RESTATED.match(text)
+    if restated:
+        found.append((restated.start(), restated.end()))
+    resolved = _passive_resolution(text)
+    if resolved is not None and not found:
+        found.append((resolved, resolved))
     return found
 
 
@@ -226,7 +263,16 @@ def _intends_here(view: SentenceView) -> bool:
     """True when the sentence, or the heading it sits under, speaks as the council."""
     if _COUNCIL_SUBJECT.search(view.text) or _COUNCIL_INITIALS.search(view.text):
         return True
+    if _stated_aim().search(view.text) or _PLAN_RESTATED.match(view.text):
+        return True  # the plan's own aim, or what the plan just stated amounts to
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
+
+
+#: A sentence that says what the plan before it amounts to ("This means developing new
+#: supported accommodation", "This includes supporting people to ..."; not "This includes
+#: adults living in ...", which says whom): the course follows.
+_PLAN_RESTATED = re.compile(r"\W*this\s+(?:means|will\s+mean|includes(?=\s+\w+ing\b))\s+",
+                            re.IGNORECASE)
 
 
 _PROVIDERS_HEADING = re.compile(r"\bproviders?\b|\bmarket\s+implications\b", re.IGNORECASE)
@@ -424,7 +470,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     if text.rstrip().endswith("?") or (view.sentence.is_heading and not (
             _imperative(text) or _counted_action(view))):
         return []  # a question, or a heading's topic ("Increasing preventative services")
-    if _title_cased(text) or _restates_title(view):
+    if _title_cased(text) or _restates_title(view) or contents_line(text):
         return []  # "Proposed Changes to Day Services: Report of Findings": a title
     commitments = _commitments(text)
     if not commitments:
