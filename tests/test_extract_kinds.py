@@ -749,6 +749,22 @@ def test_counts_of_provision_in_other_words(text: str, value: int, unit: str,
         assert fact.period_label == period
 
 
+def test_two_describing_words_joined_by_and_still_describe_the_count() -> None:
+    [fact] = facts("There are 28 residential and nursing homes in the county.", "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(28), "homes")
+    [fact] = facts("We have 4 local authority owned residential care homes.", "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(4), "homes")
+
+
+def test_an_estimate_of_people_served_is_provision_and_of_unpaid_carers_need() -> None:
+    [fact] = facts("Local agencies support an estimated 2,300 people in their own homes.",
+                   "Capacity")
+    assert (fact.value, fact.unit) == (Decimal(2300), "people")
+    [fact] = facts("There are almost 40,000 people in the county providing support to a "
+                   "family member or friend.", "NeedEstimate")
+    assert fact.value == Decimal(40000)
+
+
 def test_a_dated_future_event_does_not_date_current_capacity() -> None:
     [fact] = facts("We have a 12 bed respite unit which will be reviewed in 2024.", "Capacity")
     assert (fact.value, fact.period_label) == (Decimal("12"), "2022")

@@ -174,6 +174,12 @@ _DOCUMENT_LINK = re.compile(r"\b(?:PDF|DOCX?|XLSX?|ODT|RTF)\b[,\s]*\d+(?:\.\d+)?
                             re.IGNORECASE)
 
 
+_UNPAID_CARE = re.compile(
+    r"\bprovid\w*\s+(?:unpaid\s+care|(?:\w+\s+){0,2}?(?:care|support)\s+(?:to|for)\s+"
+    r"(?:an?\s+|their\s+)?(?:family|friends?|relatives?|partners?|loved\s+ones?))\b",
+    re.IGNORECASE)
+
+
 def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     """Capacity and NeedEstimate candidates of one sentence.
 
@@ -205,9 +211,15 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         clause = text if quantity.elided else text[start:end]
         provision = _PROVISION.search(clause)
         projection = _PROJECTION.search(clause) or _PROJECTION.search(text)
+        # an estimate of people served ("support an estimated 5,575 people") is provision;
+        # of people who provide care ("an estimated 9,000 carers providing care"), need
+        served = bool(provision and not provision.group(0).lower().startswith("provid")
+                      and not _NEEDED.search(clause))
         is_need = bool(_need_cue(clause) or projection) and not (
-            provision and not projection and not _ESTIMATE.search(clause)
+            provision and not projection and (served or not _ESTIMATE.search(clause))
         )
+        # "100,000 people providing support to a family member": unpaid carers, a need
+        is_need = is_need or bool(quantity.unit == "people" and _UNPAID_CARE.search(clause))
         # people per year is a flow of need ("20 people a year come through transition")
         # (unless a service provides for them: "providers who support 5,000 people a year")
         is_need = is_need or bool(quantity.unit == "people" and _PER_YEAR.match(text, quantity.end)

@@ -226,7 +226,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         if _in_a_name(text, m.start(), m.end()):
             continue  # "the Housing 21 Extra Care Schemes": a name, not 21 schemes
         position = m.end()
-        for _ in range(4):  # the noun itself or up to three describing words before it
+        described = ""  # the describing word before
+        for _ in range(5):  # the noun itself or up to four describing words before it
             noun = nouns.match(
                 text, position + len(text[position:]) - len(text[position:].lstrip())
             )
@@ -240,8 +241,11 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 taken.append((m.start(), noun.end()))
                 break
             word = re.match(r"\s+([\w'’-]+)", text[position:])
-            if not word or word.group(1).lower() in _BREAKS or word.group(1)[0].isdigit():
+            said = word.group(1).lower() if word else ""
+            paired = said in ("and", "or") and _PAIRED.match(described)
+            if not word or said[0].isdigit() or (said in _BREAKS and not paired):
                 break
+            described = said
             position += word.end()
             # a name's acronym in brackets is no describing word: "12 Shared Lives (SL)
             # schemes"
@@ -266,6 +270,11 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             position = elided.end("num")
     found.sort(key=lambda q: q.start)
     return tuple(found)
+
+
+#: A describing word that may be paired with another by "and" or "or" before the noun
+#: ("45 residential and nursing homes"): an adjective's ending, not a noun ("staff and").
+_PAIRED = re.compile(r"[a-z]+(?:al|ing|ed|ist)$")
 
 
 def _describes_another(text: str, noun: re.Match[str]) -> bool:
