@@ -217,6 +217,13 @@ def _stated_aim() -> re.Pattern[str]:
                       + r"\b[^.;:]{0,40}?\b(?:is|are|will\s+be)\s+to\b", re.IGNORECASE)
 
 
+#: A sentence that says what the plan before it amounts to ("This means developing new
+#: supported accommodation", "This includes supporting people to ..."; not "This includes
+#: adults living in ...", which says whom): the course follows.
+_PLAN_RESTATED = re.compile(r"\W*this\s+(?:means|will\s+mean|includes(?=\s+\w+ing\b))\s+",
+                            re.IGNORECASE)
+
+
 #: A resolution's opening: "That ...", or a numbered or lettered "the ..." ("(a) the").
 _RESOLUTION_OPENING = re.compile(r"\W*(?:(?:\d{1,2}|[a-z])[.)]\s*)?that\s+|"
                                  r"\W*(?:\d{1,2}|[a-z])[.)]\s*(?=the\s)", re.IGNORECASE)
@@ -266,13 +273,6 @@ def _intends_here(view: SentenceView) -> bool:
     if _stated_aim().search(view.text) or _PLAN_RESTATED.match(view.text):
         return True  # the plan's own aim, or what the plan just stated amounts to
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
-
-
-#: A sentence that says what the plan before it amounts to ("This means developing new
-#: supported accommodation", "This includes supporting people to ..."; not "This includes
-#: adults living in ...", which says whom): the course follows.
-_PLAN_RESTATED = re.compile(r"\W*this\s+(?:means|will\s+mean|includes(?=\s+\w+ing\b))\s+",
-                            re.IGNORECASE)
 
 
 _PROVIDERS_HEADING = re.compile(r"\bproviders?\b|\bmarket\s+implications\b", re.IGNORECASE)
