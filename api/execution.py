@@ -161,6 +161,23 @@ def _evaluated(run: Callable[[], Any], media_type: str, max_rows: int
         raise HttpError(400, f"the query could not be evaluated: {exc}") from exc
 
 
+#: The most rows of an answer evaluated in the server process (:func:`evaluate_here`).
+LOOKUP_ROWS = 1000
+
+
+def evaluate_here(store: ox.Store, sparql: str, kwargs: dict[str, Any], media_type: str,
+                  max_rows: int) -> Answer | None:
+    """A lookup's answer (:func:`carekg.graph.sparql_text.is_lookup`: it cannot run away)
+    evaluated in this process: a worker's round trip, the two processes' messages and
+    their wake-ups, cost a label lookup several times its evaluation. None when it has
+    more than :data:`LOOKUP_ROWS` rows (its reading stops there): a worker then evaluates
+    it under the timeout, as any other query."""
+    cap = min(max_rows, LOOKUP_ROWS)
+    data, rows, truncated = _evaluated(lambda: store.query(sparql, **_kwargs(kwargs)),
+                                       media_type, cap)
+    return None if truncated and cap < max_rows else Answer(data, rows, truncated)
+
+
 # -- the worker process --------------------------------------------------------------
 
 
@@ -379,6 +396,8 @@ class WorkerPool:
         self.killed = 0
         #: Queries holding a worker now (what a test waits for instead of sleeping).
         self.in_use = 0
+        #: Queries given to a worker so far (what a test counts).
+        self.runs = 0
         atexit.register(self.close)
 
     @property
@@ -431,6 +450,7 @@ class WorkerPool:
         """Evaluate in a worker; ``done(seconds)`` is called once the worker is free
         again, with the seconds it was given to this query."""
         worker: Worker | None = self._acquire()
+        self.runs += 1
         complete = False
         started = time.monotonic()
         try:
