@@ -186,11 +186,12 @@ def _values(toks: list[Token], i: int) -> tuple[int, set[str]]:
 
 def is_lookup(toks: list[Token]) -> bool:
     """Whether the query (``toks``: its tokens, strings kept) only looks up named
-    resources: a SELECT (variables or ``*``, DISTINCT allowed, then at most a LIMIT) or an
-    ASK of one triple pattern whose subject is an IRI, or a variable that a VALUES block
+    resources: a SELECT (variables or ``*``, then at most a LIMIT) or an ASK of one
+    triple pattern whose subject is an IRI, or a variable that a VALUES block
     opening the group binds to IRIs, with an IRI, ``a`` or a variable as predicate (no
     property path) and an IRI or a variable as object; nothing else (no literal, FILTER,
-    OPTIONAL, nested group, FROM, ORDER, GROUP or OFFSET).
+    OPTIONAL, nested group, FROM, DISTINCT, ORDER, GROUP or OFFSET: each can read many
+    triples for each row it gives).
 
     Why: such a query is one index lookup per subject (pyoxigraph binds the VALUES
     variable before it reads the pattern), whose solutions stream out as they are found,
@@ -204,7 +205,7 @@ def is_lookup(toks: list[Token]) -> bool:
         return at < n and toks[at].kind == "name" and toks[at].text.upper() in words
 
     if word(i, "SELECT"):
-        i += 1 + word(i + 1, "DISTINCT", "REDUCED")
+        i += 1
         start = i
         while i < n and (toks[i].kind == "var" or (i == start and toks[i].text == "*")):
             i += 1

@@ -22,8 +22,7 @@ LOOKUPS = {
     f"  VALUES (?resource) {{ ({COUNCIL}) }}\n  ?resource rdfs:label ?label .\n}}\n",
     "constant subject": f"SELECT * WHERE {{ {COUNCIL} ?p ?o }}",
     "ask its type": f"ASK {{ {COUNCIL} a ?type }}",
-    "distinct, limited": f"SELECT DISTINCT ?o WHERE {{ VALUES ?r {{ {COUNCIL} }} ?r ?p ?o . }} "
-    "LIMIT 3",
+    "limited": f"SELECT ?o WHERE {{ VALUES ?r {{ {COUNCIL} }} ?r ?p ?o . }} LIMIT 3",
     "two bound variables": f"SELECT ?o {{ VALUES (?r ?q) {{ ({COUNCIL} rdfs:label) }} ?r ?q ?o }}"
     .replace("SELECT", RDFS + "SELECT", 1),
 }
@@ -41,6 +40,8 @@ NOT_LOOKUPS = {
     "optional": f"SELECT * WHERE {{ {COUNCIL} ?p ?o OPTIONAL {{ ?o ?q ?z }} }}",
     "nested group": f"SELECT * WHERE {{ {{ {COUNCIL} ?p ?o }} }}",
     "order by": f"SELECT * WHERE {{ {COUNCIL} ?p ?o }} ORDER BY ?o",
+    "distinct (reads every triple for a few rows)": f"SELECT DISTINCT ?p {{ {COUNCIL} ?p ?o }}",
+    "reduced": f"SELECT REDUCED ?p {{ {COUNCIL} ?p ?o }}",
     "offset": f"SELECT * WHERE {{ {COUNCIL} ?p ?o }} OFFSET 5",
     "aggregate": f"SELECT (COUNT(*) AS ?n) WHERE {{ {COUNCIL} ?p ?o }}",
     "from": f"SELECT * FROM <urn:g> WHERE {{ {COUNCIL} ?p ?o }}",
