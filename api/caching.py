@@ -39,15 +39,12 @@ POST queries of ``/sparql`` are cached in-process (keyed by their body) but get 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
@@ -244,26 +241,6 @@ class ResponseCache:
                 entry.gzipped = gzipped
                 if any(e is entry for e in self._entries.values()):
                     self.bytes += len(gzipped)
-
-
-def store_cache_dir(config: Settings, folder: str) -> Path:
-    """Where files made once per snapshot are kept (``folder``: the dumps, the
-    precomputed answers): beside the snapshots, never in one (a published snapshot is
-    immutable), or in a temporary directory when the store directory is read-only (a
-    server started on a store it may not change). Absolute: a relative store (the
-    default ``var/store``) is the working directory's, and Flask's ``send_file`` would
-    resolve a relative path under the package instead."""
-    root = Path(config.store).resolve() / "cache" / folder
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        if os.access(root, os.W_OK):
-            return root
-    except OSError:
-        pass
-    digest = hashlib.sha256(str(Path(config.store).resolve()).encode()).hexdigest()[:16]
-    fallback = Path(tempfile.gettempdir()) / f"carekg-{folder}" / digest
-    fallback.mkdir(parents=True, exist_ok=True)
-    return fallback
 
 
 # -- requests ------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from carekg.api import negotiation as neg
 from carekg.api.app import settings, snapshot
-from carekg.api.caching import store_cache_dir
 from carekg.api.rdf_templates import render_triples
+from carekg.api.store_files import store_cache_dir
 from carekg.config import Settings
 from carekg.graph import backend, facts_table
 from carekg.graph.store import Snapshot, local
@@ -66,7 +66,7 @@ _lock = threading.Lock()
 
 
 def cache_root(config: Settings) -> Path:
-    """Where dumps are kept (:func:`carekg.api.caching.store_cache_dir`)."""
+    """Where dumps are kept (:func:`carekg.api.store_files.store_cache_dir`)."""
     return store_cache_dir(config, "dumps")
 
 

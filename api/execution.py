@@ -161,6 +161,23 @@ def _evaluated(run: Callable[[], Any], media_type: str, max_rows: int
         raise HttpError(400, f"the query could not be evaluated: {exc}") from exc
 
 
+#: The most rows of an answer evaluated in the server process (:func:`evaluate_here`).
+LOOKUP_ROWS = 1000
+
+
+def evaluate_here(store: ox.Store, sparql: str, kwargs: dict[str, Any], media_type: str,
+                  max_rows: int) -> Answer | None:
+    """A lookup's answer (:func:`carekg.graph.sparql_text.is_lookup`: it cannot run away)
+    evaluated in this process: a worker's round trip, the two processes' messages and
+    their wake-ups, cost a label lookup several times its evaluation. None when it has
+    more than :data:`LOOKUP_ROWS` rows (its reading stops there): a worker then evaluates
+    it under the timeout, as any other query."""
+    cap = min(max_rows, LOOKUP_ROWS)
+    data, rows, truncated = _evaluated(lambda: store.query(sparql, **_kwargs(kwargs)),
+                                       media_type, cap)
+    return None if truncated and cap < max_rows else Answer(data, rows, truncated)
+
+
 # -- the worker process --------------------------------------------------------------
 
 
@@ -199,10 +216,26 @@ def _answer(conn: Connection, stores: dict[str, Any], request: tuple[Any, ...]) 
 def _give_back_memory() -> None:
     """Return the freed heap of a large answer to the system. glibc keeps what a large
     answer freed (its TSV, the parsed results, the negotiated bytes) mapped in the worker
-    for ever: 14 MB a worker at 100 councils. Only after answers of more than a chunk,
-    so a cheap query pays nothing."""
+    for ever: 14 MB a worker at 100 councils; and in the server process that relayed it
+    (its chunks, the cached copy's parts, the gzip): 7-10 MB each at 100 councils after
+    the saved queries. Only after answers of more than a chunk, so a cheap query pays
+    nothing."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+#: mallopt's parameter for the most arenas (glibc's malloc.h).
+_M_ARENA_MAX = -8
+
+
+def share_arenas(count: int = 2) -> None:
+    """Let this process's threads share at most ``count`` malloc arenas (before they
+    start). glibc gives a thread that finds the arenas busy one of its own, up to eight a
+    core, and keeps each arena's freed memory apart: a server process's request threads,
+    which take the GIL in turn and so seldom allocate at once, held 5-10 MB more at 100
+    councils with their own."""
+    if _LIBC is not None:
+        _LIBC.mallopt(_M_ARENA_MAX, count)
 
 
 def worker_main(conn: Connection) -> None:
@@ -328,6 +361,7 @@ class _Streamed:
         if worker is not None:
             self._pool.release(worker, healthy=self._complete)
             self._done()
+            _give_back_memory()  # what relaying it freed here: 7-10 MB a server process
 
     def __del__(self) -> None:
         # A response dropped unsent (never given to a server) still frees its worker.
@@ -379,6 +413,8 @@ class WorkerPool:
         self.killed = 0
         #: Queries holding a worker now (what a test waits for instead of sleeping).
         self.in_use = 0
+        #: Queries given to a worker so far (what a test counts).
+        self.runs = 0
         atexit.register(self.close)
 
     @property
@@ -431,6 +467,7 @@ class WorkerPool:
         """Evaluate in a worker; ``done(seconds)`` is called once the worker is free
         again, with the seconds it was given to this query."""
         worker: Worker | None = self._acquire()
+        self.runs += 1
         complete = False
         started = time.monotonic()
         try:

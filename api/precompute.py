@@ -56,7 +56,8 @@ import pyoxigraph as ox
 from flask.sansio.app import App
 from werkzeug.wrappers import Request
 
-from carekg.api.caching import Entry, etag_of, store_cache_dir
+from carekg.api.caching import Entry, etag_of
+from carekg.api.store_files import store_cache_dir
 from carekg.config import Settings
 from carekg.graph.backend import is_remote
 
@@ -181,8 +182,8 @@ class Precomputed:
         self._root = root_of(settings)
         self._negotiated_type = negotiated_type
         self._lock = threading.Lock()
-        #: (snapshot id, its index or None when it was not there)
-        self._index: tuple[str | None, dict[str, Any] | None] = (None, None)
+        #: (snapshot id, its directory, its index or None when it was not there)
+        self._index: tuple[str | None, Path, dict[str, Any] | None] = (None, self._root, None)
         #: What makes a snapshot's answers when it has none, on a thread of this process
         #: (``carekg serve``'s processes set it; an app a test makes has none).
         self.maker: Callable[[], Any] | None = None
@@ -190,21 +191,22 @@ class Precomputed:
         #: Answers sent from here (what a test counts).
         self.hits = 0
 
-    def _entries(self, snapshot_id: str) -> dict[str, Any] | None:
-        """The snapshot's index, read once; while it is not there, looked for again on
-        every miss (a failed open, next to the evaluation that miss then costs)."""
-        seen, index = self._index
+    def _entries(self, snapshot_id: str) -> tuple[Path, dict[str, Any] | None]:
+        """The snapshot's directory (named once per snapshot: :func:`folder_name` hashes)
+        and its index, read once; while it is not there, looked for again on every miss (a
+        failed open, next to the evaluation that miss then costs)."""
+        seen, folder, index = self._index
         if seen == snapshot_id and index is not None:
-            return index
-        try:
+            return folder, index
+        if seen != snapshot_id:
             folder = self._root / folder_name(self._settings, snapshot_id)
-            text = (folder / INDEX).read_text(encoding="utf-8")
-            index = json.loads(text)["entries"]
+        try:
+            index = json.loads((folder / INDEX).read_text(encoding="utf-8"))["entries"]
         except (OSError, ValueError, KeyError):
             index = None
             self._make_later(snapshot_id)
-        self._index = (snapshot_id, index)
-        return index
+        self._index = (snapshot_id, folder, index)
+        return folder, index
 
     def _make_later(self, snapshot_id: str) -> None:
         """A snapshot published while serving has no answers yet: make them on a thread
@@ -244,12 +246,11 @@ class Precomputed:
                                              req.args.get("format"))
         if content_type is None:
             return None
-        entries = self._entries(snapshot_id)
+        folder, entries = self._entries(snapshot_id)
         file_key = entry_key(snapshot_id, name, DEFAULTS, content_type)
         stored = entries.get(file_key) if entries else None
         if stored is None:
             return None
-        folder = self._root / folder_name(self._settings, snapshot_id)
         try:
             body = (folder / f"{file_key}.body").read_bytes()
             gzipped = (folder / f"{file_key}.gz").read_bytes() if stored["gzip"] else None

@@ -14,6 +14,7 @@ both, and they cost more than the rest of a cheap query's steps in this process.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -23,11 +24,12 @@ from werkzeug.wrappers import Request
 
 from carekg.api import negotiation as neg
 from carekg.api.errors import HttpError
-from carekg.api.execution import Answer, QueryTimeBudget, WorkerPool
+from carekg.api.execution import Answer, QueryTimeBudget, WorkerPool, evaluate_here
 from carekg.api.security import query_hash, screen
 from carekg.config import Settings
 from carekg.graph.backend import Snapshot
-from carekg.graph.sparql_text import form_of, tokens, unescape
+from carekg.graph.sparql_text import form_of, is_lookup, tokens, unescape
+from carekg.graph.store import Snapshot as LocalSnapshot
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -124,11 +126,12 @@ def query_kwargs(op: Operation, base_iri: str) -> dict[str, Any]:
 REMEMBERED_QUERY_CHARS = 4096
 
 
-def check(query: str, limits: Settings) -> tuple[str | None, str | None]:
+def check(query: str, limits: Settings) -> tuple[str | None, str | None, bool]:
     """Refuse, before any evaluation, what the endpoint's policy refuses (see
     docs/security.md): over-long queries, updates, SERVICE to targets not allow-listed.
     Returns the kind of answer the query gives (None: it is not a query the engine will
-    parse, and the engine says why) and the query's hash for the access log."""
+    parse, and the engine says why), the query's hash for the access log, and whether it
+    is a lookup that cannot run away (:func:`carekg.graph.sparql_text.is_lookup`)."""
     if len(query) > limits.max_query_chars:
         raise HttpError(413, f"the query is {len(query)} characters long; the limit is "
                              f"{limits.max_query_chars}")
@@ -137,11 +140,15 @@ def check(query: str, limits: Settings) -> tuple[str | None, str | None]:
     return _screen(query, limits.federation_allow)
 
 
-def _screen(query: str, federation_allow: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """:func:`check` past the length limit: the tokens screened, the form and the hash."""
-    toks = tokens(unescape(query))
+def _screen(query: str, federation_allow: tuple[str, ...]
+            ) -> tuple[str | None, str | None, bool]:
+    """:func:`check` past the length limit: the tokens screened, the form, the hash and
+    whether it is a lookup."""
+    with_strings = tokens(unescape(query), strings=True)
+    toks = [t for t in with_strings if t.kind != "string"]
     screen(toks, federation_allow)
-    return neg.KIND_OF_FORM.get(form_of(toks) or ""), query_hash(query)
+    return (neg.KIND_OF_FORM.get(form_of(toks) or ""), query_hash(query),
+            is_lookup(with_strings))
 
 
 #: A refusal raises, and is not remembered: only what the policy lets through is.
@@ -149,16 +156,24 @@ _screened = lru_cache(maxsize=1024)(_screen)
 
 
 def evaluate(workers: WorkerPool, budget: QueryTimeBudget | None, client: str,
-             snap: Snapshot, sparql: str, kwargs: dict[str, Any], fmt: neg.Format
-             ) -> Answer:
+             snap: Snapshot, sparql: str, kwargs: dict[str, Any], fmt: neg.Format,
+             lookup: bool = False) -> Answer:
     """Evaluate ``sparql`` in the worker pool, under its timeout, queue wait and row cap,
     and ``client``'s query-time budget (None: exempt); a limit that stops it is an
-    :class:`HttpError`."""
-    if budget is None:
-        return workers.run(str(snap.path), sparql, kwargs, fmt.media_type)
-    budget.check(client)
-    return workers.run(str(snap.path), sparql, kwargs, fmt.media_type,
-                       lambda seconds: budget.charge(client, seconds))
+    :class:`HttpError`. A ``lookup`` (:func:`check` says which queries are) of a local
+    store is answered in this process when it has few rows (:func:`evaluate_here`)."""
+    charge = (lambda seconds: None) if budget is None else (
+        lambda seconds: budget.charge(client, seconds))
+    if budget is not None:
+        budget.check(client)
+    if lookup and isinstance(snap, LocalSnapshot) and isinstance(workers, WorkerPool):
+        began = time.monotonic()
+        answer = evaluate_here(snap.store, sparql, kwargs, fmt.media_type,
+                               workers.limits.max_rows)
+        charge(time.monotonic() - began)
+        if answer is not None:
+            return answer
+    return workers.run(str(snap.path), sparql, kwargs, fmt.media_type, charge)
 
 
 def truncation(answer: Answer, max_rows: int) -> list[tuple[str, str]]:

@@ -151,12 +151,15 @@ def _precompute(settings: Settings, say: Callable[[str], None]) -> None:
 
 
 def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None:
-    """The app on waitress, its query workers started first; ``where`` is waitress's
+    """The app on waitress, its first query worker started first; ``where`` is waitress's
     ``host`` and ``port``, or the ``sockets`` of a server process. SIGTERM ends it as
     Ctrl-C does, so that exit handlers stop the query workers."""
     import signal
 
     from carekg.api.app import create_app
+    from carekg.api.execution import share_arenas
+
+    share_arenas()  # before waitress starts its threads
 
     def leave(_signum: int, _frame: object) -> None:
         raise SystemExit(0)  # waitress's loop ends on it; atexit then stops the workers
@@ -168,7 +171,11 @@ def run_app(settings: Settings, ready: Callable[[], None], **where: Any) -> None
         from carekg.api.precompute_make import precompute
 
         precomputed.maker = lambda: precompute(settings)
-    app.extensions["carekg.pool"].warm(settings.max_concurrent_queries)
+    # One worker ahead of the first query, the others when queries first overlap: the
+    # lookups are answered in this process and the saved queries' defaults are
+    # precomputed, so a worker started and never asked held 26 MB (100 councils) for
+    # nothing; one started on demand costs its first query about 0.3 s, once.
+    app.extensions["carekg.pool"].warm(1)
     ready()
     quiet_queue_warnings()
     quiet = where.pop("_quiet", False)

@@ -142,12 +142,12 @@ class SparqlEndpoint:
                    noted: dict[str, Any]) -> tuple[neg.Format, Answer]:
         """The query's answer from a worker, after the policy's checks."""
         assert op.query is not None
-        kind, noted["carekg_query_hash"] = protocol.check(op.query, self._settings)
+        kind, noted["carekg_query_hash"], lookup = protocol.check(op.query, self._settings)
         fmt = protocol.negotiate(kind, op, req.environ.get("HTTP_ACCEPT"))
         client = req.remote_addr or ""
         budget = None if exempt(self._exempt, client) else self._budget
         answer = protocol.evaluate(self._pool, budget, client, snap, op.query,
-                                   protocol.query_kwargs(op, base_url), fmt)
+                                   protocol.query_kwargs(op, base_url), fmt, lookup)
         noted["carekg_rows"] = answer.rows
         return fmt, answer
 

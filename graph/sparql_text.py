@@ -55,19 +55,23 @@ def unescape(query: str) -> str:
     return _ESCAPE.sub(replace, query)
 
 
-def tokens(text: str) -> list[Token]:
-    """The code tokens of ``text`` as written: strings and comments dropped, IRIs kept.
-    (Screening reads ``tokens(unescape(query))``, what the parser reads.)"""
+def tokens(text: str, strings: bool = False) -> list[Token]:
+    """The code tokens of ``text`` as written: comments dropped, IRIs kept, and strings
+    dropped too unless ``strings`` (then each is a ``string`` token). (Screening reads
+    ``tokens(unescape(query))``, what the parser reads.)"""
     found = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
-        if kind != "skip":
-            found.append(Token(kind, match.group(0), match.end()))
+        if kind == "skip":
+            if not strings or match.group(0).startswith("#"):
+                continue
+            kind = "string"
+        found.append(Token(kind, match.group(0), match.end()))
     return found
 
 
-def first_keyword(toks: list[Token]) -> str | None:
-    """The first keyword after the prologue (BASE <iri>, PREFIX p: <iri>), upper case."""
+def prologue_end(toks: list[Token]) -> int:
+    """The index of the first token after the prologue (BASE <iri>, PREFIX p: <iri>)."""
     i = 0
     while i < len(toks):
         word = toks[i].text.upper()
@@ -75,11 +79,15 @@ def first_keyword(toks: list[Token]) -> str | None:
             i += 2
         elif word == "PREFIX":
             i += 3
-        elif toks[i].kind == "name":
-            return word
         else:
-            return None
-    return None
+            return i
+    return i
+
+
+def first_keyword(toks: list[Token]) -> str | None:
+    """The first keyword after the prologue, upper case."""
+    i = prologue_end(toks)
+    return toks[i].text.upper() if i < len(toks) and toks[i].kind == "name" else None
 
 
 def form_of(toks: list[Token]) -> str | None:
@@ -131,3 +139,101 @@ def with_values(text: str, bound: dict[Any, Any]) -> str:
     if inside is None:
         raise QueryError("the query has no WHERE group to bind its parameters in")
     return f"{text[:inside]}\n  VALUES ({names}) {{ ({terms}) }}\n{text[inside:]}"
+
+
+#: The most terms the VALUES block of a lookup (:func:`is_lookup`) may name.
+LOOKUP_TERMS = 100
+
+
+def _iri(tok: Token) -> bool:
+    """An IRI, written out or prefixed (a blank node label, ``_:b``, is a variable)."""
+    return tok.kind == "iri" or (tok.kind == "name" and ":" in tok.text
+                                 and not tok.text.startswith("_:"))
+
+
+def _values(toks: list[Token], i: int) -> tuple[int, set[str]]:
+    """A VALUES block from ``toks[i]`` (just after the keyword) that binds its variables
+    to IRIs in every row: the index after it and the variables' names; ``(-1, set())``
+    for any other block (UNDEF, literals, more than :data:`LOOKUP_TERMS` terms)."""
+    n = len(toks)
+    if i < n and toks[i].kind == "var":  # VALUES ?x { <a> <b> }
+        names, width, i = [toks[i].text[1:]], 0, i + 1
+    elif i < n and toks[i].text == "(":  # VALUES (?x ?y) { (<a> <b>) ... }
+        j = i + 1
+        while j < n and toks[j].kind == "var":
+            j += 1
+        if j == i + 1 or j >= n or toks[j].text != ")":
+            return -1, set()
+        names = [t.text[1:] for t in toks[i + 1:j]]
+        width, i = len(names), j + 1
+    else:
+        return -1, set()
+    if i >= n or toks[i].text != "{":
+        return -1, set()
+    i, terms = i + 1, 0
+    while i < n and toks[i].text != "}":
+        row = toks[i:i + width + 2] if width else toks[i:i + 1]
+        inner = row[1:-1] if width else row
+        if width and (len(row) != width + 2 or row[0].text != "(" or row[-1].text != ")"):
+            return -1, set()
+        if not all(map(_iri, inner)):
+            return -1, set()
+        i, terms = i + len(row), terms + len(inner)
+    if i >= n or terms > LOOKUP_TERMS:
+        return -1, set()
+    return i + 1, set(names)
+
+
+def is_lookup(toks: list[Token]) -> bool:
+    """Whether the query (``toks``: its tokens, strings kept) only looks up named
+    resources: a SELECT (variables or ``*``, then at most a LIMIT) or an ASK of one
+    triple pattern whose subject is an IRI, or a variable that a VALUES block
+    opening the group binds to IRIs, with an IRI, ``a`` or a variable as predicate (no
+    property path) and an IRI or a variable as object; nothing else (no literal, FILTER,
+    OPTIONAL, nested group, FROM, DISTINCT, ORDER, GROUP or OFFSET: each can read many
+    triples for each row it gives).
+
+    Why: such a query is one index lookup per subject (pyoxigraph binds the VALUES
+    variable before it reads the pattern), whose solutions stream out as they are found,
+    so its cost is bounded by the triples of at most :data:`LOOKUP_TERMS` subjects and
+    stops with the rows read; it cannot run away, so the endpoint may answer it in the
+    server process (:func:`carekg.api.execution.evaluate_here`) rather than pay a
+    worker's round trip, which was most of a label lookup's time."""
+    i, n = prologue_end(toks), len(toks)
+
+    def word(at: int, *words: str) -> bool:
+        return at < n and toks[at].kind == "name" and toks[at].text.upper() in words
+
+    if word(i, "SELECT"):
+        i += 1
+        start = i
+        while i < n and (toks[i].kind == "var" or (i == start and toks[i].text == "*")):
+            i += 1
+        if i == start or (toks[start].text == "*" and i > start + 1):
+            return False
+    elif word(i, "ASK"):
+        i += 1
+    else:
+        return False
+    i += word(i, "WHERE")
+    if i >= n or toks[i].text != "{":
+        return False
+    i, bound = i + 1, set[str]()
+    if word(i, "VALUES"):
+        i, bound = _values(toks, i + 1)
+        if i < 0:
+            return False
+    if i + 3 > n:
+        return False
+    s, p, o = toks[i:i + 3]
+    if not ((s.kind == "var" and s.text[1:] in bound) or _iri(s)) \
+            or not (p.kind == "var" or _iri(p) or p.text == "a") \
+            or not (o.kind == "var" or _iri(o)):
+        return False
+    i += 3 + (i + 3 < n and toks[i + 3].text == ".")
+    if i >= n or toks[i].text != "}":
+        return False
+    i += 1
+    if word(i, "LIMIT") and i + 1 < n and toks[i + 1].text.isdigit():
+        i += 2
+    return i == n
