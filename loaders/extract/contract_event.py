@@ -86,10 +86,10 @@ _WORDS = {
 
 #: A release of a notice: its stage name on a line, then the day it was published; or
 #: the two as a field ("Published date: 14 January 2026", "Closing: 9 March 2026, 12pm").
-_RELEASE = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)(?:\s*\n|[ \t]*:)\s*"
-                      r"(?:[-•]\s+)?(?=\d{1,2}\s+[A-Z])")
+_STAGE = r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)"
+_RELEASE = re.compile(_STAGE + r"(?:\s*\n|[ \t]*:)\s*(?:[-•]\s+)?(?=\d{1,2}\s+[A-Z])")
 #: A field's name as a heading of the dates listed under it ("Contract dates (estimated)").
-_FIELD_HEADING = re.compile(r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)(?:\s*\([a-z]+\))?\s*:?")
+_FIELD_HEADING = re.compile(_STAGE + r"(?:\s*\([a-z]+\))?\s*:?")
 
 
 def _only_dates(view: SentenceView) -> bool:

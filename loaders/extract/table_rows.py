@@ -45,25 +45,25 @@ _AGE_BAND = re.compile(r"\W*(?:(?:under|over|aged)\s+\d{1,3}|\d{1,3}\s*(?:to|-|â
                        r"\d{1,3}\s*(?:\+|and\s+over))(?=\s)", re.IGNORECASE)
 
 
-def _counted_figures(view: SentenceView) -> list[tuple[Decimal, bool, int, int]]:
-    """The row's figures after any age band that labels it."""
+def _counted_figures(view: SentenceView) -> tuple[list[tuple[Decimal, bool, int, int]], bool]:
+    """The row's figures after any age band that labels it, and whether one does."""
     figures = bare_figures(view)
     band = _AGE_BAND.match(view.text)
     if band and any(start >= band.end() for _, _, start, _ in figures):
-        figures = [f for f in figures if f[2] >= band.end()]
-    return figures[:MAX_FIGURES]
+        return [f for f in figures if f[2] >= band.end()][:MAX_FIGURES], True
+    return figures[:MAX_FIGURES], False
 
 
 def extract_table_counts(view: SentenceView) -> list[Candidate]:
     if not _is_row(view) or view.money:
         return []
-    figures = _counted_figures(view)
+    figures, banded = _counted_figures(view)
     if not figures:
         return []
     label = view.text[: figures[0][2]]
     # an age band alone ("25 to 64 71 65%") labels people: a need table's row, not provision
     by_age = sum(c.isalpha() for c in label) < 3
-    if by_age and not _AGE_BAND.match(label):
+    if by_age and not banded:
         return []  # a row of figures only: whose count it is, the text does not say
     around = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or "",
                                   *view.context[:2]) if t)
@@ -81,10 +81,11 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
         service = classify_service(label, None)
         if waiting:  # what they wait for: "waiting for supported living"
             service = service or classify_service(around[waiting.end():waiting.end() + 60], None)
-        if columns is None and waiting:
+        if columns is None and not waiting:
+            return []
+        if columns is None:  # one count and its share: the share is no count of people
             figures = [f for f in figures if not f[1]]
-            columns = [""] * (view.text.count("|") + 1)
-        return _need_row(view, figures, columns, label, own, service) if columns else []
+        return _need_row(view, figures, columns, label, own, service)
     if by_age:
         return []
     unit = _unit(label) or _unit(around)
@@ -110,17 +111,17 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
 
 
 def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
-              columns: list[str], label: str, own: str,
+              columns: list[str] | None, label: str, own: str,
               service: str | None) -> list[Candidate]:
     """A row of a table of need read by its columns: each figure a need estimate dated by
-    its column ("2025", "2030"), a change column in percent, a projection when its year is
-    after the document's or the table says it predicts."""
+    its column ("2025", "2030"; no column names, no date), a change column in percent, a
+    projection when its year is after the document's or the table says it predicts."""
     issued = issued_year(view.record).get("period_label")
     predicted = bool(re.search(r"\b(?:predict|project|forecast|estimat)\w*", own, re.I))
     group = classify_population(label) or classify_population(own)
     out = []
     for value, pct, start, _ in figures:
-        column = columns[view.text.count("|", 0, start)]
+        column = columns[view.text.count("|", 0, start)] if columns else ""
         periods = find_periods(column, view.record.issued)
         period = periods[0] if periods else None
         later = bool(period and issued and period.start_date.year > int(str(issued)[:4]))
