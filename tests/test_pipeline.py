@@ -55,9 +55,9 @@ def test_facts_have_evidence_inside_the_text(tmp_path: Path) -> None:
 def test_a_projection_of_this_number_counts_the_group_the_sentence_before_names(
         tmp_path: Path) -> None:
     path = tmp_path / "needs.txt"
-    path.write_text("Needs\n\nThere are about 1,400 older people receiving home care (March "
+    path.write_text("Needs\n\nThere are about 1,250 older people receiving home care (March "
                     "2024). Based on ONS projections this number is predicted to rise by 8% "
-                    "to 1,512 people by 2030.\n", encoding="utf-8")
+                    "to 1,350 people by 2030.\n", encoding="utf-8")
     needs = [c for c in load_document(_record(path), IRIS).candidates
              if c.kind == "NeedEstimate" and c.is_projection]
     assert needs and {c.population_group for c in needs} == {"older-people"}
