@@ -1704,3 +1704,48 @@ def test_the_supplier_a_contract_went_to_names_no_service() -> None:
     [event] = facts("The home care contract was awarded to Action for Carers in May 2024.",
                     "ContractEvent")
     assert event.service == "home-care"
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # the plan's own voice: the place it serves, or the report itself, as the subject
+        ("The borough needs more extra care housing for older people.", "Increase",
+         "extra-care-housing"),
+        ("This report seeks authority to tender a new home care framework.", "Procure",
+         "home-care"),
+        ("Cabinet approval is sought to recommission the carers support service.", "Procure",
+         "carers-support"),
+        # a passive course whose subject is the provision it acts on
+        ("New supported living schemes are being created in each town.", "Develop",
+         "supported-living"),
+        # an action item whose verb follows a degree adverb
+        ("Gradually reduce the use of residential care for younger adults.", "Decrease",
+         "residential-care"),
+        # more of a provision made available, or built, is an increase of it
+        ("We will develop greater availability of extra care housing.", "Increase",
+         "extra-care-housing"),
+        ("We will support the design and construction of extra care housing.", "Increase",
+         "extra-care-housing"),
+    ],
+)
+def test_courses_the_plan_states_without_naming_the_council(
+    text: str, direction: str, service: str
+) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a service, or the people it serves, as the subject: not the council's course
+        "The home care agreement aims to help people stay in their own homes.",
+        "Local care homes are looking to expand their nursing capacity.",
+        "Residents of the borough want to see more extra care housing.",
+        # a relative clause has its subject before it: minutes of what was proposed
+        "Members considered the report which proposed a framework for supported living.",
+    ],
+)
+def test_a_course_of_someone_else_is_no_own_voice(text: str) -> None:
+    assert facts(text, "CommissioningIntention") == []

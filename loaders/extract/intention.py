@@ -192,10 +192,18 @@ def _other_verb_forms() -> re.Pattern[str]:
 _MAIN_CLAUSE = re.compile(r",\s+(?:we|the|our|this|it|they|there|a|an)\s", re.IGNORECASE)
 
 
+#: A degree adverb before an item's verb ("Slightly increase ...", "Further develop ..."):
+#: the item still opens with its action.
+_DEGREE = re.compile(r"(?:[a-z]+ly|further)\s+(?=[a-z])", re.IGNORECASE)
+
+
 def _action_opening(text: str, at: int = 0) -> bool:
     """Whether the text opens with an action verb: in its plain form, or in its
     infinitive or -ing form unless a main clause follows (then it is a purpose or a
     participle: "To support carers, we have a small grants fund")."""
+    degree = _DEGREE.match(text, at)
+    if degree and compiled("action_item_verbs").match(text, degree.end()):
+        return True
     if compiled("action_item_verbs").match(text, at):
         return True
     return bool(_other_verb_forms().match(text, at)) and not _MAIN_CLAUSE.search(text, at)
@@ -264,6 +272,29 @@ def _commitments(text: str) -> list[tuple[int, int]]:
     if resolved is not None and not found:
         found.append((resolved, resolved))
     return found
+
+
+#: The subject of a sentence the plan states in its own voice without naming the council:
+#: the place it serves ("The county needs more ..."), the plan or model itself ("The new
+#: model would focus on ..."), or nothing before the marker at all.
+_OWN_VOICE_SUBJECT = re.compile(
+    r"(?:further,?\s*)?(?:(?:the|this|our)\s+)?(?:new\s+)?(?:proposed\s+)?"
+    r"(?:county|city|borough|district|model|programme|proposals?|plan|report|paper)?",
+    re.IGNORECASE)
+#: A marker in the passive ("are being developed", "is under review"): its subject is the
+#: provision the course acts on.
+_PASSIVE_MARKER = re.compile(r"(?:(?:is|are|currently)\s+)*(?:being|under|to\s+be)\b",
+                             re.IGNORECASE)
+
+
+def _in_own_voice(text: str, at: int) -> bool:
+    """True when the clause before a commitment that names its service is the plan's own
+    voice (a place, the plan, no subject) or, for a passive marker, that provision itself:
+    a document of the council's states its course this way without saying "we"."""
+    subject = _subject(text, at).strip()
+    if _OWN_VOICE_SUBJECT.fullmatch(subject) and (subject or not text[:at].strip(" -•*")):
+        return True  # (no subject at all only when the sentence opens with the marker)
+    return bool(_PASSIVE_MARKER.match(text, at) and classify_service(subject, None))
 
 
 def _intends_here(view: SentenceView) -> bool:
@@ -552,7 +583,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
                 or _OWN_WISH.search(text, max(0, at - 12), course)
             ):
                 continue  # "we want to develop services": a wish without its service
-        elif not (_intends_here(view) or direction == "Review") and not (
+        elif not (_intends_here(view) or direction == "Review"
+                  or _in_own_voice(text, at)) and not (
             at == course  # an action item: the list speaks for the council
         ):
             continue
