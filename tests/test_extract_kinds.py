@@ -60,6 +60,11 @@ def test_rates_and_savings_are_not_spend() -> None:
     assert facts("The programme must deliver savings of £2m in 2023.", "Spend") == []
 
 
+def test_a_decision_threshold_is_not_spend() -> None:
+    assert facts("A key decision is one which means spending £250,000 or more on home care.",
+                 "Spend") == []
+
+
 def test_the_ends_of_a_between_range_are_not_spend() -> None:
     assert facts("Clubs can apply for small awards of between £1,500 and £6,000 a year.",
                  "Spend") == []
@@ -1749,3 +1754,33 @@ def test_courses_the_plan_states_without_naming_the_council(
 )
 def test_a_course_of_someone_else_is_no_own_voice(text: str) -> None:
     assert facts(text, "CommissioningIntention") == []
+
+
+def test_items_under_what_we_want_to_do_are_intentions() -> None:
+    found = _list_facts(["Over the next four years we want to:",
+                         "buy fewer residential placements for younger adults",
+                         "make more use of telecare beside home care",
+                         "listen to what people tell us"], "CommissioningIntention")
+    assert [(c.direction, c.service) for c in found] == [
+        ("Decrease", "residential-care"), ("Increase", "telecare")]
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # a resolution's item numbered in roman numerals, its verb as minutes write it
+        ("(ii) agrees that the day services for older people are reviewed by March.",
+         "Review", "day-opportunities"),
+        # a decision to award, opened by its infinitive
+        ("To award the contract for extra care support to the preferred bidder.", "Procure",
+         "extra-care-housing"),
+        # a procurement to come, in the passive
+        ("The advocacy contracts end next year and will be re-procured as one lot.",
+         "Procure", "advocacy"),
+        ("We intend to replace the home care framework with an open framework.", "Procure",
+         "home-care"),
+    ],
+)
+def test_decisions_and_procurements_to_come(text: str, direction: str, service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)

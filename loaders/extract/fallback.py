@@ -25,6 +25,7 @@ from carekg.loaders.classify import (
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.contract_event import GRANT_AWARD
 from carekg.loaders.extract.rules import compiled, compiled_map, gate_cue
+from carekg.loaders.extract.spend import spendable
 from carekg.loaders.extract.strategy_reference import strategy_heads
 from carekg.loaders.kind_model import MAX_GATED_CHARS
 from carekg.loaders.model import Candidate
@@ -57,7 +58,7 @@ def _capacity(view: SentenceView) -> list[Candidate]:
 
 def _spend(view: SentenceView) -> list[Candidate]:
     out = []
-    for money in view.money:
+    for money in spendable(view):
         service = _service(view, money.start)
         if service is None:
             continue

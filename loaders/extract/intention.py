@@ -85,7 +85,7 @@ _DECIDING_BODY = (r"(?:the\s+)?(?:cabinet|council|executive|committee|board|cabi
 #: ("Cabinet approved ...", "Cabinet authorise the Director ...", "2.1 Executive to approve
 #: ..."; not "The Council commission a range of services", which describes what it does).
 _LIST_OPENING = re.compile(
-    r"^\W*(?:\d{1,2}(?:\.\d{1,2})+\s+|\d+[.)]\s*)?(?:[-•●▪]\s*)?"
+    r"^\W*(?:\d{1,2}(?:\.\d{1,2})+\s+|\d+[.)]\s*|\(?(?:[ivx]{1,4}|[a-h])\)\s*)?(?:[-•●▪]\s*)?"
     r"(?:(?:resolved|recommendations?)\s*:?\s*)?"
     r"(?:(?:that\s+" + _DECIDING_BODY + r"|" + _DECIDING_BODY
     + r"(?=\s+(?:approved|agreed|authori[sz]ed?|delegated|to\s+(?:approve|agree|authori[sz]e))\b))"
@@ -281,20 +281,24 @@ _OWN_VOICE_SUBJECT = re.compile(
     r"(?:further,?\s*)?(?:(?:the|this|our)\s+)?(?:new\s+)?(?:proposed\s+)?"
     r"(?:county|city|borough|district|model|programme|proposals?|plan|report|paper)?",
     re.IGNORECASE)
-#: A marker in the passive ("are being developed", "is under review"): its subject is the
-#: provision the course acts on.
+#: A marker in the passive ("are being developed", "is under review"), or a course after
+#: its marker ("will be re-procured"): what comes before it is the provision acted on.
 _PASSIVE_MARKER = re.compile(r"(?:(?:is|are|currently)\s+)*(?:being|under|to\s+be)\b",
                              re.IGNORECASE)
+_PASSIVE_COURSE = re.compile(r"\s*(?:be|being)\s+(?:\w+\s+)?[\w-]+(?:ed|en)\b", re.IGNORECASE)
 
 
-def _in_own_voice(text: str, at: int) -> bool:
+def _in_own_voice(text: str, at: int, course: int) -> bool:
     """True when the clause before a commitment that names its service is the plan's own
-    voice (a place, the plan, no subject) or, for a passive marker, that provision itself:
-    a document of the council's states its course this way without saying "we"."""
+    voice (a place, the plan, no subject) or, for a course in the passive, that provision
+    itself: a document of the council's states its course this way without saying "we"."""
     subject = _subject(text, at).strip()
     if _OWN_VOICE_SUBJECT.fullmatch(subject) and (subject or not text[:at].strip(" -•*")):
         return True  # (no subject at all only when the sentence opens with the marker)
-    return bool(_PASSIVE_MARKER.match(text, at) and classify_service(subject, None))
+    passive = _PASSIVE_MARKER.match(text, at) or _PASSIVE_COURSE.match(text, course)
+    # "Day care contracts end in May and will be re-procured": the subject is the first
+    # clause's
+    return bool(passive and classify_service(text[:at], None))
 
 
 def _intends_here(view: SentenceView) -> bool:
@@ -409,7 +413,8 @@ def _demand_not_action(text: str, term_at: int, term_end: int) -> bool:
 _COURSE_LEAD_IN = re.compile(
     r"\b(?:outcomes?\s+(?:are|is)\s+to|the\s+following\s+(?:\w+\s+)?(?:measures|actions|"
     r"priorities|changes|steps)|focus(?:ing|es)?\s+on|vision\s+for|intentions?|priorit(?:y|ies)"
-    r"|we\s+will|will\s+(?:be\s+)?(?:focus|prioritise|commission|develop)\w*)\b",
+    r"|we\s+will|will\s+(?:be\s+)?(?:focus|prioritise|commission|develop)\w*"
+    r"|we\s+(?:want|aim|intend|plan|need)\s+to|our\s+(?:aims?|plans?|ambitions?))\b",
     re.IGNORECASE,
 )
 
@@ -584,7 +589,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             ):
                 continue  # "we want to develop services": a wish without its service
         elif not (_intends_here(view) or direction == "Review"
-                  or _in_own_voice(text, at)) and not (
+                  or _in_own_voice(text, at, course)) and not (
             at == course  # an action item: the list speaks for the council
         ):
             continue

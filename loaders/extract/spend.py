@@ -91,12 +91,20 @@ def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
                            value_start=view.sentence.start + money.start)]
 
 
+def spendable(view: SentenceView) -> list[Money]:
+    """The amounts of a sentence that may be spend: not a unit price (per hour, week, day
+    or head), not a fee (under £1,000) nor a national total (no council's spend on one
+    area of care reaches a billion pounds), and none at all in a sentence that sets a
+    decision or procurement threshold ("a key decision is one of £500,000 or more")."""
+    if compiled("spend_thresholds").search(view.text):
+        return []
+    return [m for m in view.money
+            if m.rate not in ("week", "hour", "day", "head") and 1000 <= m.value < 10**9]
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
-    amounts = [m for m in view.money if m.rate not in ("week", "hour", "day", "head")]
-    # A council budget line, not a fee; and not a national total: no council's spend on
-    # one area of care reaches a billion pounds.
-    amounts = [m for m in amounts if 1000 <= m.value < 10**9]
+    amounts = spendable(view)
     if not amounts or NATIONAL.search(view.text):
         return []
     text = view.text
