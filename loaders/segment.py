@@ -145,6 +145,7 @@ class _Line:
     level: int = 0
     title_start: int = 0  # where the heading or item text begins (after '#', bullet)
     blanks_before: int = 0
+    indent: int = 0  # blanks before the line's first character
     header: str | None = None  # table rows: the column header lines above the table
     row_end: int | None = None  # a row whose cells run over the following lines ends here
 
@@ -247,7 +248,7 @@ def _lines(text: str) -> list[_Line]:
             lead = len(raw) - len(raw.lstrip())
             start = offset + lead
             lines.append(_Line(start, start + len(stripped), stripped, title_start=start,
-                               blanks_before=blanks))
+                               blanks_before=blanks, indent=lead))
             blanks = 0
         else:
             blanks += 1
@@ -297,6 +298,27 @@ def _starts_lower(text: str) -> bool:
     return text[:1].islower()
 
 
+def _lost_bullet(lines: list[_Line], index: int) -> bool:
+    """A list item whose bullet glyph PDF extraction dropped, leaving the one space that
+    followed it: a line opening " work with ..." in lower case, straight after a lead-in
+    ending in a colon ("We will:") or after another such item."""
+    line = lines[index]
+    if index == 0 or line.indent != 1 or line.blanks_before or not _starts_lower(line.text):
+        return False
+    before = index - 1
+    while before > 0 and lines[before].indent == 0 and _starts_lower(lines[before].text):
+        before -= 1  # the wrapped end of the item before ("place- / ments")
+    return lines[before].text.endswith(":") or (
+        lines[before].kind == "bullet" and lines[before].indent == 1
+        and not _BULLET.match(lines[before].text))
+
+
+def _glyphless(block: tuple[list[_Line], str]) -> bool:
+    """A block that is a list item whose bullet glyph was lost (:func:`_lost_bullet`)."""
+    first = block[0][0]
+    return block[1] == "bullet" and first.indent == 1 and not _BULLET.match(first.text)
+
+
 def _numbered_sentence(text: str, following: _Line | None) -> bool:
     """A numbered line that is a sentence: it opens like a clause or runs on into the
     next line in lower case ("2. It is also vital that we know what ... / so that ...")."""
@@ -338,6 +360,8 @@ def _classify(lines: list[_Line], double: bool) -> None:
             again = _BULLET.match(text[bullet.end():])  # "- (1) approve ..."
             if again and len(text) > bullet.end() + again.end():
                 line.title_start += again.end()
+        elif _lost_bullet(lines, index):
+            line.kind = "bullet"
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
         if (line.kind == "table" and "\t" not in line.text and following is not None
@@ -726,8 +750,11 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
                 if words and words[-1].casefold() in _CONNECTORS | _TIME_PREPOSITIONS:
                     continue  # "... will decide by / June 2023 / which options": one sentence
             elif (blocks and not closed and blocks[-1][1] == "heading"
-                  and _word_count(blocks[-1][0][-1].text) <= 2):
-                # a notice's release: its stage ("Tender", "Award") and its date
+                  and _word_count(blocks[-1][0][-1].text) <= (
+                      2 if _BULLET.match(line.text) else 3)):
+                # a notice's release: its stage ("Tender", "Award", "Tender submission
+                # deadline") and its date; a listed date ("- 1 Apr 2026 to ...") is a
+                # field's value under a longer heading, read as such
                 blocks[-1] = ([*blocks[-1][0], line], "release")
             else:
                 blocks.append(([line], "item"))
@@ -747,7 +774,9 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             continue
         if not broken and blocks and blocks[-1][1] in ("body", "bullet") and _continues(
                 blocks[-1][0][-1], line, double) and not (
-                blocks[-1][1] == "bullet" and _unwrapped_item(blocks[-1][0][-1], line)):
+                blocks[-1][1] == "bullet" and _unwrapped_item(blocks[-1][0][-1], line)) and not (
+                _glyphless(blocks[-1]) and not _starts_lower(line.text)):
+            # (an item whose glyph was lost runs on only into a wrapped line in lower case)
             blocks[-1][0].append(line)
         else:
             blocks.append(([line], "body"))

@@ -1488,6 +1488,24 @@ def test_a_notices_date_field_on_one_line_is_a_release(field: str) -> None:
     assert (fact.event_type, fact.period_label) == ("tender", "2026-01-14")
 
 
+@pytest.mark.parametrize(("line", "event"), [
+    # a field name of three words or more, its value on the next line
+    ("Tender submission deadline\n\n14 January 2026, 12:00pm", "tender"),
+    ("Enquiry deadline\n\n14 January 2026, 5:00pm", "tender"),
+    ("Earliest date the contract will be signed\n\n14 January 2026", "award"),
+    # a release and its full date on one line, no colon between
+    ("Published 14 January 2026, 3:12pm", "tender"),
+])
+def test_a_notices_long_and_run_on_fields_are_events(line: str, event: str) -> None:
+    [fact] = _segmented_facts(f"## Home care framework\n\n{line}\n", "ContractEvent")
+    assert (fact.event_type, fact.period_label) == (event, "2026-01-14")
+
+
+def test_a_stage_word_before_a_number_is_no_release() -> None:
+    assert _segmented_facts("## Home care\n\nPlanning 14 new homes for 2026.\n",
+                            "ContractEvent") == []
+
+
 def test_a_year_in_a_notices_web_address_dates_no_event() -> None:
     assert facts("Tender notice: https://www.example-tenders.gov.uk/Notice/012345-2026 for "
                  "the home care framework.", "ContractEvent") == []
@@ -1784,3 +1802,10 @@ def test_items_under_what_we_want_to_do_are_intentions() -> None:
 def test_decisions_and_procurements_to_come(text: str, direction: str, service: str) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_an_item_asking_for_more_of_a_service_is_an_increase() -> None:
+    found = _list_facts(["There is a need to develop:",
+                         "more supported living flats, reducing reliance on shared houses"],
+                        "CommissioningIntention")
+    assert [(c.direction, c.service) for c in found] == [("Increase", "supported-living")]

@@ -460,3 +460,26 @@ def test_a_web_pages_long_item_ends_at_its_line() -> None:
         "Day centres support about 900 people across the county.")
     wrapped = "- people who need more support may still use\nDay centres in the county.\n"
     assert len(_segment(wrapped)) == 1
+
+
+def test_items_whose_bullet_glyph_was_lost_are_items() -> None:
+    # PDF text keeps the space after a dropped glyph: each such line in lower case after
+    # a lead-in is an item, a wrapped line in lower case runs on, a capitalised line ends
+    # the list
+    text = ("Our plans\n"
+            "We will:\n"
+            " open two day centres in the east of the county and\n"
+            "in the west\n"
+            " close the older day centre by 2027\n"
+            "Carers\n"
+            "The council supports 900 carers.\n")
+    sentences = _segment(text)
+    items = [s.plain for s in sentences if s.is_list_item]
+    assert items == ["open two day centres in the east of the county and in the west",
+                     "close the older day centre by 2027"]
+    assert "The council supports 900 carers." in [s.plain for s in sentences]
+
+
+def test_an_indented_line_without_a_lead_in_is_no_item() -> None:
+    text = "The council supports carers across\n the county with grants.\n"
+    assert not any(s.is_list_item for s in _segment(text))

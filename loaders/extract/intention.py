@@ -414,9 +414,16 @@ _COURSE_LEAD_IN = re.compile(
     r"\b(?:outcomes?\s+(?:are|is)\s+to|the\s+following\s+(?:\w+\s+)?(?:measures|actions|"
     r"priorities|changes|steps)|focus(?:ing|es)?\s+on|vision\s+for|intentions?|priorit(?:y|ies)"
     r"|we\s+will|will\s+(?:be\s+)?(?:focus|prioritise|commission|develop)\w*"
-    r"|we\s+(?:want|aim|intend|plan|need)\s+to|our\s+(?:aims?|plans?|ambitions?))\b",
+    r"|we\s+(?:want|aim|intend|plan|need)\s+to|our\s+(?:aims?|plans?|ambitions?)"
+    r"|(?:council|authority)\s+(?:intends|plans|aims|wants)\s+to"
+    r"|there\s+is\s+a\s+need\s+(?:to|for))\b",
     re.IGNORECASE,
 )
+
+
+#: An item that opens by asking for more of something ("more self-contained flats,
+#: reducing reliance on shared houses"): an increase of it, whatever follows.
+_MORE_OF = re.compile(r"(?:more|additional|extra)\s+(?!than\b)", re.IGNORECASE)
 
 
 def _item_of_a_course(view: SentenceView) -> list[Candidate]:
@@ -433,7 +440,8 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
         return []  # a count under the lead-in is provision, read by the count rules
     if ":" in view.text:
         return []  # "Choice and control: giving people ...": a term and its definition
-    found = classify_direction(view.text) or classify_direction(lead_in)
+    found = (("Increase", 0) if _MORE_OF.match(view.text) else None) or classify_direction(
+        view.text) or classify_direction(lead_in)
     service = classify_service(view.text, None)  # the item itself names what it is about
     if found is None or service is None:
         return []
