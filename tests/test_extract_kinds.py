@@ -1809,3 +1809,13 @@ def test_an_item_asking_for_more_of_a_service_is_an_increase() -> None:
                          "more supported living flats, reducing reliance on shared houses"],
                         "CommissioningIntention")
     assert [(c.direction, c.service) for c in found] == [("Increase", "supported-living")]
+
+
+def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
+    [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
+                   table=True)
+    assert (fact.value, fact.period_label, fact.population_group, fact.is_projection) == (
+        Decimal(12300), "2031", "people-aged-85-and-over", True)
+    # people already served are counted, not a need
+    assert facts("Council-funded placements, people aged 65+ (March 2024) 2,100",
+                 "NeedEstimate", table=True) == []

@@ -68,6 +68,9 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     around = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or "",
                                   *view.context[:2]) if t)
     own = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or ""))
+    dated = _dated_population(view, bare_figures(view), own)
+    if dated:
+        return dated
     rating = compiled("quality_ratings").fullmatch(label.strip(" :|\t-"))
     # a table of people waiting for or needing a service ("Number of people waiting for
     # supported living by age"): a row of one count, and perhaps its share, counts them
@@ -131,6 +134,38 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
             service=service, is_projection=predicted or later or pct,
             value_start=view.sentence.start + start, **period_values(period)))
     return out
+
+
+#: A label that counts people served, not people who may need care ("Council-funded
+#: placements, people aged 65+ (March 2024)").
+_SERVED = re.compile(r"\b(?:placements?|beds?|places|units?|packages?|supported|receiving|"
+                     r"funded|commissioned|in\s+receipt|services?)\b", re.IGNORECASE)
+
+
+def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
+                      own: str) -> list[Candidate]:
+    """A row that counts a group of people and dates its one figure itself ("People aged
+    85 and over (2033, projected) 42,700"): a need estimate, with no columns to read. Its
+    label runs to its date; the ages in it are no figures of the row."""
+    periods = [p for p in find_periods(view.text, view.record.issued) if p.kind != "relative"]
+    if len(periods) != 1:
+        return []  # a row of several dated figures is read by its columns
+    label = view.text[:periods[-1].end]
+    after = [f for f in figures if f[2] >= periods[-1].end]
+    group = classify_population(label)
+    if (len(after) != 1 or after[0][1] or group is None
+            or classify_service(label, None) or _SERVED.search(label)):
+        return []
+    value, _, start, _ = after[0]
+    issued = issued_year(view.record).get("period_label")
+    later = bool(issued and periods[-1].start_date.year > int(str(issued)[:4]))
+    predicted = bool(re.search(r"\b(?:predict|project|forecast)\w*", view.text + " " + own,
+                               re.I))
+    return [view.candidate("NeedEstimate", value=value, unit=unit_slug("people"),
+                           approximate=False, population_group=group, service=None,
+                           is_projection=predicted or later,
+                           value_start=view.sentence.start + start,
+                           **period_values(periods[-1]))]
 
 
 def _column_names(view: SentenceView) -> list[str] | None:
