@@ -1819,3 +1819,35 @@ def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     # people already served are counted, not a need
     assert facts("Council-funded placements, people aged 65+ (March 2024) 2,100",
                  "NeedEstimate", table=True) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "heading", "direction", "service"),
+    [
+        # a procurement in the passive is the commissioner's, for the section's service
+        ("The current contracts end in May 2026 and will be re-procured as one lot.",
+         "Extra care housing", "Procure", "extra-care-housing"),
+        ("The council is preparing to re-procure its home care contracts.", None, "Procure",
+         "home-care"),
+        ("The council is inviting bids to join its new home care framework.", None,
+         "Procure", "home-care"),
+        # a refusal to buy more is a decrease
+        ("We will not normally commission new residential care beds in the city.", None,
+         "Decrease", "residential-care"),
+    ],
+)
+def test_procurements_under_way_and_refusals(text: str, heading: str | None, direction: str,
+                                             service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading=heading)
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_an_item_refusing_new_provision_is_a_decrease() -> None:
+    found = _list_facts(["We will:", "not commission new residential care beds for younger "
+                         "adults"], "CommissioningIntention")
+    assert [(c.direction, c.service) for c in found] == [("Decrease", "residential-care")]
+
+
+def test_a_denied_course_is_still_no_intention() -> None:
+    assert facts("We will not recommission the day centre contract.",
+                 "CommissioningIntention", heading="Day services") == []

@@ -426,6 +426,16 @@ _COURSE_LEAD_IN = re.compile(
 _MORE_OF = re.compile(r"(?:more|additional|extra)\s+(?!than\b)", re.IGNORECASE)
 
 
+def _refusal(view: SentenceView, start: int, end: int) -> list[Candidate]:
+    """A refusal to buy more ("will not commission new standard residential beds"): a
+    decrease of the service it names, not a denied course."""
+    refused = compiled("intention_refusals").search(view.text, start, end)
+    if refused is None:
+        return []
+    service = classify_service(view.text, None, anchor=refused.end()) or view.context_service()
+    return [_candidate(view, refused.start(), "Decrease", service)] if service else []
+
+
 def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     """A list item under a lead-in that commits to courses speaks for the council without
     a verb of its own ("- specialist day services for people living with dementia"): it
@@ -440,6 +450,9 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
         return []  # a count under the lead-in is provision, read by the count rules
     if ":" in view.text:
         return []  # "Choice and control: giving people ...": a term and its definition
+    refused = _refusal(view, 0, 40)
+    if refused:
+        return refused
     found = (("Increase", 0) if _MORE_OF.match(view.text) else None) or classify_direction(
         view.text) or classify_direction(lead_in)
     service = classify_service(view.text, None)  # the item itself names what it is about
@@ -525,6 +538,9 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue  # (the lookahead reads past the subject: "this will include an ...")
         if _another_actors_course(text, at, course):
             continue
+        refused = _refusal(view, max(0, at - 25), course + 40)
+        if refused:
+            return refused  # "we will not commission new residential beds": fewer of them
         if compiled("intention_negations").search(text, max(0, at - 25), course + 25):
             continue  # "we have no plans to", "will not be recommissioned"
         # A passive marker names its own course: "is currently being reviewed".
@@ -579,8 +595,9 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         named = classify_service(text, None, anchor=term_at, by_kind_only=True)
         service = _target_service(text, term_at) or _means_aside(text, term_at, named, view)
         if service is None:
-            if not _intends_here(view):
-                continue
+            if not (_intends_here(view) or (
+                    direction == "Procure" and _PASSIVE_COURSE.match(text, course))):
+                continue  # (only a commissioner procures: "will be re-procured" is its)
             in_text = classify_service(text, None, anchor=term_at)
             wish = _WEAK_MARKER.search(text, max(0, at - 12), course)
             if direction not in ("Procure", "Review", "Decommission") and not (
