@@ -1,6 +1,7 @@
 """Extractors on sentences written for these tests in the genre of commissioning
 documents (not taken from the bundled corpus)."""
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -1851,3 +1852,23 @@ def test_an_item_refusing_new_provision_is_a_decrease() -> None:
 def test_a_denied_course_is_still_no_intention() -> None:
     assert facts("We will not recommission the day centre contract.",
                  "CommissioningIntention", heading="Day services") == []
+
+
+def test_a_pages_publication_date_is_no_release_outside_a_notice() -> None:
+    report = replace(RECORD, kind="cabinet-report")
+
+    def events(heading: str) -> list[Candidate]:
+        sentence = Sentence("Published: 6 May 2025", 100, 121,
+                            section=Section(heading, 1, 0, 200))
+        return [c for c in extract_sentence(sentence, report) if c.kind == "ContractEvent"]
+
+    assert events("Cabinet to decide on the future of day services") == []
+    assert [c.event_type for c in events("Tender notice: day services framework")] == [
+        "tender"]
+
+
+def test_a_strategy_named_only_by_its_years_is_no_reference() -> None:
+    assert facts("Much was achieved during the 2019-2022 Strategy.", "StrategyReference") == []
+    [fact] = facts("Much was achieved during the Carers Strategy 2019-2022.",
+                   "StrategyReference")
+    assert (fact.title, fact.period_label) == ("Carers Strategy", "2019-2022")

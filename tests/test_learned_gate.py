@@ -122,6 +122,14 @@ def test_an_event_needs_a_date_and_something_contractual() -> None:
     assert fallback_candidates(grant, "ContractEvent") == []
 
 
+def test_a_pages_publication_date_is_no_event_outside_a_notice() -> None:
+    stamp = "Published: 6 May 2025 (tender for day services)"
+    assert fallback_candidates(_view(stamp, heading="News: day services"),
+                               "ContractEvent") == []
+    assert fallback_candidates(_view(stamp, heading="Day services framework"),
+                               "ContractEvent")[0].event_type == "tender"
+
+
 def test_a_count_reads_each_figure_that_is_no_date_or_money() -> None:
     facts = fallback_candidates(_view("Supported living tenancies 140 (2024)"), "Capacity")
     assert [(f.value, f.unit) for f in facts] == [(Decimal(140), "units")]

@@ -111,6 +111,20 @@ def _stage_event(stage: str) -> str | None:
                  if pattern.fullmatch(stage)), None)
 
 
+def page_published(view: SentenceView) -> bool:
+    """Whether a line only says when a page went up ("Published: 6 May 2025") outside a
+    procurement notice: in a document of a report kind, in a section that names no
+    notice, tender or framework. Such a date is no procurement's release."""
+    m = _RELEASE.match(view.text)
+    if m is None or not compiled("publication_stages").fullmatch(
+            re.sub(r"\s+", " ", m.group("stage")).casefold()):
+        return False
+    if view.record.kind == "other":
+        return False
+    return not any(compiled("notice_words").search(title)  # its own section and the one above
+                   for title in (view.heading, *view.context[:1]) if title)
+
+
 def _release(view: SentenceView) -> list[Candidate]:
     """A notice's release ("Tender / 12 May 2026 at 16:08"): an event of its stage's type
     on its day, for the service the notice is about."""
@@ -125,6 +139,8 @@ def _release(view: SentenceView) -> list[Candidate]:
     event = _stage_event(m.group("stage")) if m and day else None
     if day is None or event is None:
         return []
+    if page_published(view):
+        return []  # a report's or a news page's date of publication: no procurement's
     return [view.candidate("ContractEvent", event_type=event,
                            service=classify_service(without_supplier(view.text))
                            or view.context_service(),

@@ -23,7 +23,7 @@ from carekg.loaders.classify import (
     unit_slug,
 )
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
-from carekg.loaders.extract.contract_event import GRANT_AWARD
+from carekg.loaders.extract.contract_event import GRANT_AWARD, page_published
 from carekg.loaders.extract.rules import compiled, compiled_map, gate_cue
 from carekg.loaders.extract.spend import spendable
 from carekg.loaders.extract.strategy_reference import strategy_heads
@@ -74,7 +74,7 @@ def _spend(view: SentenceView) -> list[Candidate]:
 
 def _contract_event(view: SentenceView) -> list[Candidate]:
     periods = [p for p in view.periods if p.kind != "relative"]
-    if not periods or not _contractual(view):
+    if not periods or not _contractual(view) or page_published(view):
         return []
     period = periods[0]
     # the cue nearest the date says what happens then; with none, the notice's own
