@@ -730,6 +730,12 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     for line in lines:
         if line.kind == "cell":
             continue  # read with the first cell of its row
+        if _value_after_field(blocks, line):
+            # a notice's value field, a line each ("Value of contract" / "£1,920,000"):
+            # the amount is the field's
+            blocks[-1] = ([*blocks[-1][0], line], "release")
+            closed, broken = True, False
+            continue
         if line.kind == "tail":
             # a date alone dates the open line before it ("Tender" / "04 Feb 2026 at
             # 10:15", a timetable's activity / "March 2013"); else it stands alone
@@ -782,6 +788,21 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             blocks.append(([line], "body"))
         broken = False
     return blocks
+
+
+#: A line that is only an amount, maybe with its VAT ("• £6,875,000 excluding VAT").
+_AMOUNT_ONLY = re.compile(r"(?:[-•*]\s*)?£\s?\d[\d,]*(?:\.\d+)?\s*(?:m|bn|million)?"
+                          r"(?:\s+(?:including|excluding|inc\.?|exc\.?)\s+VAT)?", re.IGNORECASE)
+
+
+def _value_after_field(blocks: list[tuple[list[_Line], str]], line: _Line) -> bool:
+    """An amount alone on its line after a line that only names a value field ("Contract
+    value", "Value of contract"): the field's value, not a line of its own."""
+    if not blocks or len(blocks[-1][0]) != 1 or not _AMOUNT_ONLY.fullmatch(line.text):
+        return False
+    name = blocks[-1][0][0].text.lstrip("-•* ")
+    return (blocks[-1][1] in ("body", "item", "bullet") and _names_a_field(name, 5)
+            and re.search(r"\bvalue\b", name, re.IGNORECASE) is not None)
 
 
 def _field_label(previous: _Line, line: _Line) -> bool:

@@ -1872,3 +1872,35 @@ def test_a_strategy_named_only_by_its_years_is_no_reference() -> None:
     [fact] = facts("Much was achieved during the Carers Strategy 2019-2022.",
                    "StrategyReference")
     assert (fact.title, fact.period_label) == ("Carers Strategy", "2019-2022")
+
+
+def test_a_dated_row_of_carers_is_a_need_and_a_whole_population_is_not() -> None:
+    [fact] = facts("Unpaid carers (Census 2021) 48,300", "NeedEstimate", table=True)
+    assert (fact.value, fact.population_group) == (Decimal(48300), "unpaid-carers")
+    assert facts("Adults aged 18 and over (2023) 512,000", "NeedEstimate", table=True) == []
+
+
+def test_items_under_the_councils_priorities_speak_for_it() -> None:
+    found = _list_facts(["Our priorities are:",
+                         "increasing dementia capacity in the north of the county"],
+                        "CommissioningIntention", heading="Care homes")
+    assert [(c.direction, c.service) for c in found] == [("Increase", "dementia-support")]
+    found = _list_facts(["We expect to see:", "more capacity in the rural west"],
+                        "CommissioningIntention", heading="Home care")
+    assert [(c.direction, c.service) for c in found] == [("Increase", "home-care")]
+    # the market's own course is not the council's
+    assert _list_facts(["Opportunities for providers to explore:",
+                        "increasing dementia capacity in the north of the county"],
+                       "CommissioningIntention", heading="Care homes") == []
+
+
+@pytest.mark.parametrize("field", ["Value of contract\n£480,000",
+                                   "Contract value\n  • £480,000 excluding VAT"])
+def test_a_notices_value_field_a_line_each_is_spend(field: str) -> None:
+    # a run of field lines, read as a list: the field's name is no heading here
+    text = ("## Carers support service\n\nDescription\n\nAn information and advice "
+            "service for carers across the borough, with one hub.\n\n"
+            f"Lot One Carers Hub\nSupplier\nNorthtown Carers Trust\n{field}\n\n"
+            "Procurement reference\n\nABC-123\n")
+    [fact] = _segmented_facts(text, "Spend")
+    assert (fact.value, fact.service) == (Decimal(480000), "carers-support")

@@ -307,6 +307,8 @@ def _intends_here(view: SentenceView) -> bool:
         return True
     if _stated_aim().search(view.text) or _PLAN_RESTATED.match(view.text):
         return True  # the plan's own aim, or what the plan just stated amounts to
+    if _council_lead_in(view):
+        return True  # an item of "Our priorities are:" speaks as the council
     return bool(view.heading and _INTENTION_HEADING.search(view.heading))
 
 
@@ -416,7 +418,8 @@ _COURSE_LEAD_IN = re.compile(
     r"|we\s+will|will\s+(?:be\s+)?(?:focus|prioritise|commission|develop)\w*"
     r"|we\s+(?:want|aim|intend|plan|need)\s+to|our\s+(?:aims?|plans?|ambitions?)"
     r"|(?:council|authority)\s+(?:intends|plans|aims|wants)\s+to"
-    r"|there\s+is\s+a\s+need\s+(?:to|for))\b",
+    r"|there\s+is\s+a\s+need\s+(?:to|for)|we\s+expect\s+to\s+see"
+    r"|we\s+are\s+looking\s+for)\b",
     re.IGNORECASE,
 )
 
@@ -436,16 +439,22 @@ def _refusal(view: SentenceView, start: int, end: int) -> list[Candidate]:
     return [_candidate(view, refused.start(), "Decrease", service)] if service else []
 
 
+def _council_lead_in(view: SentenceView) -> bool:
+    """A list item under a lead-in that commits the council to courses ("Our priorities
+    are:", "We are looking for providers who can:"), not the market's own course."""
+    lead_in = view.lead_in
+    return bool(view.sentence.is_list_item and lead_in and _COURSE_LEAD_IN.search(lead_in)
+                and not (_OTHER_ACTOR.search(lead_in) and not _COMMISSIONER.search(lead_in)))
+
+
 def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     """A list item under a lead-in that commits to courses speaks for the council without
     a verb of its own ("- specialist day services for people living with dementia"): it
     takes the direction of its own verb, else of the lead-in, and must name its service
     itself (an item naming none is a quality or an outcome, not provision)."""
     lead_in = view.lead_in
-    if not (view.sentence.is_list_item and lead_in and _COURSE_LEAD_IN.search(lead_in)):
-        return []
-    if _OTHER_ACTOR.search(lead_in) and not _COMMISSIONER.search(lead_in):
-        return []  # "opportunities for providers to explore:": the market's course
+    if not _council_lead_in(view):
+        return []  # none, or "opportunities for providers to explore:": the market's course
     if view.quantities and not classify_direction(view.text):
         return []  # a count under the lead-in is provision, read by the count rules
     if ":" in view.text:
@@ -456,6 +465,8 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     found = (("Increase", 0) if _MORE_OF.match(view.text) else None) or classify_direction(
         view.text) or classify_direction(lead_in)
     service = classify_service(view.text, None)  # the item itself names what it is about
+    if service is None and _MORE_OF.match(view.text) and _PROVISION_OBJECT.match(view.text):
+        service = view.context_service()  # "more capacity in the west": the section's
     if found is None or service is None:
         return []
     return [_candidate(view, 0, found[0], service)]

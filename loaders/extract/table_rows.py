@@ -19,7 +19,7 @@ from decimal import Decimal
 from carekg.loaders.classify import classify_population, classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
 from carekg.loaders.extract.periods import find_periods
-from carekg.loaders.extract.rules import compiled, compiled_map
+from carekg.loaders.extract.rules import compiled, compiled_map, load_rules
 from carekg.loaders.model import Candidate
 
 #: At most this many figures in one row are read (the rest are other columns: change,
@@ -145,27 +145,31 @@ _SERVED = re.compile(r"\b(?:placements?|beds?|places|units?|packages?|supported|
 def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
                       own: str) -> list[Candidate]:
     """A row that counts a group of people and dates its one figure itself ("People aged
-    85 and over (2033, projected) 42,700"): a need estimate, with no columns to read. Its
-    label runs to its date; the ages in it are no figures of the row."""
+    85 and over (2033, projected) 42,700", "Unpaid carers (Census 2021) 151,850"): a need
+    estimate, with no columns to read. Its label runs to its date; the ages in it are no
+    figures of the row. A whole population ("Adults aged 18 and over (2023)") is no need,
+    and people served are counted. (An undated row is left to the count rules: "Learning
+    disability 157" under a table of provision counts people supported.)"""
     periods = [p for p in find_periods(view.text, view.record.issued) if p.kind != "relative"]
     if len(periods) != 1:
         return []  # a row of several dated figures is read by its columns
-    label = view.text[:periods[-1].end]
-    after = [f for f in figures if f[2] >= periods[-1].end]
+    period = periods[0]
+    after = [f for f in figures if f[2] >= period.end]
+    label = view.text[:period.end]
     group = classify_population(label)
-    if (len(after) != 1 or after[0][1] or group is None
-            or classify_service(label, None) or _SERVED.search(label)):
+    if (len(after) != 1 or after[0][1] or group is None or _SERVED.search(label)
+            or group in load_rules()["broad_population_groups"]):
         return []
     value, _, start, _ = after[0]
     issued = issued_year(view.record).get("period_label")
-    later = bool(issued and periods[-1].start_date.year > int(str(issued)[:4]))
-    predicted = bool(re.search(r"\b(?:predict|project|forecast)\w*", view.text + " " + own,
+    later = bool(issued and period.start_date.year > int(str(issued)[:4]))
+    predicted = bool(re.search(r"\b(?:predict|project|forecast)\w*", label + " " + own,
                                re.I))
     return [view.candidate("NeedEstimate", value=value, unit=unit_slug("people"),
                            approximate=False, population_group=group, service=None,
                            is_projection=predicted or later,
                            value_start=view.sentence.start + start,
-                           **period_values(periods[-1]))]
+                           **period_values(period))]
 
 
 def _column_names(view: SentenceView) -> list[str] | None:
