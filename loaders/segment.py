@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from carekg.loaders.model import DocumentText, Section, Sentence
 
@@ -146,6 +147,7 @@ class _Line:
     title_start: int = 0  # where the heading or item text begins (after '#', bullet)
     blanks_before: int = 0
     indent: int = 0  # blanks before the line's first character
+    unmarked: bool = False  # a list item whose bullet glyph PDF extraction dropped
     header: str | None = None  # table rows: the column header lines above the table
     row_end: int | None = None  # a row whose cells run over the following lines ends here
 
@@ -299,24 +301,50 @@ def _starts_lower(text: str) -> bool:
 
 
 def _lost_bullet(lines: list[_Line], index: int) -> bool:
-    """A list item whose bullet glyph PDF extraction dropped, leaving the one space that
-    followed it: a line opening " work with ..." in lower case, straight after a lead-in
-    ending in a colon ("We will:") or after another such item."""
+    """A list item whose bullet glyph PDF extraction dropped, straight after a lead-in
+    ending in a colon ("We will:") or after another such item (and its wrapped lines): a
+    line opening in lower case either with the one space that followed the glyph (" work
+    with ...") or, flush left, with a verb of a plan's actions ("develop 200 additional
+    units ..."), unless the line before breaks off mid-phrase (then it is a wrap)."""
     line = lines[index]
-    if index == 0 or line.indent != 1 or line.blanks_before or not _starts_lower(line.text):
+    if index == 0 or line.indent > 1 or line.blanks_before > 1 or not _starts_lower(line.text):
+        return False
+    if line.indent == 0 and not (_item_verb().match(line.text) and not _ends_mid_phrase(
+            lines[index - 1].text)):
         return False
     before = index - 1
-    while before > 0 and lines[before].indent == 0 and _starts_lower(lines[before].text):
-        before -= 1  # the wrapped end of the item before ("place- / ments")
-    return lines[before].text.endswith(":") or (
-        lines[before].kind == "bullet" and lines[before].indent == 1
-        and not _BULLET.match(lines[before].text))
+    while before > 0 and ((not lines[before].unmarked and _starts_lower(lines[before].text))
+                          or _PAGE_FOOTER.search(lines[before].text)):
+        before -= 1  # the wrapped end of the item before ("place- / ments"), a page's foot
+    return lines[before].text.endswith(":") or lines[before].unmarked
+
+
+#: A page's running foot in PDF text ("Northtown Council   Carers Strategy   Page 9").
+_PAGE_FOOTER = re.compile(r"\bpage\s+\d{1,3}\s*$", re.IGNORECASE)
+
+
+def _ends_mid_phrase(text: str) -> bool:
+    """A line that breaks off where a phrase goes on ("... we will continue to")."""
+    words = text.split()
+    return not words or words[-1].casefold() in _CONNECTORS or text.endswith((",", "-"))
+
+
+@cache
+def _item_verb() -> re.Pattern[str]:
+    """The verbs that open an item of a plan's actions (``action_item_verbs`` of the
+    extraction rules, not the past forms a decision's minutes open with), in lower case,
+    as a word."""
+    from carekg.loaders.extract.rules import load_rules
+
+    verbs = [v for v in load_rules()["action_item_verbs"] if " " not in v
+             and not v.endswith("ed")]
+    return re.compile(r"(?:" + "|".join(map(re.escape, sorted(verbs, key=len, reverse=True)))
+                      + r")\b(?=\s+[a-z0-9])")
 
 
 def _glyphless(block: tuple[list[_Line], str]) -> bool:
     """A block that is a list item whose bullet glyph was lost (:func:`_lost_bullet`)."""
-    first = block[0][0]
-    return block[1] == "bullet" and first.indent == 1 and not _BULLET.match(first.text)
+    return block[1] == "bullet" and block[0][0].unmarked
 
 
 def _numbered_sentence(text: str, following: _Line | None) -> bool:
@@ -361,7 +389,7 @@ def _classify(lines: list[_Line], double: bool) -> None:
             if again and len(text) > bullet.end() + again.end():
                 line.title_start += again.end()
         elif _lost_bullet(lines, index):
-            line.kind = "bullet"
+            line.kind, line.unmarked = "bullet", True
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
         if (line.kind == "table" and "\t" not in line.text and following is not None

@@ -483,3 +483,23 @@ def test_items_whose_bullet_glyph_was_lost_are_items() -> None:
 def test_an_indented_line_without_a_lead_in_is_no_item() -> None:
     text = "The council supports carers across\n the county with grants.\n"
     assert not any(s.is_list_item for s in _segment(text))
+
+
+def test_flush_left_items_opening_with_a_plans_verb_are_items() -> None:
+    # PDF text that lost its bullets and their spaces: a line opening with a plan's verb
+    # after the lead-in (or after such an item, past a page's running foot) is an item;
+    # a line after one that breaks off mid-phrase is its wrap
+    text = ("What we will do\n"
+            "Over the next five years we will:\n"
+            "develop 40 more shared lives places for younger adults\n"
+            "reduce the use of residential care for younger adults, and continue to\n"
+            "review the day centres\n"
+            "Northtown Council   Learning Disability Plan   Page 4\n"
+            "expand the supported employment service\n"
+            "Money\n")
+    items = [s.plain for s in _segment(text) if s.is_list_item]
+    assert items == [
+        "develop 40 more shared lives places for younger adults",
+        "reduce the use of residential care for younger adults, and continue to review the "
+        "day centres",
+        "expand the supported employment service"]
