@@ -15,6 +15,7 @@ from carekg.loaders.classify import (
     ("text", "slug"),
     [
         ("domiciliary care packages", "home-care"),
+        ("Care and support in the home", "home-care"),
         ("our dementia nursing homes", "dementia-nursing-care"),  # most specific wins
         ("the TEC offer", "assistive-technology"),  # acronym, case-sensitive
         ("a tec-heavy approach", None),
