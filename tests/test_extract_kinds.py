@@ -1904,3 +1904,13 @@ def test_a_notices_value_field_a_line_each_is_spend(field: str) -> None:
             "Procurement reference\n\nABC-123\n")
     [fact] = _segmented_facts(text, "Spend")
     assert (fact.value, fact.service) == (Decimal(480000), "carers-support")
+
+
+def test_a_row_labelled_by_its_year_in_a_table_of_costs_is_that_years_spend() -> None:
+    text = ("## Home care framework\n\nTable 2: Estimated cost of the framework\n\n"
+            "Year Estimated hours per week Estimated cost\n"
+            "2027/28 21,000 £40.5m\n2028/29 22,000 £42.0m\n")
+    found = _segmented_facts(text, "Spend")
+    assert [(f.value, f.service, f.period_label) for f in found] == [
+        (Decimal("40500000"), "home-care", "2027/28"),
+        (Decimal("42000000"), "home-care", "2028/29")]

@@ -102,6 +102,19 @@ def spendable(view: SentenceView) -> list[Money]:
             if m.rate not in ("week", "hour", "day", "head") and 1000 <= m.value < 10**9]
 
 
+#: A table's header that names its money column as what is spent ("Year  Estimated hours
+#: per week  Estimated cost").
+_COST_COLUMN = re.compile(r"\b(?:cost|costs|budget|spend|expenditure)\s*$", re.IGNORECASE)
+
+
+def _year_of_costs(view: SentenceView) -> bool:
+    """A row labelled by its year alone ("2026/27 43,500 £82.4m") in a table whose last
+    column is a cost or budget: its amount is that year's spend on the table's subject."""
+    header = (view.sentence.header or "").strip()
+    return bool(_COST_COLUMN.search(header) and view.periods
+                and view.periods[0].start == len(view.text) - len(view.text.lstrip()))
+
+
 def extract_spend(view: SentenceView) -> list[Candidate]:
     """Spend candidates of one sentence or table row."""
     amounts = spendable(view)
@@ -113,7 +126,7 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
             return []
         if _RANGE_TAIL.match(text[:amounts[0].start]):
             return []  # a row read from a wrapped line that ends a range ("and £15,000 ...")
-        if not _ROW_LABEL.search(text[:amounts[0].start]):
+        if not (_ROW_LABEL.search(text[:amounts[0].start]) or _year_of_costs(view)):
             return []  # figures without a row label: nothing says what the money is for
         money = amounts[-1]
         period = (period_in(view.periods, 0, len(text)) or _header_period(view)
