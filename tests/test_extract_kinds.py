@@ -1914,3 +1914,18 @@ def test_a_row_labelled_by_its_year_in_a_table_of_costs_is_that_years_spend() ->
     assert [(f.value, f.service, f.period_label) for f in found] == [
         (Decimal("40500000"), "home-care", "2027/28"),
         (Decimal("42000000"), "home-care", "2028/29")]
+
+
+@pytest.mark.parametrize("text", [
+    "A provider engagement event for the new framework will be held on 24 February 2026.",
+    "Market engagement event: 17 September 2026",
+])
+def test_a_dated_market_engagement_opens_a_procurement(text: str) -> None:
+    [fact] = facts(text, "ContractEvent", heading="Home care")
+    assert fact.event_type == "tender"
+
+
+def test_inviting_tenders_is_a_procurement() -> None:
+    [fact] = facts("The council is inviting tenders for its advocacy service.",
+                   "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Procure", "advocacy")
