@@ -1929,3 +1929,11 @@ def test_inviting_tenders_is_a_procurement() -> None:
     [fact] = facts("The council is inviting tenders for its advocacy service.",
                    "CommissioningIntention")
     assert (fact.direction, fact.service) == ("Procure", "advocacy")
+
+
+def test_an_undated_row_of_people_by_age_is_a_need_dated_by_the_document() -> None:
+    [fact] = facts("Adults aged 65 and over 91,200", "NeedEstimate", table=True)
+    assert (fact.value, fact.population_group, fact.period_label) == (
+        Decimal(91200), "older-people", "2022")
+    assert facts("Adults aged 18 and over 400,100", "NeedEstimate", table=True) == []
+    assert facts("Learning disability 157", "NeedEstimate", table=True) == []

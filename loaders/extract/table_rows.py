@@ -142,34 +142,44 @@ _SERVED = re.compile(r"\b(?:placements?|beds?|places|units?|packages?|supported|
                      r"funded|commissioned|in\s+receipt|services?)\b", re.IGNORECASE)
 
 
+#: A row that names people by their age alone ("Adults aged 65 and over 354,200"): a
+#: population count, dated by the document when the row gives no year.
+_AGED_POPULATION = re.compile(r"\W*(?:people|adults|residents|population)\s+aged\s+\d{2}\s*"
+                              r"(?:\+|and\s+over|or\s+over|and\s+older)(?=\s+\d)", re.IGNORECASE)
+
+
 def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
                       own: str) -> list[Candidate]:
     """A row that counts a group of people and dates its one figure itself ("People aged
     85 and over (2033, projected) 42,700", "Unpaid carers (Census 2021) 151,850"): a need
     estimate, with no columns to read. Its label runs to its date; the ages in it are no
-    figures of the row. A whole population ("Adults aged 18 and over (2023)") is no need,
-    and people served are counted. (An undated row is left to the count rules: "Learning
-    disability 157" under a table of provision counts people supported.)"""
+    figures of the row. A row without a year counts a need only when it names people by
+    their age alone ("Adults aged 65 and over 354,200", dated by the document): another
+    undated row is left to the count rules ("Learning disability 157" under a table of
+    provision counts people supported). A whole population ("Adults aged 18 and over") is
+    no need, and people served are counted."""
     periods = [p for p in find_periods(view.text, view.record.issued) if p.kind != "relative"]
-    if len(periods) != 1:
+    aged = _AGED_POPULATION.match(view.text)
+    if len(periods) > 1 or not (periods or aged):
         return []  # a row of several dated figures is read by its columns
-    period = periods[0]
-    after = [f for f in figures if f[2] >= period.end]
-    label = view.text[:period.end]
+    period = periods[0] if periods else None
+    end = period.end if period else aged.end() if aged else 0
+    after = [f for f in figures if f[2] >= end]
+    label = view.text[:end]
     group = classify_population(label)
     if (len(after) != 1 or after[0][1] or group is None or _SERVED.search(label)
             or group in load_rules()["broad_population_groups"]):
         return []
     value, _, start, _ = after[0]
     issued = issued_year(view.record).get("period_label")
-    later = bool(issued and period.start_date.year > int(str(issued)[:4]))
+    later = bool(period and issued and period.start_date.year > int(str(issued)[:4]))
     predicted = bool(re.search(r"\b(?:predict|project|forecast)\w*", label + " " + own,
                                re.I))
     return [view.candidate("NeedEstimate", value=value, unit=unit_slug("people"),
                            approximate=False, population_group=group, service=None,
                            is_projection=predicted or later,
                            value_start=view.sentence.start + start,
-                           **period_values(period))]
+                           **(period_values(period) if period else issued_year(view.record)))]
 
 
 def _column_names(view: SentenceView) -> list[str] | None:
