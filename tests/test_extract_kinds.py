@@ -1937,3 +1937,12 @@ def test_an_undated_row_of_people_by_age_is_a_need_dated_by_the_document() -> No
         Decimal(91200), "older-people", "2022")
     assert facts("Adults aged 18 and over 400,100", "NeedEstimate", table=True) == []
     assert facts("Learning disability 157", "NeedEstimate", table=True) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Our housing plan identifies a need for a further 300 extra care flats by 2032.",
+    "We will support the development of new schemes of extra care housing by 2028.",
+])
+def test_a_further_need_and_new_schemes_are_increases(text: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Increase", "extra-care-housing")
