@@ -42,6 +42,12 @@ class SnapshotHolder:
             self._checked = (now, current)
         return current
 
+    def opened(self) -> Snapshot | None:
+        """The published snapshot if it is open already (None: :meth:`get` would open
+        it, which is not done where nothing may block)."""
+        snapshot = self._snapshot
+        return snapshot if snapshot is not None and snapshot.id == self.current_id() else None
+
     def get(self) -> Snapshot:
         current = self.current_id()
         snapshot = self._snapshot

@@ -1,17 +1,23 @@
-"""waitress for ``carekg serve``: cache hits answered on waitress's loop thread.
+"""waitress for ``carekg serve``: cache hits and lookups answered on waitress's loop thread.
 
 Why: waitress reads and parses every request on one loop thread and hands it to a
 request thread to run the app. For a cache hit, sending a kept answer, that hand-off
 was most of the work: py-spy on a server process under cached lookups showed waitress
 about 95 % of the GIL samples, its hand-off to a thread (``Condition.notify``, the
-thread's wake-up) the largest part, carekg's own code about 3 %. And a hit had to wait
-for a free thread: under load at 100 councils every thread of a server process was
-seen waiting for a query worker or for another request's answer, so hits queued behind
-evaluations they do not need.
+thread's wake-up) the largest part, carekg's own code about 3 %. An uncached label
+lookup, evaluated in the server process in 0.07 ms, paid the same hand-off: 14 % of the
+GIL samples were ``Condition.notify`` alone. And a request had to wait for a free
+thread: under load at 100 councils every thread of a server process was seen waiting
+for a query worker or for another request's answer, so hits queued behind evaluations
+they do not need.
 
 How: the task dispatcher's ``add_task`` (called on the loop thread while waitress reads
 a request, holding the channel's request lock) looks the request up in the cache as
-:class:`carekg.api.caching.CacheHits` does. On a hit it only marks the channel; once
+:class:`carekg.api.caching.CacheHits` does, and on a miss asks the SPARQL endpoint for
+an answer made at once (:meth:`carekg.api.sparql.SparqlEndpoint.at_once`: a GET of a
+lookup, which cannot run away, of the snapshot already open, read up to its row bound;
+anything that needs a worker, a wait or a refusal is left to the threads). With an
+answer it only marks the channel; once
 waitress's read handler has returned, the channel is serviced on the loop thread by a
 task that sends that entry (:func:`carekg.api.caching.send_entry`: the same headers,
 security headers and access-log line as a hit sent by the app) without calling the app,
@@ -40,11 +46,14 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ThreadedTaskDispatcher, WSGITask
 
 from carekg.api.caching import CacheHits, Entry, send_entry
+from carekg.api.sparql import SparqlEndpoint
 
 #: The environ keys that carry the loop thread's lookup to the request's task: the kept
 #: answer of a hit, or that it was a miss (the cache is then not asked twice).
 HIT = "carekg.loop_hit"
 MISSED = "carekg.loop_missed"
+#: When the loop thread took the request (the access log's time includes the lookup).
+STARTED = "carekg.loop_started"
 #: Whether this thread is inside a channel's read handler (only the loop thread is).
 _reading = threading.local()
 
@@ -101,6 +110,9 @@ class _Dispatcher(ThreadedTaskDispatcher):
     def __init__(self, hits: CacheHits) -> None:
         super().__init__()
         self._hits = hits
+        inner = hits.inner
+        self._at_once = inner.at_once if isinstance(inner, SparqlEndpoint) else \
+            (lambda environ: None)
 
     def add_task(self, task: Any) -> None:
         if getattr(_reading, "active", False) and isinstance(task, _Channel) \
@@ -108,7 +120,8 @@ class _Dispatcher(ThreadedTaskDispatcher):
             request: Any = task.requests[0]
             task.carekg_looked = None
             environ = _Task(task, request).get_environment()
-            entry = self._hits.hit(environ)
+            environ[STARTED] = time.perf_counter()
+            entry = self._hits.hit(environ) or self._at_once(environ)
             task.carekg_looked = (request, entry, environ)
             if entry is not None:
                 return  # sent on the loop thread once waitress's read handler returns
@@ -128,7 +141,7 @@ class _Front:
         entry = environ.pop(HIT, None)
         if entry is not None:
             return send_entry(self._hits.cache, entry, environ, start_response,
-                              time.perf_counter())
+                              environ.pop(STARTED, time.perf_counter()))
         if environ.pop(MISSED, False):
             return self._hits.inner(environ, start_response)
         return self._app(environ, start_response)
