@@ -34,7 +34,7 @@ from carekg.api import caching, protocol
 from carekg.api import negotiation as neg
 from carekg.api.caching import Entry, send_entry
 from carekg.api.errors import PLAIN, HttpError
-from carekg.api.execution import Answer, WorkerPool
+from carekg.api.execution import Answer
 from carekg.api.rdf_templates import render_triples
 from carekg.api.security import (
     exempt,
@@ -45,7 +45,6 @@ from carekg.api.security import (
     with_security_headers,
 )
 from carekg.config import Settings
-from carekg.graph.store import Snapshot as LocalSnapshot
 from carekg.namespaces import SD
 
 log = logging.getLogger(__name__)
@@ -133,29 +132,24 @@ class SparqlEndpoint:
                 self._cache.land(*flight, failure)
 
     def at_once(self, environ: dict[str, Any]) -> Entry | None:
-        """The answer of a GET of a lookup (:func:`protocol.check` says which queries
-        are), made from the open snapshot with nothing waited on (no worker, no other
-        request's answer, no snapshot opened): what :mod:`carekg.api.loop_hits` sends on
-        waitress's loop thread, which must never block. None for anything else, for a
-        refusal, and for a lookup of more rows than this process reads: the request
-        threads then answer it as any other request."""
+        """The answer of a GET of a lookup (:func:`protocol.check` says which queries are)
+        made from the open snapshot with nothing waited on (no worker, no other request's
+        answer, no snapshot opened), for :mod:`carekg.api.loop_hits` to send on the loop
+        thread, which must never block. None for anything else, a refusal, and a lookup
+        of more rows than this process reads: the request threads answer those."""
         if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET" \
-                or not isinstance(self._pool, WorkerPool):
+                or (snap := self._snapshots.opened()) is None:
             return None
-        snap = self._snapshots.opened()
-        req = Request(environ)
-        noted: dict[str, Any] = {}
+        req, noted = Request(environ), dict[str, Any]()
         try:
             op, base_url = _operation(req)
-            made = None if op.query is None or not isinstance(snap, LocalSnapshot) else \
-                self._evaluated(req, op, base_url, snap, noted, at_once=True)
+            made = op.query and self._evaluated(req, op, base_url, snap, noted, at_once=True)
         except HttpError:
             return None
-        if made is None:
+        if not made:
             return None
-        fmt, answer = made
         key = caching.environ_key(environ)
-        entry = self._entry(req, key, snap, fmt, answer, noted)
+        entry = self._entry(req, key, snap, *made, noted)
         self._cache.put(snap.id, key, entry)
         return entry
 
