@@ -144,7 +144,7 @@ class SparqlEndpoint:
         try:
             op, base_url = _operation(req)
             made = op.query and self._evaluated(req, op, base_url, snap, noted, at_once=True)
-        except HttpError:
+        except Exception:  # a refusal or a failure: the threads answer it and log it
             return None
         if not made:
             return None

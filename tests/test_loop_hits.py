@@ -164,3 +164,11 @@ def test_other_queries_are_not_answered_on_the_loop(one_thread, until) -> None: 
     status, _, body = fetch(sparql_url(url, "ASK { ?s ?p ?o }"), NO_CACHE)
     assert status == 200 and pool.killed == killed + 1 and pool.runs == runs + 2, body
     heavy.join(30)
+
+
+def test_a_lookup_refused_by_the_engine_is_refused_by_the_threads(one_thread) -> None:  # type: ignore[no-untyped-def]
+    url, _ = one_thread
+    assert fetch(sparql_url(url, LOOKUP), NO_CACHE)[0] == 200
+    status, _, body = fetch(sparql_url(url, f"SELECT * WHERE {{ {COUNCIL} undeclared:p ?o }}"),
+                            NO_CACHE)
+    assert status == 400 and b"malformed SPARQL query" in body
