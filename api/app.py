@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, g
 
 from carekg.config import Settings
 from carekg.graph.backend import Snapshot, Store, is_remote
+from carekg.graph.store import Snapshot as LocalSnapshot
 from carekg.graph.store import open_store
 
 
@@ -41,6 +42,13 @@ class SnapshotHolder:
             current = self.store.current_id()
             self._checked = (now, current)
         return current
+
+    def opened(self) -> LocalSnapshot | None:
+        """The published snapshot of a local store if it is open already (None: :meth:`get`
+        would open it, or a remote store would be asked its id, where nothing may block)."""
+        snapshot = self._snapshot
+        return snapshot if isinstance(snapshot, LocalSnapshot) \
+            and snapshot.id == self.current_id() else None
 
     def get(self) -> Snapshot:
         current = self.current_id()

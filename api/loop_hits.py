@@ -1,29 +1,29 @@
-"""waitress for ``carekg serve``: cache hits answered on waitress's loop thread.
+"""waitress for ``carekg serve``: cache hits and lookups answered on waitress's loop thread.
 
 Why: waitress reads and parses every request on one loop thread and hands it to a
-request thread to run the app. For a cache hit, sending a kept answer, that hand-off
-was most of the work: py-spy on a server process under cached lookups showed waitress
-about 95 % of the GIL samples, its hand-off to a thread (``Condition.notify``, the
-thread's wake-up) the largest part, carekg's own code about 3 %. And a hit had to wait
-for a free thread: under load at 100 councils every thread of a server process was
-seen waiting for a query worker or for another request's answer, so hits queued behind
-evaluations they do not need.
+request thread to run the app. For a cache hit, and for an uncached label lookup
+(evaluated in this process in 0.07 ms), that hand-off was most of the work: py-spy
+showed ``Condition.notify`` and the thread's wake-up as the largest items (14 % of the
+GIL samples under uncached lookups, more under cached ones), carekg's own code a few
+per cent. And a request had to wait for a free thread: under load at 100 councils every
+thread was seen waiting for a query worker or another request's answer.
 
 How: the task dispatcher's ``add_task`` (called on the loop thread while waitress reads
 a request, holding the channel's request lock) looks the request up in the cache as
-:class:`carekg.api.caching.CacheHits` does. On a hit it only marks the channel; once
+:class:`carekg.api.caching.CacheHits` does, and on a miss asks the endpoint for an
+answer made at once (:meth:`carekg.api.sparql.SparqlEndpoint.at_once`: a lookup, which
+cannot run away, of the open snapshot). With an answer it only marks the channel; once
 waitress's read handler has returned, the channel is serviced on the loop thread by a
 task that sends that entry (:func:`carekg.api.caching.send_entry`: the same headers,
-security headers and access-log line as a hit sent by the app) without calling the app,
-so nothing that can block (the store, a worker, a lock held by an evaluation) runs on
-the loop. A miss goes to the request threads with the environ the lookup made and past
-:class:`CacheHits` (neither is made or asked twice). Everything else goes to the request
-threads as before, and so does a hit when
-the connection has more than that one request in hand or output not yet sent (servicing
-those can wait on the client, which must never happen on the loop thread). A hit is
-written as its headers and then its body, each in one write, onto an empty output
-buffer, so waitress's wait for a full buffer to drain (which only the loop thread could
-end) is never reached there.
+security headers and access-log line as the app's) without calling the app, so nothing
+that can block (the store, a worker, a lock held by an evaluation) runs on the loop. A
+miss goes to the request threads with the environ the lookup made and past
+:class:`CacheHits` (neither is made or asked twice). So does everything else, and an
+answer when the connection has more than that one request in hand or output not yet
+sent (servicing those can wait on the client, which must never happen on the loop
+thread). An answer is written as its headers and then its body, each in one write, onto
+an empty output buffer, so waitress's wait for a full buffer to drain (which only the
+loop thread could end) is never reached there.
 
 Not used with ``--rate-limit``: request-count limits count every request, hits included,
 so there every request goes through the app (:class:`carekg.api.security.RequestLimits`).
@@ -41,10 +41,10 @@ from waitress.task import ThreadedTaskDispatcher, WSGITask
 
 from carekg.api.caching import CacheHits, Entry, send_entry
 
-#: The environ keys that carry the loop thread's lookup to the request's task: the kept
-#: answer of a hit, or that it was a miss (the cache is then not asked twice).
-HIT = "carekg.loop_hit"
-MISSED = "carekg.loop_missed"
+#: The environ keys that carry the loop thread's lookup to the request's task: the
+#: answer (a hit or made at once), that it was a miss (the cache is then not asked
+#: twice), and when the loop took the request (the access log's time includes the lookup).
+HIT, MISSED, STARTED = "carekg.loop_hit", "carekg.loop_missed", "carekg.loop_started"
 #: Whether this thread is inside a channel's read handler (only the loop thread is).
 _reading = threading.local()
 
@@ -101,6 +101,7 @@ class _Dispatcher(ThreadedTaskDispatcher):
     def __init__(self, hits: CacheHits) -> None:
         super().__init__()
         self._hits = hits
+        self._at_once = hits.inner.at_once  # the SparqlEndpoint (create_app)
 
     def add_task(self, task: Any) -> None:
         if getattr(_reading, "active", False) and isinstance(task, _Channel) \
@@ -108,7 +109,8 @@ class _Dispatcher(ThreadedTaskDispatcher):
             request: Any = task.requests[0]
             task.carekg_looked = None
             environ = _Task(task, request).get_environment()
-            entry = self._hits.hit(environ)
+            environ[STARTED] = time.perf_counter()
+            entry = self._hits.hit(environ) or self._at_once(environ)
             task.carekg_looked = (request, entry, environ)
             if entry is not None:
                 return  # sent on the loop thread once waitress's read handler returns
@@ -128,7 +130,7 @@ class _Front:
         entry = environ.pop(HIT, None)
         if entry is not None:
             return send_entry(self._hits.cache, entry, environ, start_response,
-                              time.perf_counter())
+                              environ.pop(STARTED, time.perf_counter()))
         if environ.pop(MISSED, False):
             return self._hits.inner(environ, start_response)
         return self._app(environ, start_response)

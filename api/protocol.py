@@ -157,11 +157,12 @@ _screened = lru_cache(maxsize=1024)(_screen)
 
 def evaluate(workers: WorkerPool, budget: QueryTimeBudget | None, client: str,
              snap: Snapshot, sparql: str, kwargs: dict[str, Any], fmt: neg.Format,
-             lookup: bool = False) -> Answer:
+             lookup: bool = False, here_only: bool = False) -> Answer | None:
     """Evaluate ``sparql`` in the worker pool, under its timeout, queue wait and row cap,
     and ``client``'s query-time budget (None: exempt); a limit that stops it is an
     :class:`HttpError`. A ``lookup`` (:func:`check` says which queries are) of a local
-    store is answered in this process when it has few rows (:func:`evaluate_here`)."""
+    store is answered in this process when it has few rows (:func:`evaluate_here`);
+    ``here_only``, it is answered nowhere else (None when it would need a worker)."""
     charge = (lambda seconds: None) if budget is None else (
         lambda seconds: budget.charge(client, seconds))
     if budget is not None:
@@ -173,6 +174,8 @@ def evaluate(workers: WorkerPool, budget: QueryTimeBudget | None, client: str,
         charge(time.monotonic() - began)
         if answer is not None:
             return answer
+    if here_only:
+        return None
     return workers.run(str(snap.path), sparql, kwargs, fmt.media_type, charge)
 
 

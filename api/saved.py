@@ -133,6 +133,7 @@ def evaluate(text: str, kwargs: dict[str, Any], fmt: neg.Format) -> Answer:
     budget = current_app.extensions["carekg.budget"] if limited(client) else None
     answer = protocol.evaluate(current_app.extensions["carekg.pool"], budget, client,
                                snapshot(), text, kwargs, fmt)
+    assert answer is not None  # only an evaluation asked to stay in this process is None
     g.carekg_rows = answer.rows
     return answer
 

@@ -112,20 +112,13 @@ class SparqlEndpoint:
         failure: Entry | None = None  # what the requests waiting for this answer get
         try:
             snap = self._snapshots.get()
-            if op.query is None:
-                fmt, answer = self._description(op, environ.get("HTTP_ACCEPT"), snap,
-                                                base_url)
-            else:
-                fmt, answer = self._evaluated(req, op, base_url, snap, noted)
-            headers = [("Content-Type", fmt.content_type), ("Vary", "Accept"), CORS,
-                       *protocol.truncation(answer, self._settings.max_result_rows)]
-            # POST has no ETag: a conditional POST is another protocol (412)
-            etag = "" if method == "POST" else caching.etag_of(snap.id, key, req,
-                                                               fmt.content_type)
-            entry = Entry(200, headers, b"", etag, noted)
+            made = self._description(op, environ.get("HTTP_ACCEPT"), snap, base_url) \
+                if op.query is None else self._evaluated(req, op, base_url, snap, noted)
+            assert made is not None  # only an answer made at once can be left undone
+            fmt, answer = made
+            entry = self._entry(req, key, snap, fmt, answer, noted)
             kept = (snapshot_id, key) if snap.id == snapshot_id else None  # not another's
             if isinstance(answer.body, bytes):
-                entry.body = answer.body
                 if kept:
                     self._cache.put(*kept, entry)
                 return send_entry(self._cache, entry, environ, start_response, started)
@@ -138,18 +131,56 @@ class SparqlEndpoint:
             if flight is not None and not streaming:
                 self._cache.land(*flight, failure)
 
+    def at_once(self, environ: dict[str, Any]) -> Entry | None:
+        """The answer of a GET of a lookup (:func:`protocol.check` says which queries are)
+        made from the open snapshot with nothing waited on (no worker, no other request's
+        answer, no snapshot opened), for :mod:`carekg.api.loop_hits` to send on the loop
+        thread, which must never block. None for anything else, a refusal, and a lookup
+        of more rows than this process reads: the request threads answer those."""
+        if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET" \
+                or (snap := self._snapshots.opened()) is None:
+            return None
+        req, noted = Request(environ), dict[str, Any]()
+        try:
+            op, base_url = _operation(req)
+            made = op.query and self._evaluated(req, op, base_url, snap, noted, at_once=True)
+        except Exception:  # a refusal or a failure: the threads answer it and log it
+            return None
+        if not made:
+            return None
+        key = caching.environ_key(environ)
+        entry = self._entry(req, key, snap, *made, noted)
+        self._cache.put(snap.id, key, entry)
+        return entry
+
     def _evaluated(self, req: Request, op: protocol.Operation, base_url: str, snap: Any,
-                   noted: dict[str, Any]) -> tuple[neg.Format, Answer]:
-        """The query's answer from a worker, after the policy's checks."""
+                   noted: dict[str, Any], at_once: bool = False
+                   ) -> tuple[neg.Format, Answer] | None:
+        """The query's answer, after the policy's checks: from a worker, or for a lookup
+        from this process; ``at_once``, from this process only (None if it cannot be)."""
         assert op.query is not None
         kind, noted["carekg_query_hash"], lookup = protocol.check(op.query, self._settings)
         fmt = protocol.negotiate(kind, op, req.environ.get("HTTP_ACCEPT"))
         client = req.remote_addr or ""
         budget = None if exempt(self._exempt, client) else self._budget
         answer = protocol.evaluate(self._pool, budget, client, snap, op.query,
-                                   protocol.query_kwargs(op, base_url), fmt, lookup)
+                                   protocol.query_kwargs(op, base_url), fmt, lookup,
+                                   here_only=at_once)
+        if answer is None:
+            return None
         noted["carekg_rows"] = answer.rows
         return fmt, answer
+
+    def _entry(self, req: Request, key: tuple[Any, ...], snap: Any, fmt: neg.Format,
+               answer: Answer, noted: dict[str, Any]) -> Entry:
+        """The answer as the cache keeps it (a stream's body is filled in as it ends)."""
+        headers = [("Content-Type", fmt.content_type), ("Vary", "Accept"), CORS,
+                   *protocol.truncation(answer, self._settings.max_result_rows)]
+        # POST has no ETag: a conditional POST is another protocol (412)
+        etag = "" if req.method == "POST" else caching.etag_of(snap.id, key, req,
+                                                               fmt.content_type)
+        body = answer.body if isinstance(answer.body, bytes) else b""
+        return Entry(200, headers, body, etag, noted)
 
     @staticmethod
     def _description(op: protocol.Operation, accept: str | None, snap: Any,

@@ -1,6 +1,7 @@
-"""Cache hits sent on waitress's loop thread (carekg.api.loop_hits), over real HTTP: a hit
-needs no request thread, it is the answer the app would have sent, and a connection with
-more than the hit in hand is answered in order by the threads."""
+"""Cache hits and lookups answered on waitress's loop thread (carekg.api.loop_hits), over
+real HTTP: neither needs a request thread, each is the answer the app would have sent, a
+lookup keeps the row cap and every other query still waits for a thread and a worker, and
+a connection with more than the hit in hand is answered in order by the threads."""
 
 from __future__ import annotations
 
@@ -15,16 +16,22 @@ import pytest
 from carekg.config import Settings
 from tests.test_caching import COUNCILS, HEAVY, JSON, _publish, fetch, sparql_url
 
+COUNCIL = "<https://w3id.org/carekg/id/council/E09000019>"
+#: A lookup (carekg.graph.sparql_text.is_lookup) of 5 rows in the tests' store.
+LOOKUP = f"SELECT ?p ?o WHERE {{ {COUNCIL} ?p ?o }}"
+NO_CACHE = {"Accept": JSON, "Cache-Control": "no-cache"}
 
-@pytest.fixture()
-def one_thread(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+
+@pytest.fixture(params=[10_000])
+def one_thread(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
     """A small store's app served as ``carekg serve`` serves it, with one request thread
-    and one query worker."""
+    and one query worker (and the row cap the test's parameter gives)."""
     from carekg.api.app import create_app
     from carekg.bench.served import in_thread
 
     settings = Settings(store=tmp_path / "store", query_timeout=5.0,
-                        max_concurrent_queries=1, queue_wait=0.2)
+                        max_concurrent_queries=1, queue_wait=0.2,
+                        max_result_rows=request.param)
     _publish(settings)
     app = create_app(settings, TESTING=True)
     with in_thread(app, threads=1) as url:
@@ -111,3 +118,57 @@ def test_requests_sent_together_with_a_hit_are_answered_in_order(one_thread) -> 
             received += chunk
     assert received.count(b"HTTP/1.1 200 OK") == 2
     assert received.index(b'"bindings"') < received.index(b'"boolean"')
+
+
+def _busy(url: str, pool: Any, until: Any) -> threading.Thread:
+    """The only request thread held by a heavy query waiting for its worker (504 at 5 s)."""
+    heavy = threading.Thread(target=fetch, args=(sparql_url(url, HEAVY),), daemon=True)
+    heavy.start()
+    until(lambda: pool.in_use == 1, "the only thread waits for the heavy query's worker")
+    return heavy
+
+
+def test_an_uncached_lookup_is_answered_while_the_only_request_thread_is_busy(
+        one_thread, until) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    pool = app.extensions["carekg.pool"]
+    assert fetch(sparql_url(url, LOOKUP), NO_CACHE)[0] == 200  # the snapshot is open now
+    heavy = _busy(url, pool, until)
+    runs = pool.runs
+    status, headers, body = fetch(sparql_url(url, LOOKUP), NO_CACHE)
+    assert status == 200 and pool.in_use == 1 and pool.runs == runs  # no thread, no worker
+    assert body.count(b'"type"') == 10 and "x-carekg-truncated" not in headers
+    in_app = app.test_client().get(sparql_url("", LOOKUP), headers=NO_CACHE)
+    assert in_app.data == body and in_app.headers["Content-Type"] == headers["content-type"]
+    heavy.join(30)
+
+
+@pytest.mark.parametrize("one_thread", [2], indirect=True)
+def test_a_lookup_answered_on_the_loop_keeps_the_row_cap(one_thread, until) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    assert fetch(sparql_url(url, LOOKUP), NO_CACHE)[0] == 200
+    heavy = _busy(url, app.extensions["carekg.pool"], until)
+    status, headers, body = fetch(sparql_url(url, LOOKUP), NO_CACHE)
+    assert status == 200 and body.count(b'"type"') == 4  # two rows of two terms
+    assert headers["x-carekg-truncated"] == "true; rows=2; limit=2"
+    heavy.join(30)
+
+
+def test_other_queries_are_not_answered_on_the_loop(one_thread, until) -> None:  # type: ignore[no-untyped-def]
+    url, app = one_thread
+    pool = app.extensions["carekg.pool"]
+    assert fetch(sparql_url(url, LOOKUP), NO_CACHE)[0] == 200
+    killed, runs = pool.killed, pool.runs
+    heavy = _busy(url, pool, until)
+    # not a lookup: answered by a worker, once the heavy query has let the thread go
+    status, _, body = fetch(sparql_url(url, "ASK { ?s ?p ?o }"), NO_CACHE)
+    assert status == 200 and pool.killed == killed + 1 and pool.runs == runs + 2, body
+    heavy.join(30)
+
+
+def test_a_lookup_refused_by_the_engine_is_refused_by_the_threads(one_thread) -> None:  # type: ignore[no-untyped-def]
+    url, _ = one_thread
+    assert fetch(sparql_url(url, LOOKUP), NO_CACHE)[0] == 200
+    status, _, body = fetch(sparql_url(url, f"SELECT * WHERE {{ {COUNCIL} undeclared:p ?o }}"),
+                            NO_CACHE)
+    assert status == 400 and b"malformed SPARQL query" in body
