@@ -1946,3 +1946,10 @@ def test_an_undated_row_of_people_by_age_is_a_need_dated_by_the_document() -> No
 def test_a_further_need_and_new_schemes_are_increases(text: str) -> None:
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == ("Increase", "extra-care-housing")
+
+
+def test_a_tenders_award_criteria_are_no_counts() -> None:
+    heading = "Home care framework: award criteria"
+    assert facts("Quality 60", "Capacity", heading=heading, table=True) == []
+    assert facts("Social value 10", "Capacity", heading=heading, table=True) == []
+    assert facts("Providers 60", "Capacity", heading=heading, table=True) != []

@@ -256,3 +256,10 @@ def test_a_run_of_text_no_segmenter_split_gets_no_generic_reading() -> None:
     assert fallback_candidates(_view(run[:200]), "Capacity")
     always = _model(Capacity=(9.0, {}, 0.0, 0.0))
     assert gate(always, SentenceReading(_sentence(run), (), "", (), []), RECORD) == []
+
+
+def test_a_notices_identifier_dates_no_event() -> None:
+    view = _view("UK4: Tender notice for home care. Notice identifier: 2026/S 000-012345",
+                 heading="Home care framework")
+    assert view.periods == []
+    assert fallback_candidates(view, "ContractEvent") == []

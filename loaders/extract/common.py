@@ -60,6 +60,9 @@ NATIONAL = re.compile(
     re.IGNORECASE,
 )
 _ACT = re.compile(r"\b(?:Act|Regulations|Census)\s*$")
+#: What follows the year of a procurement notice's identifier ("Notice identifier: 2025/S
+#: 000-071904"): the year names the notice, it dates nothing.
+_NOTICE_ID = re.compile(r"/S\s?\d")
 
 
 @dataclass
@@ -93,6 +96,7 @@ class SentenceView:
             p
             for p in find_periods(text, record.issued)
             if not _ACT.search(text[max(0, p.start - 15) : p.start])
+            and not _NOTICE_ID.match(text, p.end)
         ]
         return cls(
             sentence=sentence,

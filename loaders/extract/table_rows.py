@@ -57,6 +57,9 @@ def _counted_figures(view: SentenceView) -> tuple[list[tuple[Decimal, bool, int,
 def extract_table_counts(view: SentenceView) -> list[Candidate]:
     if not _is_row(view) or view.money:
         return []
+    if compiled("award_criteria").fullmatch(re.sub(r"[\d%.,\s]+$", "", view.text)
+                                            .strip(" :|\t-")):
+        return []  # "Quality 70": a tender's award criterion and its weight, not a count
     figures, banded = _counted_figures(view)
     if not figures:
         return []
