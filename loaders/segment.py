@@ -342,6 +342,13 @@ def _item_verb() -> re.Pattern[str]:
                       + r")\b(?=\s+[a-z0-9])")
 
 
+def _field_after_short_item(block: tuple[list[_Line], str], line: _Line) -> bool:
+    """A field's name past a blank line after a short list item ("• Northtown Carers
+    Trust" / "Contract value"): a notice's next field, not the item running on."""
+    return (block[1] == "bullet" and line.blanks_before > 0 and _names_a_field(line.text, 6)
+            and _word_count(block[0][-1].text) <= 6)
+
+
 def _glyphless(block: tuple[list[_Line], str]) -> bool:
     """A block that is a list item whose bullet glyph was lost (:func:`_lost_bullet`)."""
     return block[1] == "bullet" and block[0][0].unmarked
@@ -809,7 +816,8 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
         if not broken and blocks and blocks[-1][1] in ("body", "bullet") and _continues(
                 blocks[-1][0][-1], line, double) and not (
                 blocks[-1][1] == "bullet" and _unwrapped_item(blocks[-1][0][-1], line)) and not (
-                _glyphless(blocks[-1]) and not _starts_lower(line.text)):
+                _glyphless(blocks[-1]) and not _starts_lower(line.text)) and not (
+                _field_after_short_item(blocks[-1], line)):
             # (an item whose glyph was lost runs on only into a wrapped line in lower case)
             blocks[-1][0].append(line)
         else:

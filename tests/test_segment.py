@@ -503,3 +503,16 @@ def test_flush_left_items_opening_with_a_plans_verb_are_items() -> None:
         "reduce the use of residential care for younger adults, and continue to review the "
         "day centres",
         "expand the supported employment service"]
+
+
+def test_a_notices_field_after_a_short_item_starts_anew() -> None:
+    # a supplier's name as a short item, then the next field's name past a blank line (read
+    # as a body line, as on a long notice page): the field is not the item running on
+    from carekg.loaders.segment import _blocks, _lines
+
+    lines = _lines("  • Northtown Carers Trust\n\nContract value\n")
+    lines[0].kind, lines[1].kind = "bullet", "body"
+    assert [len(block) for block, _ in _blocks(lines, double=True)] == [1, 1]
+    lines = _lines("  • Support for carers who look after\n\nsomeone at home\n")
+    lines[0].kind, lines[1].kind = "bullet", "body"
+    assert [len(block) for block, _ in _blocks(lines, double=True)] == [2]
