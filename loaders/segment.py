@@ -342,6 +342,21 @@ def _item_verb() -> re.Pattern[str]:
                       + r")\b(?=\s+[a-z0-9])")
 
 
+def _runs_on(block: tuple[list[_Line], str], line: _Line, double: bool) -> bool:
+    """Whether a body line continues the paragraph or list item before it: a wrapped line,
+    not a web page's next paragraph after an unwrapped item, not a capitalised line after
+    an item whose glyph was lost (it runs on only into a wrap in lower case), not a
+    notice's next field after a short item."""
+    lines, kind = block
+    if kind not in ("body", "bullet") or not _continues(lines[-1], line, double):
+        return False
+    if kind == "bullet" and _unwrapped_item(lines[-1], line):
+        return False
+    if _glyphless(block) and not _starts_lower(line.text):
+        return False
+    return not _field_after_short_item(block, line)
+
+
 def _field_after_short_item(block: tuple[list[_Line], str], line: _Line) -> bool:
     """A field's name past a blank line after a short list item ("• Northtown Carers
     Trust" / "Contract value"): a notice's next field, not the item running on."""
@@ -813,12 +828,7 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
             blocks.append(([line], line.kind))
             broken = False
             continue
-        if not broken and blocks and blocks[-1][1] in ("body", "bullet") and _continues(
-                blocks[-1][0][-1], line, double) and not (
-                blocks[-1][1] == "bullet" and _unwrapped_item(blocks[-1][0][-1], line)) and not (
-                _glyphless(blocks[-1]) and not _starts_lower(line.text)) and not (
-                _field_after_short_item(blocks[-1], line)):
-            # (an item whose glyph was lost runs on only into a wrapped line in lower case)
+        if not broken and blocks and _runs_on(blocks[-1], line, double):
             blocks[-1][0].append(line)
         else:
             blocks.append(([line], "body"))

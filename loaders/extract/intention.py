@@ -451,7 +451,8 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     """A list item under a lead-in that commits to courses speaks for the council without
     a verb of its own ("- specialist day services for people living with dementia"): it
     takes the direction of its own verb, else of the lead-in, and must name its service
-    itself (an item naming none is a quality or an outcome, not provision)."""
+    itself (an item naming none is a quality or an outcome, not provision), unless it
+    asks for more provision ("more capacity in the west": the section's service)."""
     lead_in = view.lead_in
     if not _council_lead_in(view):
         return []  # none, or "opportunities for providers to explore:": the market's course
@@ -462,11 +463,12 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     refused = _refusal(view, 0, 40)
     if refused:
         return refused
-    found = (("Increase", 0) if _MORE_OF.match(view.text) else None) or classify_direction(
+    more = _MORE_OF.match(view.text)
+    found = (("Increase", 0) if more else None) or classify_direction(
         view.text) or classify_direction(lead_in)
     service = classify_service(view.text, None)  # the item itself names what it is about
-    if service is None and _MORE_OF.match(view.text) and _PROVISION_OBJECT.match(view.text):
-        service = view.context_service()  # "more capacity in the west": the section's
+    if service is None and more and _PROVISION_OBJECT.match(view.text):
+        service = view.context_service()
     if found is None or service is None:
         return []
     return [_candidate(view, 0, found[0], service)]
