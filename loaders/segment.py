@@ -781,7 +781,7 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
         if line.kind == "cell":
             continue  # read with the first cell of its row
         if _value_after_field(blocks, line):
-            # a notice's value field, a line each ("Value of contract" / "£1,920,000"):
+            # a notice's value field, a line each ("Value of contract" / "£480,000"):
             # the amount is the field's
             blocks[-1] = ([*blocks[-1][0], line], "release")
             closed, broken = True, False
@@ -836,7 +836,7 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     return blocks
 
 
-#: A line that is only an amount, maybe with its VAT ("• £6,875,000 excluding VAT").
+#: A line that is only an amount, maybe with its VAT ("• £480,000 excluding VAT").
 _AMOUNT_ONLY = re.compile(r"(?:[-•*]\s*)?£\s?\d[\d,]*(?:\.\d+)?\s*(?:m|bn|million)?"
                           r"(?:\s+(?:including|excluding|inc\.?|exc\.?)\s+VAT)?", re.IGNORECASE)
 

@@ -137,12 +137,12 @@ def test_a_count_reads_each_figure_that_is_no_date_or_money() -> None:
 
 def test_spend_is_read_only_from_amounts_that_can_be_spend() -> None:
     """A unit price or a decision threshold is no spend, whichever reader meets it."""
-    assert fallback_candidates(_view("Our usual fee for home care in 2025 is £640.00 per week."),
+    assert fallback_candidates(_view("Our usual fee for home care in 2025 is £655.00 per week."),
                                "Spend") == []
-    assert fallback_candidates(_view("A key decision is one that commits £300,000 or more to "
+    assert fallback_candidates(_view("A key decision is one that commits £350,000 or more to "
                                      "home care."), "Spend") == []
-    (fact,) = fallback_candidates(_view("We budget £300,000 for home care in 2025."), "Spend")
-    assert fact.value == Decimal(300000)
+    (fact,) = fallback_candidates(_view("We budget £350,000 for home care in 2025."), "Spend")
+    assert fact.value == Decimal(350000)
 
 
 def test_a_strategy_is_named_by_its_capitalised_title() -> None:

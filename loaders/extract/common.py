@@ -60,8 +60,8 @@ NATIONAL = re.compile(
     re.IGNORECASE,
 )
 _ACT = re.compile(r"\b(?:Act|Regulations|Census)\s*$")
-#: What follows the year of a procurement notice's identifier ("Notice identifier: 2025/S
-#: 000-071904"): the year names the notice, it dates nothing.
+#: What follows the year of a procurement notice's identifier ("Notice identifier: 2026/S
+#: 000-012345"): the year names the notice, it dates nothing.
 _NOTICE_ID = re.compile(r"/S\s?\d")
 
 

@@ -86,7 +86,7 @@ _WORDS = {
 
 #: A release of a notice: its stage name on a line, then the day it was published; or
 #: the two as a field ("Published date: 14 January 2026", "Closing: 9 March 2026, 12pm"),
-#: or on one line with a full date ("Published 9 March 2026, 3:12pm"). A field's name may
+#: or on one line with a full date ("Published 9 March 2026, 4:05pm"). A field's name may
 #: be long ("Earliest date the contract will be signed"): the stage list decides.
 _STAGE = r"(?P<stage>[A-Z][A-Za-z]+(?: [A-Za-z]+){0,6})"
 _RELEASE = re.compile(_STAGE + r"(?:\s*\n|[ \t]*:|[ \t]+(?=\d{1,2}\s+[A-Z][a-z]+\s+\d{4}))"

@@ -275,8 +275,8 @@ def _commitments(text: str) -> list[tuple[int, int]]:
 
 
 #: The subject of a sentence the plan states in its own voice without naming the council:
-#: the place it serves ("The county needs more ..."), the plan or model itself ("The new
-#: model would focus on ..."), or nothing before the marker at all.
+#: the place it serves ("The borough needs more ..."), the plan or model itself ("The new
+#: model will provide ..."), or nothing before the marker at all.
 _OWN_VOICE_SUBJECT = re.compile(
     r"(?:further,?\s*)?(?:(?:the|this|our)\s+)?(?:new\s+)?(?:proposed\s+)?"
     r"(?:county|city|borough|district|model|programme|proposals?|plan|report|paper)?",
@@ -430,7 +430,7 @@ _MORE_OF = re.compile(r"(?:more|additional|extra)\s+(?!than\b)", re.IGNORECASE)
 
 
 def _refusal(view: SentenceView, start: int, end: int) -> list[Candidate]:
-    """A refusal to buy more ("will not commission new standard residential beds"): a
+    """A refusal to buy more ("will not commission any new residential places"): a
     decrease of the service it names, not a denied course."""
     refused = compiled("intention_refusals").search(view.text, start, end)
     if refused is None:
@@ -553,7 +553,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             continue
         refused = _refusal(view, max(0, at - 25), course + 40)
         if refused:
-            return refused  # "we will not commission new residential beds": fewer of them
+            return refused  # "we will not commission any new residential places": fewer
         if compiled("intention_negations").search(text, max(0, at - 25), course + 25):
             continue  # "we have no plans to", "will not be recommissioned"
         # A passive marker names its own course: "is currently being reviewed".

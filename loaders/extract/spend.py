@@ -95,7 +95,7 @@ def spendable(view: SentenceView) -> list[Money]:
     """The amounts of a sentence that may be spend: not a unit price (per hour, week, day
     or head), not a fee (under £1,000) nor a national total (no council's spend on one
     area of care reaches a billion pounds), and none at all in a sentence that sets a
-    decision or procurement threshold ("a key decision is one of £500,000 or more")."""
+    decision or procurement threshold ("a key decision is one of £250,000 or more")."""
     if compiled("spend_thresholds").search(view.text):
         return []
     return [m for m in view.money
@@ -108,7 +108,7 @@ _COST_COLUMN = re.compile(r"\b(?:cost|costs|budget|spend|expenditure)\s*$", re.I
 
 
 def _year_of_costs(view: SentenceView) -> bool:
-    """A row labelled by its year alone ("2026/27 43,500 £82.4m") in a table whose last
+    """A row labelled by its year alone ("2027/28 21,000 £40.5m") in a table whose last
     column is a cost or budget: its amount is that year's spend on the table's subject."""
     header = (view.sentence.header or "").strip()
     return bool(_COST_COLUMN.search(header) and view.periods

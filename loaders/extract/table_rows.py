@@ -59,7 +59,7 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
         return []
     if compiled("award_criteria").fullmatch(re.sub(r"[\d%.,\s]+$", "", view.text)
                                             .strip(" :|\t-")):
-        return []  # "Quality 70": a tender's award criterion and its weight, not a count
+        return []  # "Quality 65": a tender's award criterion and its weight, not a count
     figures, banded = _counted_figures(view)
     if not figures:
         return []
@@ -145,7 +145,7 @@ _SERVED = re.compile(r"\b(?:placements?|beds?|places|units?|packages?|supported|
                      r"funded|commissioned|in\s+receipt|services?)\b", re.IGNORECASE)
 
 
-#: A row that names people by their age alone ("Adults aged 65 and over 354,200"): a
+#: A row that names people by their age alone ("Adults aged 65 and over 91,200"): a
 #: population count, dated by the document when the row gives no year.
 _AGED_POPULATION = re.compile(r"\W*(?:people|adults|residents|population)\s+aged\s+\d{2}\s*"
                               r"(?:\+|and\s+over|or\s+over|and\s+older)(?=\s+\d)", re.IGNORECASE)
@@ -154,11 +154,11 @@ _AGED_POPULATION = re.compile(r"\W*(?:people|adults|residents|population)\s+aged
 def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
                       own: str) -> list[Candidate]:
     """A row that counts a group of people and dates its one figure itself ("People aged
-    85 and over (2033, projected) 42,700", "Unpaid carers (Census 2021) 151,850"): a need
+    85 and over (2031, projected) 12,300", "Unpaid carers (Census 2021) 48,300"): a need
     estimate, with no columns to read. Its label runs to its date; the ages in it are no
     figures of the row. A row without a year counts a need only when it names people by
-    their age alone ("Adults aged 65 and over 354,200", dated by the document): another
-    undated row is left to the count rules ("Learning disability 157" under a table of
+    their age alone ("Adults aged 65 and over 91,200", dated by the document): another
+    undated row is left to the count rules ("Learning disability 64" under a table of
     provision counts people supported). A whole population ("Adults aged 18 and over") is
     no need, and people served are counted."""
     periods = [p for p in find_periods(view.text, view.record.issued) if p.kind != "relative"]
