@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from carekg.loaders.model import DocumentText, Section, Sentence
 
@@ -309,7 +308,7 @@ def _lost_bullet(lines: list[_Line], index: int) -> bool:
     line = lines[index]
     if index == 0 or line.indent > 1 or line.blanks_before > 1 or not _starts_lower(line.text):
         return False
-    if line.indent == 0 and not (_item_verb().match(line.text) and not _ends_mid_phrase(
+    if line.indent == 0 and not (_opens_with_item_verb(line.text) and not _ends_mid_phrase(
             lines[index - 1].text)):
         return False
     before = index - 1
@@ -329,17 +328,14 @@ def _ends_mid_phrase(text: str) -> bool:
     return not words or words[-1].casefold() in _CONNECTORS or text.endswith((",", "-"))
 
 
-@cache
-def _item_verb() -> re.Pattern[str]:
-    """The verbs that open an item of a plan's actions (``action_item_verbs`` of the
-    extraction rules, not the past forms a decision's minutes open with), in lower case,
-    as a word."""
-    from carekg.loaders.extract.rules import load_rules
+def _opens_with_item_verb(text: str) -> bool:
+    """Whether a line opens with a verb of a plan's actions (the extraction rules'
+    ``action_item_verbs``; not the past forms a decision's minutes open with) and goes on."""
+    from carekg.loaders.extract.rules import compiled
 
-    verbs = [v for v in load_rules()["action_item_verbs"] if " " not in v
-             and not v.endswith("ed")]
-    return re.compile(r"(?:" + "|".join(map(re.escape, sorted(verbs, key=len, reverse=True)))
-                      + r")\b(?=\s+[a-z0-9])")
+    verb = compiled("action_item_verbs").match(text)
+    return bool(verb and not verb.group(0).endswith("ed")
+                and re.match(r"\s+[a-z0-9]", text[verb.end():]))
 
 
 def _runs_on(block: tuple[list[_Line], str], line: _Line, double: bool) -> bool:
@@ -836,19 +832,16 @@ def _blocks(lines: list[_Line], double: bool) -> list[tuple[list[_Line], str]]:
     return blocks
 
 
-#: A line that is only an amount, maybe with its VAT ("• £480,000 excluding VAT").
-_AMOUNT_ONLY = re.compile(r"(?:[-•*]\s*)?£\s?\d[\d,]*(?:\.\d+)?\s*(?:m|bn|million)?"
-                          r"(?:\s+(?:including|excluding|inc\.?|exc\.?)\s+VAT)?", re.IGNORECASE)
-
-
 def _value_after_field(blocks: list[tuple[list[_Line], str]], line: _Line) -> bool:
     """An amount alone on its line after a line that only names a value field ("Contract
     value", "Value of contract"): the field's value, not a line of its own."""
-    if not blocks or len(blocks[-1][0]) != 1 or not _AMOUNT_ONLY.fullmatch(line.text):
+    from carekg.loaders.extract.money import only_an_amount
+
+    if not blocks or len(blocks[-1][0]) != 1 or blocks[-1][1] not in ("body", "item", "bullet"):
         return False
     name = blocks[-1][0][0].text.lstrip("-•* ")
-    return (blocks[-1][1] in ("body", "item", "bullet") and _names_a_field(name, 5)
-            and re.search(r"\bvalue\b", name, re.IGNORECASE) is not None)
+    return (_names_a_field(name, 5) and re.search(r"\bvalue\b", name, re.IGNORECASE) is not None
+            and only_an_amount(line.text))  # (the money reader last: it runs on few lines)
 
 
 def _field_label(previous: _Line, line: _Line) -> bool:

@@ -103,21 +103,25 @@ def _only_dates(view: SentenceView) -> bool:
     return re.fullmatch(r"[\s.;,]*(?:(?:to|until|-|–)[\s.;,]*)?", rest) is not None
 
 
-def _stage_event(stage: str) -> str | None:
-    """The event type of a notice's stage or field name; a stage written as one word,
+def _stage_name(stage: str) -> str:
+    """A notice's stage or field name as the rules list it: a stage written as one word,
     "TenderUpdate", is the stage "tender update"."""
-    stage = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stage).casefold()
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stage).casefold()
+
+
+def _stage_event(stage: str) -> str | None:
+    """The event type of a notice's stage or field name."""
     return next((slug for slug, pattern in compiled_map("notice_release_stages")
-                 if pattern.fullmatch(stage)), None)
+                 if pattern.fullmatch(_stage_name(stage))), None)
 
 
-def page_published(view: SentenceView) -> bool:
+def page_published(view: SentenceView, release: re.Match[str] | None = None) -> bool:
     """Whether a line only says when a page went up ("Published: 6 May 2025") outside a
     procurement notice: in a document of a report kind, in a section that names no
-    notice, tender or framework. Such a date is no procurement's release."""
-    m = _RELEASE.match(view.text)
-    if m is None or not compiled("publication_stages").fullmatch(
-            re.sub(r"\s+", " ", m.group("stage")).casefold()):
+    notice, tender or framework. Such a date is no procurement's release. ``release``:
+    the line's release, when the caller has read it already."""
+    m = release or _RELEASE.match(view.text)
+    if m is None or not compiled("publication_stages").fullmatch(_stage_name(m.group("stage"))):
         return False
     if view.record.kind == "other":
         return False
@@ -128,7 +132,7 @@ def page_published(view: SentenceView) -> bool:
 def _release(view: SentenceView) -> list[Candidate]:
     """A notice's release ("Tender / 12 May 2026 at 16:08"): an event of its stage's type
     on its day, for the service the notice is about."""
-    m = _RELEASE.match(view.text)
+    released = m = _RELEASE.match(view.text)
     if m is None and view.sentence.is_list_item and view.heading and _only_dates(view):
         m = _FIELD_HEADING.fullmatch(view.heading)  # the field heads the dates listed
         at = 0
@@ -139,7 +143,7 @@ def _release(view: SentenceView) -> list[Candidate]:
     event = _stage_event(m.group("stage")) if m and day else None
     if day is None or event is None:
         return []
-    if page_published(view):
+    if released is not None and page_published(view, released):
         return []  # a report's or a news page's date of publication: no procurement's
     return [view.candidate("ContractEvent", event_type=event,
                            service=classify_service(without_supplier(view.text))

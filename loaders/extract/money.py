@@ -112,6 +112,20 @@ def is_approximate_before(text: str, start: int) -> bool:
     return bool(_approximate_before().search(window))
 
 
+#: What a line that gives only an amount holds beside it ("• £48,000,000 including VAT").
+AROUND_AMOUNT = re.compile(r"\W*(?:(?:including|excluding|inc|exc|ex)\.?\s+VAT)?\W*",
+                           re.IGNORECASE)
+
+
+def only_an_amount(text: str) -> bool:
+    """Whether a text holds one amount and nothing more than a bullet and its VAT ("•
+    £480,000 excluding VAT"): a field's value set out on a line of its own."""
+    found = find_money(text)
+    return len(found) == 1 and bool(
+        AROUND_AMOUNT.fullmatch(text, 0, found[0].start)
+        and AROUND_AMOUNT.fullmatch(text, found[0].end))
+
+
 def find_money(text: str) -> list[Money]:
     """Every amount of money in ``text``, in order."""
     found: list[Money] = []

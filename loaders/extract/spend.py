@@ -22,7 +22,7 @@ from carekg.loaders.extract.common import (
     sentence_bounds,
     without_supplier,
 )
-from carekg.loaders.extract.money import Money
+from carekg.loaders.extract.money import AROUND_AMOUNT, Money
 from carekg.loaders.extract.rules import compiled
 from carekg.loaders.model import Candidate
 
@@ -68,8 +68,6 @@ _ROW_LABEL = re.compile(r"[^\W\d_]{2,}")
 #: (estimated)").
 _VALUE_FIELD = re.compile(r"^\W*(?:(?:total|estimated|contract|framework|lot)\s+)*value\b"
                           r"|\bvalue\s+of\s+(?:the\s+)?(?:contract|framework)\b", re.I)
-#: What a line that gives only an amount holds beside it ("• £48,000,000 including VAT").
-_AROUND_AMOUNT = re.compile(r"\W*(?:(?:including|excluding|inc|exc|ex)\.?\s+VAT)?\W*", re.I)
 
 
 def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
@@ -80,7 +78,7 @@ def _value_field(view: SentenceView, amounts: list[Money]) -> list[Candidate]:
     # the amount's own line: the next may be the notice's next field run on into the
     # item ("£24,000,000 including VAT / Above the relevant threshold")
     line_end = view.text.find("\n", money.end)
-    if not (_AROUND_AMOUNT.fullmatch(view.text, 0, money.start) and _AROUND_AMOUNT.fullmatch(
+    if not (AROUND_AMOUNT.fullmatch(view.text, 0, money.start) and AROUND_AMOUNT.fullmatch(
             view.text, money.end, len(view.text) if line_end < 0 else line_end)):
         return []
     service = view.context_service()

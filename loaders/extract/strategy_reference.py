@@ -223,11 +223,11 @@ def extract_strategy_references(view: SentenceView) -> list[Candidate]:
             )
         ):
             continue
-        if not quoted and not period and _generic(name):
-            continue  # "Local Strategy": no particular strategy is named
-        if not quoted and not re.search(r"[A-Za-z]", text[start:head.start()]) and _generic(
-                re.sub(r"[\d/–-]+", " ", name)):
-            continue  # "the 2022-2025 Strategy": only its years name it
+        if not quoted and _generic(re.sub(r"[\d/–-]+", " ", name)) and (
+                not period or not re.search(r"[A-Za-z]", text[start:head.start()])):
+            # "Local Strategy", "the 2022-2025 Strategy": no particular strategy is named
+            # (a period names one only beside a word of its title: "Our Strategy 2025")
+            continue
         full_end = period.end if period and period.start >= end else end
         taken.append((start, full_end))
         candidate = view.candidate(

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from carekg.loaders.classify import classify_population, classify_service, unit_slug
 from carekg.loaders.extract.common import SentenceView, bare_figures, issued_year, period_values
-from carekg.loaders.extract.periods import find_periods
+from carekg.loaders.extract.periods import Period, find_periods
 from carekg.loaders.extract.rules import compiled, compiled_map, load_rules
 from carekg.loaders.model import Candidate
 
@@ -71,7 +71,7 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     around = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or "",
                                   *view.context[:2]) if t)
     own = " ".join(t for t in (view.sentence.header or "", view.lead_in, view.heading or ""))
-    dated = _dated_population(view, bare_figures(view), own)
+    dated = _dated_population(view, figures, own)
     if dated:
         return dated
     rating = compiled("quality_ratings").fullmatch(label.strip(" :|\t-"))
@@ -122,7 +122,6 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
     """A row of a table of need read by its columns: each figure a need estimate dated by
     its column ("2025", "2030"; no column names, no date), a change column in percent, a
     projection when its year is after the document's or the table says it predicts."""
-    issued = issued_year(view.record).get("period_label")
     predicted = bool(re.search(r"\b(?:predict|project|forecast|estimat)\w*", own, re.I))
     group = classify_population(label) or classify_population(own)
     out = []
@@ -130,7 +129,7 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
         column = columns[view.text.count("|", 0, start)] if columns else ""
         periods = find_periods(column, view.record.issued)
         period = periods[0] if periods else None
-        later = bool(period and issued and period.start_date.year > int(str(issued)[:4]))
+        later = _after_issue(view, period)
         out.append(view.candidate(
             "NeedEstimate", value=value, unit="percent" if pct else unit_slug("people"),
             approximate=False, population_group=group,
@@ -161,6 +160,8 @@ def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int
     undated row is left to the count rules ("Learning disability 64" under a table of
     provision counts people supported). A whole population ("Adults aged 18 and over") is
     no need, and people served are counted."""
+    # (the row's own reading of its dates: the view's leaves out a census year, which
+    # dates a count of carers but no event)
     periods = [p for p in find_periods(view.text, view.record.issued) if p.kind != "relative"]
     aged = _AGED_POPULATION.match(view.text)
     if len(periods) > 1 or not (periods or aged):
@@ -174,15 +175,19 @@ def _dated_population(view: SentenceView, figures: list[tuple[Decimal, bool, int
             or group in load_rules()["broad_population_groups"]):
         return []
     value, _, start, _ = after[0]
-    issued = issued_year(view.record).get("period_label")
-    later = bool(period and issued and period.start_date.year > int(str(issued)[:4]))
     predicted = bool(re.search(r"\b(?:predict|project|forecast)\w*", label + " " + own,
                                re.I))
     return [view.candidate("NeedEstimate", value=value, unit=unit_slug("people"),
                            approximate=False, population_group=group, service=None,
-                           is_projection=predicted or later,
+                           is_projection=predicted or _after_issue(view, period),
                            value_start=view.sentence.start + start,
                            **(period_values(period) if period else issued_year(view.record)))]
+
+
+def _after_issue(view: SentenceView, period: Period | None) -> bool:
+    """Whether a figure's year comes after the document's: then it is a projection."""
+    issued = issued_year(view.record).get("period_label")
+    return bool(period and issued and period.start_date.year > int(str(issued)[:4]))
 
 
 def _column_names(view: SentenceView) -> list[str] | None:
