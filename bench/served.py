@@ -33,22 +33,36 @@ from typing import Any
 def in_thread(app: Any, threads: int = 4) -> Iterator[str]:
     """A WSGI ``app`` served by waitress on a thread of this process, as ``carekg serve``
     serves it (:func:`carekg.api.serve.make_server`), on a loopback port the OS chooses;
-    yields its URL, and closes every socket at the end."""
-    from waitress.wasyncore import close_all
+    yields its URL, and closes every socket at the end.
+
+    The loop is waitress's own (``server.run()`` is this loop without an end), run a pass
+    at a time so that it can be told to stop by a flag: the sockets are then closed on the
+    loop's own thread (closing them from here races its select()), and the stop does not
+    depend on the loop's wake-up pipe, which once (CI, stop 24) was found closed at the
+    end of a test whose requests had all been answered."""
+    from waitress import wasyncore
 
     from carekg.api.serve import make_server
 
     server: Any = make_server(app, threads, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        try:
+            while not stop.is_set() and server._map:
+                wasyncore.loop(timeout=0.05, use_poll=server.adj.asyncore_use_poll,
+                               map=server._map, count=1)
+        finally:
+            wasyncore.close_all(server._map, ignore_all=True)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     host, port = server.socket.getsockname()[:2]
     try:
         yield f"http://{host}:{port}"
     finally:
-        # Let the request threads end, then close the sockets from the loop's own thread
-        # (closing them from here races its select()).
-        server.task_dispatcher.shutdown(timeout=10)
-        server.trigger.pull_trigger(lambda: close_all(server._map))
+        server.task_dispatcher.shutdown(timeout=10)  # let the request threads end first
+        stop.set()
         thread.join(10)
 
 
