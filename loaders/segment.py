@@ -304,19 +304,26 @@ def _lost_bullet(lines: list[_Line], index: int) -> bool:
     ending in a colon ("We will:") or after another such item (and its wrapped lines): a
     line opening in lower case either with the one space that followed the glyph (" work
     with ...") or, flush left, with a verb of a plan's actions ("develop 200 additional
-    units ..."), unless the line before breaks off mid-phrase (then it is a wrap)."""
+    units ...") or an outcome's "more" or "fewer", unless the line before breaks off mid-phrase (then it is a wrap)."""
     line = lines[index]
     if index == 0 or line.indent > 1 or line.blanks_before > 1 or not _starts_lower(line.text):
         return False
-    if line.indent == 0 and not (_opens_with_item_verb(line.text) and not _ends_mid_phrase(
-            lines[index - 1].text)):
+    if line.indent == 0 and not ((_opens_with_item_verb(line.text) or _OUTCOME_ITEM.match(
+            line.text)) and not _ends_mid_phrase(lines[index - 1].text)):
         return False
     before = index - 1
+    if lines[before].text.endswith(":"):
+        return True  # the lead-in, itself the wrapped end of a paragraph ("... Our aims are:")
     while before > 0 and ((not lines[before].unmarked and _starts_lower(lines[before].text))
                           or _PAGE_FOOTER.search(lines[before].text)):
         before -= 1  # the wrapped end of the item before ("place- / ments"), a page's foot
     return lines[before].text.endswith(":") or lines[before].unmarked
 
+
+#: An item stating an outcome by how much more or less there will be of something ("more
+#: people living in homes of their own", "fewer admissions to hospital"): it opens a list
+#: item flush left as a plan's verb does.
+_OUTCOME_ITEM = re.compile(r"(?:more|fewer|less|better|greater)\s+[a-z]")
 
 #: A page's running foot in PDF text ("Northtown Council   Carers Strategy   Page 9").
 _PAGE_FOOTER = re.compile(r"\bpage\s+\d{1,3}\s*$", re.IGNORECASE)

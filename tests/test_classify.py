@@ -31,6 +31,9 @@ from carekg.loaders.classify import (
         # transport to day services is commissioned too (Interweave's "Transport")
         ("all existing transport routes will be re-procured", "transport"),
         ("expanding personal travel budgets and travel training", "transport"),
+        # nursing named by what is added of it, with or without its client group
+        ("more nursing capacity in the west", "nursing-care"),
+        ("to grow nursing dementia capacity where homes are few", "dementia-nursing-care"),
     ],
 )
 def test_service_labels(text: str, slug: str | None) -> None:

@@ -1812,6 +1812,28 @@ def test_an_item_asking_for_more_of_a_service_is_an_increase() -> None:
     assert [(c.direction, c.service) for c in found] == [("Increase", "supported-living")]
 
 
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # more people served by a provision it names: an increase of it, and the council's
+        # own course (not the people's, as in "help people to increase their skills")
+        ("Over the next three years we will help more people to use direct payments.",
+         "Increase", "direct-payments"),
+        ("We will support the growth of Shared Lives across the county.",
+         "Increase", "shared-lives"),
+        # a purchasing system opened again, and an award made directly: procurements
+        ("We will re-open the supported living framework to new providers in 2026.",
+         "Procure", "supported-living"),
+        ("The council intends to use a direct award for the extra care contract.",
+         "Procure", "extra-care-housing"),
+    ],
+)
+def test_more_served_growth_and_reopened_purchasing(text: str, direction: str,
+                                                    service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
 def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
                    table=True)

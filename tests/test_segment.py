@@ -505,6 +505,22 @@ def test_flush_left_items_opening_with_a_plans_verb_are_items() -> None:
         "expand the supported employment service"]
 
 
+def test_outcome_items_after_a_lead_in_ending_a_wrapped_paragraph_are_items() -> None:
+    # the lead-in is the end of a paragraph's wrapped line, and the items state outcomes
+    # by "more" and "fewer" flush left: each is an item; a line opening otherwise after
+    # an item is its wrap
+    text = ("What we are aiming for\n"
+            "We want older people to keep their independence for as long as they can,\n"
+            "close to family and friends. By 2030 we want to see:\n"
+            "more people helped home from hospital by reablement\n"
+            "fewer people moving into residential care from a hospital\n"
+            "bed\n"
+            "Our progress is reported to the Health and Wellbeing Board.\n")
+    items = [s.plain for s in _segment(text) if s.is_list_item]
+    assert items == ["more people helped home from hospital by reablement",
+                     "fewer people moving into residential care from a hospital bed"]
+
+
 def test_a_notices_field_after_a_short_item_starts_anew() -> None:
     # a supplier's name as a short item, then the next field's name past a blank line (read
     # as a body line, as on a long notice page): the field is not the item running on

@@ -164,7 +164,9 @@ def _another_actors_course(text: str, at: int, course: int) -> bool:
     # "we expect providers to develop", "enable people to increase"
     return bool(
         re.search(
-            r"\b(?:expect|encourage|enable|help|support|ask|require|want)\s+(?:\w+\s+){0,3}?"
+            # ("support more people to live at home" is the council's: more provision)
+            r"\b(?:expect|encourage|enable|help|support|ask|require|want)\s+"
+            r"(?!(?:many\s+)?(?:more|fewer)\s)(?:\w+\s+){0,3}?"
             r"(?:providers?|organisations?|people|residents|individuals|holders?)\s+to\b",
             text[max(0, at - 60) : course + 40],
             re.IGNORECASE,
