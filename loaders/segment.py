@@ -304,7 +304,8 @@ def _lost_bullet(lines: list[_Line], index: int) -> bool:
     ending in a colon ("We will:") or after another such item (and its wrapped lines): a
     line opening in lower case either with the one space that followed the glyph (" work
     with ...") or, flush left, with a verb of a plan's actions ("develop 200 additional
-    units ...") or an outcome's "more" or "fewer", unless the line before breaks off mid-phrase (then it is a wrap)."""
+    units ...") or an outcome's "more" or "fewer", unless the line before breaks off
+    mid-phrase (then it is a wrap)."""
     line = lines[index]
     if index == 0 or line.indent > 1 or line.blanks_before > 1 or not _starts_lower(line.text):
         return False

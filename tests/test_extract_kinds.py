@@ -1834,6 +1834,18 @@ def test_more_served_growth_and_reopened_purchasing(text: str, direction: str,
     assert (fact.direction, fact.service) == (direction, service)
 
 
+def test_a_count_of_the_stock_a_course_acts_on_is_capacity_not_its_target() -> None:
+    text = "The council intends to re-tender the care at the six extra care schemes it funds."
+    [count] = facts(text, "Capacity")
+    [course] = facts(text, "CommissioningIntention")
+    assert (count.value, count.service) == (Decimal(6), "extra-care-housing")
+    assert (course.direction, course.value) == ("Procure", None)
+    # a course's own figure stays its target, and no capacity
+    text = "We will develop 45 additional supported living flats."
+    assert facts(text, "Capacity") == []
+    assert facts(text, "CommissioningIntention")[0].value == Decimal(45)
+
+
 def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
                    table=True)

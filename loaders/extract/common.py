@@ -45,6 +45,21 @@ def without_supplier(text: str) -> str:
 _NUMBERED_ENTRY = re.compile(r"(?:^|\s)\d{1,2}\.\s?[A-Z]")
 
 
+#: A count of provision there is now, in a sentence that commits to a course for it ("at
+#: the five extra care schemes", "nine of its existing homes"): the stock acted on, unlike
+#: the course's target ("develop 200 additional units").
+_EXISTING_BEFORE = re.compile(
+    r"\b(?:the|its|our|their|existing|current|council'?s|all)\s+(?:existing\s+|current\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def existing_stock(text: str, figure_at: int) -> bool:
+    """Whether the count whose figure starts at ``figure_at`` is of the provision there is
+    now (see ``_EXISTING_BEFORE``), not a course's target."""
+    return bool(_EXISTING_BEFORE.search(text, max(0, figure_at - 30), figure_at))
+
+
 def contents_line(text: str) -> bool:
     """A line of a table of contents (dotted leaders, or entries run together): its
     figures are pages and its titles chapters, so it states no fact."""

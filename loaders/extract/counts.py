@@ -25,6 +25,7 @@ from carekg.loaders.extract.common import (
     bare_figures,
     clause_spans,
     contents_line,
+    existing_stock,
     issued_year,
     period_in,
     period_values,
@@ -265,8 +266,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
                     quantity.noun,
                 )
             )
-        elif has_intention:
-            continue
+        elif has_intention and not existing_stock(text, quantity.start):
+            continue  # "develop 200 additional units": the course's target
         elif provision or compiled("capacity_cues").search(text, 0, _shared_end(
                 text, quantity, quantities, spans, end)) or (
                 view.sentence.is_list_item and _provision_lead_in(view)):

@@ -25,6 +25,7 @@ from carekg.loaders.extract.common import (
     SentenceView,
     contents_line,
     course_period,
+    existing_stock,
     period_values,
     sentence_bounds,
 )
@@ -645,6 +646,7 @@ def _candidate(view: SentenceView, at: int, direction: str, service: str | None)
             for q in view.quantities
             if q.unit in ("units", "beds", "places", "homes")
             and direction in ("Increase", "Decrease", "Procure", "Develop")
+            and not existing_stock(view.text, q.start)  # the stock acted on, no target
         ),
         None,
     )
