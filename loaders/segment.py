@@ -315,10 +315,18 @@ def _lost_bullet(lines: list[_Line], index: int) -> bool:
     before = index - 1
     if lines[before].text.endswith(":"):
         return True  # the lead-in, itself the wrapped end of a paragraph ("... Our aims are:")
-    while before > 0 and ((not lines[before].unmarked and _starts_lower(lines[before].text))
+    while before > 0 and ((not lines[before].unmarked and (
+            _wraps(lines[before].text) or _ends_mid_phrase(lines[before - 1].text)))
                           or _PAGE_FOOTER.search(lines[before].text)):
-        before -= 1  # the wrapped end of the item before ("place- / ments"), a page's foot
+        before -= 1  # the wrapped end of the item before ("place- / ments", "2028", "and /
+        # Northtown"), a page's foot
     return lines[before].text.endswith(":") or lines[before].unmarked
+
+
+def _wraps(text: str) -> bool:
+    """A line that can only be the wrapped end of the line before: it opens in lower case
+    or with a figure ("2028", when "... by" ended the line before)."""
+    return text[:1].islower() or text[:1].isdigit()
 
 
 #: An item stating an outcome by how much more or less there will be of something ("more
@@ -349,15 +357,15 @@ def _opens_with_item_verb(text: str) -> bool:
 def _runs_on(block: tuple[list[_Line], str], line: _Line, double: bool) -> bool:
     """Whether a body line continues the paragraph or list item before it: a wrapped line,
     not a web page's next paragraph after an unwrapped item, not a capitalised line after
-    an item whose glyph was lost (it runs on only into a wrap in lower case), not a
-    notice's next field after a short item."""
+    an item whose glyph was lost (it runs on only into a wrap in lower case, of a figure or
+    after a connector), not a notice's next field after a short item."""
     lines, kind = block
     if kind not in ("body", "bullet") or not _continues(lines[-1], line, double):
         return False
     if kind == "bullet" and _unwrapped_item(lines[-1], line):
         return False
-    if _glyphless(block) and not _starts_lower(line.text):
-        return False
+    if _glyphless(block) and not (_wraps(line.text) or _ends_mid_phrase(lines[-1].text)):
+        return False  # (a name or a year after "... and" / "... by" is the item's wrap)
     return not _field_after_short_item(block, line)
 
 

@@ -1846,6 +1846,68 @@ def test_a_count_of_the_stock_a_course_acts_on_is_capacity_not_its_target() -> N
     assert facts(text, "CommissioningIntention")[0].value == Decimal(45)
 
 
+def test_resolutions_in_the_passive_under_resolved_that_are_courses() -> None:
+    # the items' numbering was taken off as their mark; the passive verb is the course
+    # and what comes before it the provision acted on
+    found = _list_facts(["RESOLVED that:",
+                         "the day services contract be extended for six months;",
+                         "a new advocacy service be procured to start in June 2027;",
+                         "the number of council-funded respite beds be reduced from 20 to 14;",
+                         "the Director's report be noted."],
+                        "CommissioningIntention", heading="Minutes")
+    assert [(c.direction, c.service) for c in found] == [
+        ("Maintain", "day-opportunities"), ("Procure", "advocacy"),
+        ("Decrease", "respite-care")]
+    # an offer extended to more people is widened, not a term kept
+    assert facts("The scheme will be extended to carers of all ages.",
+                 "CommissioningIntention") == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "direction", "service"),
+    [
+        # more providers, fewer short calls: the market and what home care is bought in
+        (["In home care we want to:", "grow the number of providers in the rural north"],
+         "Increase", "home-care"),
+        (["In home care we want to:", "cut the number of 15-minute calls"],
+         "Decrease", "home-care"),
+        # a target item by its figure and "new"
+        (["Our priorities are:", "60 new extra care apartments by 2029"],
+         "Increase", "extra-care-housing"),
+    ],
+)
+def test_items_acting_on_the_market_and_target_items(lines: list[str], direction: str,
+                                                     service: str) -> None:
+    found = _list_facts(lines, "CommissioningIntention", heading="Home care")
+    assert [(c.direction, c.service) for c in found] == [(direction, service)]
+
+
+def test_items_under_a_heading_of_intentions_without_a_lead_in() -> None:
+    section = Section("Our commissioning intentions", 2, 0, 200)
+    items = ["30 new shared lives placements by 2028", "A market position statement"]
+    sentences, at = [], 0
+    for item in items:
+        sentences.append(Sentence(item, at, at + len(item), section=section,
+                                  is_list_item=True))
+        at += len(item) + 1
+    found = [c for c in extract_candidates(sentences, RECORD, model=None)
+             if c.kind == "CommissioningIntention"]
+    assert [(c.direction, c.service) for c in found] == [("Increase", "shared-lives")]
+
+
+def test_provision_kept_down_is_a_decrease() -> None:
+    # the decrease is stated after what it keeps down
+    [fact] = facts("We will keep the use of residential care as low as possible.",
+                   "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Decrease", "residential-care")
+
+
+def test_a_wish_for_fewer_is_a_decrease() -> None:
+    [fact] = facts("We want fewer adults to be placed in nursing homes outside the borough.",
+                   "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Decrease", "nursing-care")
+
+
 def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
                    table=True)

@@ -36,13 +36,16 @@ RECALL_FLOORS = {
 # 100/24, Capacity 77/38, ContractEvent 98/33, NeedEstimate 82/33, CommissioningIntention
 # 233/53, StrategyReference 73/17. (One cap of 3.3 for all kinds, reached at 653/198, was
 # set while intentions were read less; a hand check of 40 random bundled intentions found
-# 37 that the text states, so the caps were set per kind, each about 4 % above its figure.)
+# 37 that the text states, so the caps were set per kind, each about 4 % above its figure.
+# Session 13: intentions 244/53 once resolutions in the passive, items under a heading of
+# intentions and "more people ..." were read; 42 of 45 random bundled intentions were
+# stated by the text, so their cap went 4.6 -> 4.8.)
 MAX_FACTS_PER_GOLD = {
     "Spend": 4.3,
     "Capacity": 2.1,
     "ContractEvent": 3.05,
     "NeedEstimate": 2.6,
-    "CommissioningIntention": 4.6,
+    "CommissioningIntention": 4.8,
     "StrategyReference": 4.5,
 }
 

@@ -521,6 +521,22 @@ def test_outcome_items_after_a_lead_in_ending_a_wrapped_paragraph_are_items() ->
                      "fewer people moving into residential care from a hospital bed"]
 
 
+def test_lost_bullet_items_after_wraps_opening_with_a_figure_or_a_name() -> None:
+    # an item's wrap may open with a year ("... by / 2029") or, after "and", a place's
+    # name; the items after them are still items, and "cut" and "grow" open them
+    text = ("Our plans\n"
+            "By 2030 we will:\n"
+            "expand reablement so that more people go home from hospital by\n"
+            "2029\n"
+            "grow extra care in the market towns of Northby and\n"
+            "Southwick\n"
+            "cut waiting times for a home care package\n"
+            "Money\n")
+    items = [s.plain for s in _segment(text) if s.is_list_item]
+    assert items[1:] == ["grow extra care in the market towns of Northby and Southwick",
+                         "cut waiting times for a home care package"]
+
+
 def test_a_notices_field_after_a_short_item_starts_anew() -> None:
     # a supplier's name as a short item, then the next field's name past a blank line (read
     # as a body line, as on a long notice page): the field is not the item running on

@@ -63,12 +63,17 @@ _DEMAND_AFTER = re.compile(
     re.IGNORECASE,
 )
 # What an increase or decrease must act on when no service is named: provision itself.
-_PROVISION_OBJECT = re.compile(
-    r"[^.;]{0,40}?\b(?:provision|capacity|services?|beds|units|places|placements|homes|"
+_PROVISION_NOUN = (
+    r"\b(?:provision|capacity|services?|beds|units|places|placements|homes|"
     r"schemes|investment|spend|funding|budget|use\s+of|reliance|supply|offer|contracts?|"
-    r"commissioning|integration|models?|approach|pathways?|purchasing|procurement)\b",
-    re.IGNORECASE,
-)
+    r"commissioning|integration|models?|approach|pathways?|purchasing|procurement|"
+    # the hours care is bought in, how many providers make the market and how many of
+    # the calls home care is bought in
+    r"hours|number\s+of\s+(?:[\w-]+\s+){0,3}(?:providers|calls|visits))\b")
+_PROVISION_OBJECT = re.compile(r"[^.;]{0,40}?" + _PROVISION_NOUN, re.IGNORECASE)
+#: The subject of a course in the passive that names provision (or the framework it is
+#: bought through): "the existing framework be extended", "the number of beds be reduced".
+_PROVISION_ACTED_ON = re.compile(_PROVISION_NOUN + r"|\bframeworks?\b", re.IGNORECASE)
 _PROVISION_SUBJECT = re.compile(
     r"\b(?:investment|spend|spending|budget|funding|capacity|provision|supply)\b", re.IGNORECASE
 )
@@ -256,6 +261,22 @@ def _passive_resolution(text: str) -> int | None:
     return None
 
 
+#: A lead-in to a decision's resolutions ("RESOLVED that:", "Cabinet agreed:").
+_RESOLUTION_LEAD_IN = re.compile(r"\b(?:resolved|agreed|decided)\b[^:]{0,20}:\s*$",
+                                 re.IGNORECASE)
+
+
+def _resolved_item(view: SentenceView) -> list[tuple[int, int]]:
+    """The commitment of an item under "RESOLVED that:" in the passive ("the contract be
+    extended ..."): a resolution whose numbering ("(2)") the segmenter took off as the
+    item's mark, so :func:`_passive_resolution` does not see its opening. The course is
+    its passive verb, and what comes before it the provision acted on."""
+    if not (view.sentence.is_list_item and _RESOLUTION_LEAD_IN.search(view.lead_in)):
+        return []
+    verb = _resolution_passive().search(view.text)
+    return [(verb.start(), verb.start())] if verb else []
+
+
 def _commitments(text: str) -> list[tuple[int, int]]:
     """(start, where the committed course begins) of each commitment in the sentence.
 
@@ -380,11 +401,19 @@ def _means_aside(text: str, term_at: int, service: str | None, view: SentenceVie
 _PLACED_IN = re.compile(r"\s+(?:to|into|in)\s+", re.IGNORECASE)
 
 
-def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
+#: A decrease stated after what it keeps down ("keep shared hours as low as possible").
+_KEPT_DOWN = re.compile(r"as\s+(?:small|low|few)\s+as\s+possible|to\s+a\s+minimum",
+                        re.IGNORECASE)
+
+
+def _acts_on_provision(text: str, at: int, term_at: int, term_end: int) -> bool:
     """An increase or decrease must act on provision: a provision noun or a service named
-    just after the verb ("reduce reliance on", "increase Shared Lives placements")."""
-    if _PROVISION_SUBJECT.search(_subject(text, at)):
+    just after the verb ("reduce reliance on", "increase Shared Lives placements"), or,
+    for a decrease stated after its object ("as low as possible"), before it."""
+    if _PROVISION_SUBJECT.search(_subject(text, at)) or _passive_on_provision(text, at):
         return True  # "investment in this area is expected to increase"
+    if _KEPT_DOWN.match(text, term_at):
+        return bool(re.search(_PROVISION_NOUN, text[at:term_at], re.IGNORECASE))
     outcome = compiled("intention_outcome_objects").search(text, term_end, term_end + 40)
     if outcome and not _PROVISION_OBJECT.match(text[: outcome.start()], term_end) and not (
             _PLACED_IN.match(text, outcome.end()) and classify_service(
@@ -393,6 +422,13 @@ def _acts_on_provision(text: str, at: int, term_end: int) -> bool:
     if _PROVISION_OBJECT.match(text, term_end):
         return True
     return any(0 <= hit.start - term_end <= 40 for hit in label_hits("services", text))
+
+
+def _passive_on_provision(text: str, at: int) -> bool:
+    """A resolution's course in the passive at ``at`` ("... be reduced") whose subject
+    names the provision it acts on ("the number of block-booked beds")."""
+    return bool(_resolution_passive().match(text, at)
+                and _PROVISION_ACTED_ON.search(_subject(text, at)))
 
 
 def _verb_before(text: str, course: int, term_at: int) -> tuple[str, int] | None:
@@ -429,7 +465,8 @@ _COURSE_LEAD_IN = re.compile(
 
 #: An item that opens by asking for more of something ("more self-contained flats,
 #: reducing reliance on shared houses"): an increase of it, whatever follows.
-_MORE_OF = re.compile(r"(?:more|additional|extra)\s+(?!than\b)", re.IGNORECASE)
+_MORE_OF = re.compile(r"(?:\d[\d,]*\s+)?(?:more|additional|extra|new|further)\s+(?!than\b)",
+                      re.IGNORECASE)
 
 
 def _refusal(view: SentenceView, start: int, end: int) -> list[Candidate]:
@@ -442,11 +479,22 @@ def _refusal(view: SentenceView, start: int, end: int) -> list[Candidate]:
     return [_candidate(view, refused.start(), "Decrease", service)] if service else []
 
 
+#: A heading that names the council's courses as such ("Our commissioning intentions",
+#: "What we will do"): its list items are those courses when no lead-in introduces them.
+_COURSES_HEADING = re.compile(
+    r"\b(?:(?:our|commissioning)\s+(?:\w+\s+)?intentions|what\s+we\s+(?:will|plan|intend)\b|"
+    r"our\s+(?:priorities|plans))\b", re.IGNORECASE)
+
+
 def _council_lead_in(view: SentenceView) -> bool:
     """A list item under a lead-in that commits the council to courses ("Our priorities
-    are:", "We are looking for providers who can:"), not the market's own course."""
+    are:", "We are looking for providers who can:"), not the market's own course, or,
+    without a lead-in, under a heading that names them."""
     lead_in = view.lead_in
-    return bool(view.sentence.is_list_item and lead_in and _COURSE_LEAD_IN.search(lead_in)
+    if not lead_in:
+        return bool(view.sentence.is_list_item and view.heading
+                    and _COURSES_HEADING.search(view.heading))
+    return bool(view.sentence.is_list_item and _COURSE_LEAD_IN.search(lead_in)
                 and not (_OTHER_ACTOR.search(lead_in) and not _COMMISSIONER.search(lead_in)))
 
 
@@ -459,14 +507,14 @@ def _item_of_a_course(view: SentenceView) -> list[Candidate]:
     lead_in = view.lead_in
     if not _council_lead_in(view):
         return []  # none, or "opportunities for providers to explore:": the market's course
-    if view.quantities and not classify_direction(view.text):
+    more = _MORE_OF.match(view.text)  # "90 new flats by 2028": a target, not provision
+    if view.quantities and not (more or classify_direction(view.text)):
         return []  # a count under the lead-in is provision, read by the count rules
     if ":" in view.text:
         return []  # "Choice and control: giving people ...": a term and its definition
     refused = _refusal(view, 0, 40)
     if refused:
         return refused
-    more = _MORE_OF.match(view.text)
     found = (("Increase", 0) if more else None) or classify_direction(
         view.text) or classify_direction(lead_in)
     service = classify_service(view.text, None)  # the item itself names what it is about
@@ -545,7 +593,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         return []  # a question, or a heading's topic ("Increasing preventative services")
     if _title_cased(text) or _restates_title(view) or contents_line(text):
         return []  # "Proposed Changes to Day Services: Report of Findings": a title
-    commitments = _commitments(text)
+    commitments = _commitments(text) or _resolved_item(view)
     if not commitments:
         return _item_of_a_course(view)
     for at, course in commitments:
@@ -597,7 +645,8 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         if _PAST.search(text[course:term_at]) and not re.search(r"\bwill\b", text,
                                                                  re.IGNORECASE):
             continue
-        if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_end):
+        if direction in ("Increase", "Decrease") and not _acts_on_provision(text, at, term_at,
+                                                                            term_end):
             verb = _verb_before(own, course, term_at)
             if verb is None:
                 continue  # "reduce isolation", "increase take up": outcomes, not provision
@@ -617,7 +666,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
             in_text = classify_service(text, None, anchor=term_at)
             wish = _WEAK_MARKER.search(text, max(0, at - 12), course)
             if direction not in ("Procure", "Review", "Decommission") and not (
-                _PROVISION_OBJECT.match(text, term_end)
+                _PROVISION_OBJECT.match(text, term_end) or _passive_on_provision(text, at)
                 or (_council_commits(text, at) and (in_text or not wish))
             ):
                 continue  # "reduce dependency", "develop our skills": no provision named
