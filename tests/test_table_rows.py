@@ -75,3 +75,27 @@ def test_a_row_of_a_table_of_need_is_read_by_its_year_columns() -> None:
     assert found == [("NeedEstimate", Decimal(400), "people", "2025", group),
                      ("NeedEstimate", Decimal(460), "people", "2030", group),
                      ("NeedEstimate", Decimal("15.0"), "percent", None, group)]
+
+
+def test_a_row_laid_out_with_spaces_is_read_by_its_headers_columns() -> None:
+    # a PDF's table flattened to lines: cells two spaces or more apart, under a header
+    # line of as many cells; each figure is its column's count
+    header = "Homes in the borough at 1 April 2025\nCare group    Homes    Beds    Residents funded"
+    assert _row("Nursing (older people)    14    610    35", "Care homes", header) == [
+        ("Capacity", Decimal(14), "homes", "nursing-care"),
+        ("Capacity", Decimal(610), "beds", "nursing-care"),
+        ("Capacity", Decimal(35), "people", "nursing-care")]
+    # a row whose cells do not line up with the header's keeps to its first figure
+    assert _row("Nursing (older people)  14  610", "Care homes", header) == [
+        ("Capacity", Decimal(14), "homes", "nursing-care")]
+
+
+def test_a_need_row_laid_out_with_spaces_takes_its_columns_years() -> None:
+    header = "Table 4: Older people projected to live alone\nAge band    2025    2035    2040"
+    sentence = Sentence("75 to 84    9,100    10,400    11,900", 0, 36,
+                        section=Section("Projected need", 2, 0, 999), is_table_row=True,
+                        header=header)
+    found = extract_table_counts(SentenceView.of(sentence, RECORD))
+    assert [(c.kind, c.value, c.period_label) for c in found] == [
+        ("NeedEstimate", Decimal(9100), "2025"), ("NeedEstimate", Decimal(10400), "2035"),
+        ("NeedEstimate", Decimal(11900), "2040")]

@@ -106,18 +106,19 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
         unit = _unit(label) or _unit(" ".join((view.lead_in, view.heading or "")))
     out = []
     for value, pct, start, _ in figures:
-        column = columns[view.text.count("|", 0, start)] if columns else ""
+        column = columns.of(start) if columns else ""
         if columns and compiled("need_cues").search(column):
             continue
         out.append(view.candidate(
             "Capacity", value=value,
-            unit="percent" if pct else _unit(column) or unit or "units", service=service,
+            unit="percent" if pct else _unit(column, people=True) or unit or "units",
+            service=service,
             value_start=view.sentence.start + start, **issued_year(view.record)))
     return out
 
 
 def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
-              columns: list[str] | None, label: str, own: str,
+              columns: _Columns | None, label: str, own: str,
               service: str | None) -> list[Candidate]:
     """A row of a table of need read by its columns: each figure a need estimate dated by
     its column ("2025", "2030"; no column names, no date), a change column in percent, a
@@ -126,7 +127,7 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
     group = classify_population(label) or classify_population(own)
     out = []
     for value, pct, start, _ in figures:
-        column = columns[view.text.count("|", 0, start)] if columns else ""
+        column = columns.of(start) if columns else ""
         periods = find_periods(column, view.record.issued)
         period = periods[0] if periods else None
         later = _after_issue(view, period)
@@ -190,17 +191,52 @@ def _after_issue(view: SentenceView, period: Period | None) -> bool:
     return bool(period and issued and period.start_date.year > int(str(issued)[:4]))
 
 
-def _column_names(view: SentenceView) -> list[str] | None:
-    """The names of a pipe table's columns, when the header's last row has as many cells
-    as this row ("Area | Care Group | Schemes | Capacity |"): each figure is then its
-    column's count, so a row of several figures states several facts."""
+class _Columns:
+    """The names of a table's columns and where this row's cells start: a pipe table's
+    cells ("Area | Schemes | Capacity |"), or, in text laid out with spaces (a PDF's or a
+    page's table flattened to lines), cells apart by two spaces or more under a header
+    line of as many ("Type of home    Homes    Beds"). Each figure is then its column's
+    count, so a row of several figures states several facts."""
+
+    def __init__(self, names: list[str], starts: list[int]) -> None:
+        self.names = names
+        self._starts = starts
+
+    def of(self, offset: int) -> str:
+        """The name of the column whose cell holds the row's text at ``offset``."""
+        return self.names[max(i for i, at in enumerate(self._starts) if at <= offset)]
+
+
+#: Between the cells of a table laid out with spaces: two spaces or more, or a tab.
+_CELL_GAP = re.compile(r"\s{2,}|\t")
+
+
+def _cells(line: str, gap: re.Pattern[str]) -> tuple[list[str], list[int]]:
+    """The cells of a line split at ``gap``, and where each starts."""
+    names, starts, at = [], [], 0
+    for match in [*gap.finditer(line), None]:
+        end = match.start() if match else len(line)
+        if line[at:end].strip():
+            names.append(line[at:end].strip())
+            starts.append(at)
+        at = match.end() if match else end
+    return names, starts
+
+
+def _column_names(view: SentenceView) -> _Columns | None:
     header = view.sentence.header or ""
-    rows = [line for line in header.splitlines() if line.count("|") >= 2]
-    if not rows or "|" not in view.text:
-        return None
-    names = [cell.strip() for cell in rows[-1].rstrip().rstrip("|").split("|")]
-    cells = view.text.rstrip().rstrip("|").split("|")
-    return names if len(names) == len(cells) else None
+    text = view.text.rstrip().rstrip("|")
+    if "|" in view.text:
+        rows = [line for line in header.splitlines() if line.count("|") >= 2]
+        if not rows:
+            return None
+        names = [cell.strip() for cell in rows[-1].rstrip().rstrip("|").split("|")]
+        starts = [0] + [m.end() for m in re.finditer(r"\|", text)]
+        return _Columns(names, starts) if len(names) == len(starts) else None
+    lines = header.splitlines()
+    names, _ = _cells(lines[-1], _CELL_GAP) if lines else ([], [])
+    cells, starts = _cells(text, _CELL_GAP)
+    return _Columns(names, starts) if len(cells) >= 3 and len(names) == len(cells) else None
 
 
 #: The two kinds of care home (CQC's registrations) opening a row's label ("Nursing
@@ -214,8 +250,11 @@ def _home_type(label: str) -> str | None:
     return classify_service(f"{match.group(1)} care") if match else None
 
 
-def _unit(text: str) -> str | None:
-    """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``)."""
+def _unit(text: str, people: bool = False) -> str | None:
+    """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``);
+    people only when asked (a column's name: "Residents funded"), since a row's label
+    names people as the group a count of provision is for ("Older people")."""
     hits = [(m.start(), unit) for unit, pattern in compiled_map("count_nouns")
-            if unit not in ("people", "items") and (m := pattern.search(text))]
+            if unit != "items" and (people or unit != "people")
+            and (m := pattern.search(text))]
     return unit_slug(min(hits)[1]) if hits else None
