@@ -719,6 +719,9 @@ def _mark_short_headings(lines: list[_Line], double: bool) -> None:
                                                     _hard_break(lines[i], double)):
             if i - run_start >= 3:
                 for j in range(run_start, i):
+                    if j == i - 1 and i < len(lines) and lines[i].kind == "bullet":
+                        break  # the run's last line heads the bullets after it (a
+                        # notice's "Total value (estimated)" / "• £1,200,000 ...")
                     lines[j].kind = "item"
                     candidates[j] = False
             run_start = i + 1 if i < len(lines) and not candidates[i] else i

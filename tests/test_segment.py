@@ -537,6 +537,20 @@ def test_lost_bullet_items_after_wraps_opening_with_a_figure_or_a_name() -> None
                          "cut waiting times for a home care package"]
 
 
+def test_a_field_name_ending_a_run_of_short_lines_heads_its_bullets() -> None:
+    # a notice's fields a line each, short and unpunctuated like an unbulleted list; the
+    # last of them introduces the bullets after it, so it heads them and is no item
+    text = ("Care at home framework\n"
+            "The council is buying care at home for adults across the borough through a "
+            "framework.\n"
+            "Commercial tool\nEstablishes a dynamic market\nTotal value (estimated)\n"
+            "  • £2,400,000 excluding VAT\n  • £2,880,000 including VAT\n")
+    values = [s for s in _segment(text) if "VAT" in s.plain]
+    assert [s.plain for s in values] == ["£2,400,000 excluding VAT",
+                                         "£2,880,000 including VAT"]
+    assert all(s.section and s.section.title == "Total value (estimated)" for s in values)
+
+
 def test_a_notices_field_after_a_short_item_starts_anew() -> None:
     # a supplier's name as a short item, then the next field's name past a blank line (read
     # as a body line, as on a long notice page): the field is not the item running on
