@@ -371,9 +371,20 @@ def _runs_on(block: tuple[list[_Line], str], line: _Line, double: bool) -> bool:
 
 def _field_after_short_item(block: tuple[list[_Line], str], line: _Line) -> bool:
     """A field's name past a blank line after a short list item ("• Northtown Carers
-    Trust" / "Contract value"): a notice's next field, not the item running on."""
-    return (block[1] == "bullet" and line.blanks_before > 0 and _names_a_field(line.text, 6)
-            and _word_count(block[0][-1].text) <= 6)
+    Trust" / "Contract value"), or after any item when it is one of a notice's dated
+    fields (the extraction rules' ``notice_release_stages``: "Estimated date of tender
+    notice" after a long classification code): a notice's next field, not the item
+    running on."""
+    if block[1] != "bullet" or line.blanks_before == 0 or not _names_a_field(line.text, 6):
+        return False
+    return _word_count(block[0][-1].text) <= 6 or _release_field(line.text)
+
+
+def _release_field(text: str) -> bool:
+    from carekg.loaders.extract.rules import compiled_map
+
+    return any(pattern.fullmatch(text.strip()) for _, pattern in
+               compiled_map("notice_release_stages"))
 
 
 def _glyphless(block: tuple[list[_Line], str]) -> bool:

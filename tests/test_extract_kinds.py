@@ -1496,6 +1496,9 @@ def test_a_notices_date_field_on_one_line_is_a_release(field: str) -> None:
     ("Earliest date the contract will be signed\n\n14 January 2026", "award"),
     # a release and its full date on one line, no colon between
     ("Published 14 January 2026, 4:05pm", "tender"),
+    # the notice's own update stamp, and the day an awarded contract was signed
+    ("Last edited 14 January 2026, 9:40am", "tender"),
+    ("Date signed\n\n14 January 2026", "award"),
 ])
 def test_a_notices_long_and_run_on_fields_are_events(line: str, event: str) -> None:
     [fact] = _segmented_facts(f"## Home care framework\n\n{line}\n", "ContractEvent")

@@ -562,3 +562,8 @@ def test_a_notices_field_after_a_short_item_starts_anew() -> None:
     lines = _lines("  • Support for carers who look after\n\nsomeone at home\n")
     lines[0].kind, lines[1].kind = "bullet", "body"
     assert [len(block) for block, _ in _blocks(lines, double=True)] == [2]
+    # after a longer item (a classification code), a notice's dated field still starts anew
+    lines = _lines("  • 85312000 - Social work services without accommodation for adults\n\n"
+                   "Estimated date of tender notice\n")
+    lines[0].kind, lines[1].kind = "bullet", "body"
+    assert [len(block) for block, _ in _blocks(lines, double=True)] == [1, 1]
