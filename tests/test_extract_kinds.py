@@ -1911,6 +1911,13 @@ def test_a_wish_for_fewer_is_a_decrease() -> None:
     assert (fact.direction, fact.service) == ("Decrease", "nursing-care")
 
 
+def test_people_who_answered_a_consultation_are_no_need_and_no_provision() -> None:
+    text = "In total 245 carers responded to the consultation on the new carers plan."
+    assert facts(text, "NeedEstimate") == facts(text, "Capacity") == []
+    # carers counted where they live are still a need
+    assert facts("There are 4,500 carers in the borough.", "NeedEstimate")
+
+
 def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
                    table=True)

@@ -98,6 +98,11 @@ _NEEDED = re.compile(r"\b(?:need(?:s|ed)?\s+to\s+be|will\s+need|requir\w*|antici
 _BUILT = re.compile(r"\b(?:to\s+be\s+(?:completed|built|opened|handed\s+over)|due\s+to\s+"
                     r"(?:open|complete))\b", re.IGNORECASE)
 # People a service works through or employs are its workforce, not people it supports.
+#: What people counted did when they are a consultation's respondents ("412 carers
+#: replied to the survey", "90 residents attended the events").
+_RESPONDED = re.compile(
+    r"\s+(?:\w+\s+){0,2}?(?:responded|replied|took\s+part|attended|participated|completed\s+"
+    r"(?:the|a|our)\s+(?:survey|questionnaire))\b", re.IGNORECASE)
 _WORKFORCE_BEFORE = re.compile(
     r"\b(?:through|employ(?:s|ing|ed)?|workforce\s+of|staff\s+of|staffed\s+by)\s+"
     r"(?:(?:around|about|approximately|some|over|almost|nearly|c\.?|circa)\s*)?$",
@@ -243,6 +248,8 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             continue  # "the 40 flats are expected to be completed in May": a development
         if _HYPOTHETICAL.search(clause):
             continue  # "we would know about 1000 more patients if ...": not a count of anything
+        if quantity.unit == "people" and _RESPONDED.match(text, quantity.end):
+            continue  # "412 carers replied to the survey": a consultation's, no need or care
         if _asked(text, quantity.start):
             continue  # "how will closing 40 beds be paid for?" states no count
         unit = unit_slug(quantity.unit)
