@@ -300,7 +300,10 @@ def test_bodies_grant_schemes_and_bare_heads_are_not_strategies() -> None:
                  "The service is paid for by Homeless Accommodation Programme (HAP) funding.",
                  "The Community Chest Small Grants programme opens again in the spring.",
                  "Included in Forward Plan: Yes",
-                 "Local Strategy"):
+                 "Local Strategy",
+                 # a committee named by its remit, and a building budget
+                 "The report goes next to the Adults Policy and Scrutiny Committee.",
+                 "The scheme is part funded by the Northtown Capital Programme."):
         assert facts(text, "StrategyReference") == [], text
     [fact] = facts("The Market Position Statement describes the services we want.",
                    "StrategyReference")
