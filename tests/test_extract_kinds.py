@@ -1921,6 +1921,28 @@ def test_people_who_answered_a_consultation_are_no_need_and_no_provision() -> No
     assert facts("There are 4,500 carers in the borough.", "NeedEstimate")
 
 
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        # a procurement reported as planned, its subject a pronoun
+        ("Members heard that it would be re-tendered as one contract from April 2027.",
+         "Extra care housing"),
+        # whatever the subject's own clause says of providers, the commissioner procures
+        ("The open framework that new providers can join will be procured in 2026.",
+         "Home care"),
+    ],
+)
+def test_a_procurement_in_the_passive_is_the_commissioners(text: str, heading: str) -> None:
+    [fact] = facts(text, "CommissioningIntention", heading=heading)
+    assert fact.direction == "Procure"
+
+
+def test_not_intending_to_commission_more_is_a_decrease() -> None:
+    [fact] = facts("We do not intend to commission any new nursing beds before 2028.",
+                   "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Decrease", "nursing-care")
+
+
 def test_a_row_counting_a_dated_group_of_people_is_a_need() -> None:
     [fact] = facts("People aged 85 and over (2031, projected) 12,300", "NeedEstimate",
                    table=True)

@@ -309,6 +309,17 @@ _OWN_VOICE_SUBJECT = re.compile(
 #: its marker ("will be re-procured"): what comes before it is the provision acted on.
 _PASSIVE_MARKER = re.compile(r"(?:(?:is|are|currently)\s+)*(?:being|under|to\s+be)\b",
                              re.IGNORECASE)
+#: A procurement in the passive after its marker ("it would be re-tendered", "the new
+#: framework, which providers can join, will be procured"): whatever its subject, the
+#: course is the commissioner's (only a commissioner procures).
+_PROCURED = re.compile(r"\bbe\s+(?:re-?)?(?:procured|tendered|commissioned|recommissioned)\b",
+                       re.IGNORECASE)
+
+
+def _procured_passively(text: str, at: int, course: int) -> bool:
+    """Whether the commitment at ``at`` (its course at ``course``) is a procurement in the
+    passive, in its marker ("would be re-tendered") or just after it ("will be procured")."""
+    return bool(_PROCURED.search(text, at, course + 24))
 _PASSIVE_COURSE = re.compile(r"\s*(?:be|being)\s+(?:\w+\s+)?[\w-]+(?:ed|en)\b", re.IGNORECASE)
 
 
@@ -597,10 +608,12 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
     if not commitments:
         return _item_of_a_course(view)
     for at, course in commitments:
-        if any(m.end() <= at + 12 for m in _OTHER_SUBJECT.finditer(text, max(0, at - 30),
+        passive_procurement = _procured_passively(text, at, course)
+        if not passive_procurement and any(
+                m.end() <= at + 12 for m in _OTHER_SUBJECT.finditer(text, max(0, at - 30),
                                                                     at + 40)):
             continue  # (the lookahead reads past the subject: "this will include an ...")
-        if _another_actors_course(text, at, course):
+        if not passive_procurement and _another_actors_course(text, at, course):
             continue
         refused = _refusal(view, max(0, at - 25), course + 40)
         if refused:
@@ -661,7 +674,7 @@ def extract_intentions(view: SentenceView) -> list[Candidate]:
         service = _target_service(text, term_at) or _means_aside(text, term_at, named, view)
         if service is None:
             if not (_intends_here(view) or (
-                    direction == "Procure" and _PASSIVE_COURSE.match(text, course))):
+                    direction == "Procure" and passive_procurement)):
                 continue  # (only a commissioner procures: "will be re-procured" is its)
             in_text = classify_service(text, None, anchor=term_at)
             wish = _WEAK_MARKER.search(text, max(0, at - 12), course)
