@@ -99,3 +99,11 @@ def test_a_need_row_laid_out_with_spaces_takes_its_columns_years() -> None:
     assert [(c.kind, c.value, c.period_label) for c in found] == [
         ("NeedEstimate", Decimal(9100), "2025"), ("NeedEstimate", Decimal(10400), "2035"),
         ("NeedEstimate", Decimal(11900), "2040")]
+
+
+def test_provision_per_head_of_a_population_is_provision_not_need() -> None:
+    # a rate of provision to people of an age is a count of provision, though the
+    # population's words alone would make the table one of need
+    assert _row("Northby: 112", "Care home beds per 10,000 people aged 75 and over") == [
+        ("Capacity", Decimal(112), "beds", "care-homes")]
+    assert _row("Northby: 4,100", "Projected population aged 75 and over") == []

@@ -79,8 +79,11 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     # supported living by age"): a row of one count, and perhaps its share, counts them
     waiting = (compiled("need_after_count").search(around)
                if sum(not pct for _, pct, _, _ in figures) == 1 else None)
-    if waiting or compiled("need_cues").search(own) or (compiled("need_cues").search(label)
-                                                        and not rating):
+    # provision per head of a population ("Extra care units per 1,000 people aged 65+")
+    # counts provision, whatever the population's words say of need
+    rate = _PROVISION_RATE.search(own)
+    if not rate and (waiting or compiled("need_cues").search(own) or (
+            compiled("need_cues").search(label) and not rating)):
         # a table of projections or prevalence counts need, which varies too much by
         # column (years, change, rates) to be read without its header's columns
         columns = _column_names(view)
@@ -137,6 +140,11 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
             service=service, is_projection=predicted or later or pct,
             value_start=view.sentence.start + start, **period_values(period)))
     return out
+
+
+#: Provision counted per head of a population: "units per 1,000 people".
+_PROVISION_RATE = re.compile(r"\b(?:units|flats|beds|places|homes|schemes)\s+per\s+[\d,]+\b",
+                             re.IGNORECASE)
 
 
 #: A label that counts people served, not people who may need care ("Council-funded
@@ -251,10 +259,17 @@ def _home_type(label: str) -> str | None:
 
 
 def _unit(text: str, people: bool = False) -> str | None:
-    """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``);
+    """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``; of a
+    compound, its last: "care home beds" counts beds);
     people only when asked (a column's name: "Residents funded"), since a row's label
     names people as the group a count of provision is for ("Older people")."""
-    hits = [(m.start(), unit) for unit, pattern in compiled_map("count_nouns")
-            if unit != "items" and (people or unit != "people")
-            and (m := pattern.search(text))]
-    return unit_slug(min(hits)[1]) if hits else None
+    hits = sorted((m.start(), m.end(), unit) for unit, pattern in compiled_map("count_nouns")
+                  if unit != "items" and (people or unit != "people")
+                  and (m := pattern.search(text)))
+    if not hits:
+        return None
+    chosen = hits[0]
+    for hit in hits[1:]:  # "care home beds": the last noun of a compound is what is counted
+        if text[chosen[1]:hit[0]].strip() == "" and hit[0] >= chosen[1]:
+            chosen = hit
+    return unit_slug(chosen[2])
