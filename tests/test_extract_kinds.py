@@ -1937,6 +1937,15 @@ def test_a_procurement_in_the_passive_is_the_commissioners(text: str, heading: s
     assert fact.direction == "Procure"
 
 
+def test_this_summing_up_the_plan_states_its_course() -> None:
+    [fact] = facts("This will include an increase in the use of Shared Lives for younger "
+                   "adults.", "CommissioningIntention")
+    assert (fact.direction, fact.service) == ("Increase", "shared-lives")
+    # "the" alone is no such subject: "the need for more costly services" is no course
+    assert facts("Advocacy can prevent problems and the need for more costly services.",
+                 "CommissioningIntention") == []
+
+
 def test_not_intending_to_commission_more_is_a_decrease() -> None:
     [fact] = facts("We do not intend to commission any new nursing beds before 2028.",
                    "CommissioningIntention")

@@ -300,9 +300,10 @@ def _commitments(text: str) -> list[tuple[int, int]]:
 
 #: The subject of a sentence the plan states in its own voice without naming the council:
 #: the place it serves ("The borough needs more ..."), the plan or model itself ("The new
-#: model will provide ..."), or nothing before the marker at all.
+#: model will provide ..."), "This" summing up what the plan has just said ("This will
+#: include an increase in ..."), or nothing before the marker at all.
 _OWN_VOICE_SUBJECT = re.compile(
-    r"(?:further,?\s*)?(?:(?:the|this|our)\s+)?(?:new\s+)?(?:proposed\s+)?"
+    r"(?:further,?\s*)?(?:(?:the|this|our)\s+|this$)?(?:new\s+)?(?:proposed\s+)?"
     r"(?:county|city|borough|district|model|programme|proposals?|plan|report|paper)?",
     re.IGNORECASE)
 #: A marker in the passive ("are being developed", "is under review"), or a course after
