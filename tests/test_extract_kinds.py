@@ -1946,6 +1946,25 @@ def test_this_summing_up_the_plan_states_its_course() -> None:
                  "CommissioningIntention") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # what a report asks its decision-makers to do
+        ("Cabinet is asked to agree the closure of two day centres in 2027.",
+         "Decommission", "day-opportunities"),
+        # care paid for where it is
+        ("We will provide revenue funding to the extra care schemes for their care teams.",
+         "Maintain", "extra-care-housing"),
+        # more people, the service named further on
+        ("Our vision is for more people to live independently in a home of their own, "
+         "with home care when they need it.", "Increase", "home-care"),
+    ],
+)
+def test_asked_to_funding_and_more_people(text: str, direction: str, service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
 def test_not_intending_to_commission_more_is_a_decrease() -> None:
     [fact] = facts("We do not intend to commission any new nursing beds before 2028.",
                    "CommissioningIntention")

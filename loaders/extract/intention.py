@@ -413,6 +413,8 @@ def _means_aside(text: str, term_at: int, service: str | None, view: SentenceVie
 _PLACED_IN = re.compile(r"\s+(?:to|into|in)\s+", re.IGNORECASE)
 
 
+#: More people served: an increase of whatever service the rest of the sentence names.
+_MORE_PEOPLE = re.compile(r"more\s+people\b", re.IGNORECASE)
 #: A decrease stated after what it keeps down ("keep shared hours as low as possible").
 _KEPT_DOWN = re.compile(r"as\s+(?:small|low|few)\s+as\s+possible|to\s+a\s+minimum",
                         re.IGNORECASE)
@@ -426,6 +428,8 @@ def _acts_on_provision(text: str, at: int, term_at: int, term_end: int) -> bool:
         return True  # "investment in this area is expected to increase"
     if _KEPT_DOWN.match(text, term_at):
         return bool(re.search(_PROVISION_NOUN, text[at:term_at], re.IGNORECASE))
+    if _MORE_PEOPLE.match(text, term_at):  # "more people to live at home with home care"
+        return classify_service(text[term_at:], None) is not None
     outcome = compiled("intention_outcome_objects").search(text, term_end, term_end + 40)
     if outcome and not _PROVISION_OBJECT.match(text[: outcome.start()], term_end) and not (
             _PLACED_IN.match(text, outcome.end()) and classify_service(
