@@ -1965,6 +1965,28 @@ def test_asked_to_funding_and_more_people(text: str, direction: str, service: st
     assert (fact.direction, fact.service) == (direction, service)
 
 
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # minutes record what was decided, and market engagement opens a procurement
+        ("It was agreed that officers would begin market engagement on a new day "
+         "services model.", "Procure", "day-opportunities"),
+        ("Over the next three years we expect to reduce our use of residential care for "
+         "younger adults.", "Decrease", "residential-care"),
+    ],
+)
+def test_decided_in_minutes_and_expected_courses(text: str, direction: str,
+                                                 service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_courses_target_in_people_is_no_need() -> None:
+    text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
+    assert facts(text, "NeedEstimate") == []
+    assert facts(text, "CommissioningIntention")[0].direction == "Increase"
+
+
 def test_not_intending_to_commission_more_is_a_decrease() -> None:
     [fact] = facts("We do not intend to commission any new nursing beds before 2028.",
                    "CommissioningIntention")

@@ -98,6 +98,10 @@ _NEEDED = re.compile(r"\b(?:need(?:s|ed)?\s+to\s+be|will\s+need|requir\w*|antici
 _BUILT = re.compile(r"\b(?:to\s+be\s+(?:completed|built|opened|handed\s+over)|due\s+to\s+"
                     r"(?:open|complete))\b", re.IGNORECASE)
 # People a service works through or employs are its workforce, not people it supports.
+#: A course's target figure: what it will reach ("to 80 carers", "by 500 people").
+_TARGET_BEFORE = re.compile(
+    r"\b(?:to|by)\s+(?:(?:around|about|approximately|at\s+least|over|some)\s+)?$",
+    re.IGNORECASE)
 #: What people counted did when they are a consultation's respondents ("412 carers
 #: replied to the survey", "90 residents attended the events").
 _RESPONDED = re.compile(
@@ -258,8 +262,10 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
         if is_need:
             if quantity.unit not in ("people", "units", "homes", "beds", "places"):
                 continue
-            if has_intention and quantity.unit != "people":
-                continue  # "the plans will add beds ... across 9 homes": the course's target
+            if has_intention and (quantity.unit != "people" or _TARGET_BEFORE.search(
+                    text, max(0, quantity.start - 30), quantity.start)):
+                continue  # "the plans will add beds ... across 9 homes", "expand the
+                # scheme to 80 carers": the course's target
             candidates.append(
                 _need(
                     view,
