@@ -1981,6 +1981,31 @@ def test_decided_in_minutes_and_expected_courses(text: str, direction: str,
     assert (fact.direction, fact.service) == (direction, service)
 
 
+@pytest.mark.parametrize(
+    ("text", "direction", "service"),
+    [
+        # a decision or resolution under its label
+        ("Decision: To approve the award of the day services framework to the providers in "
+         "Appendix B.", "Procure", "day-opportunities"),
+        ("RESOLVED: That the Director be authorised to extend the advocacy contract for up "
+         "to 12 months.", "Maintain", "advocacy"),
+        ("Approval is sought to commence a procurement for a new telecare service.",
+         "Procure", "telecare"),
+        ("We confirm our intention to recommission the carers' service from April 2027.",
+         "Procure", "carers-support"),
+    ],
+)
+def test_labelled_decisions_and_stated_intentions(text: str, direction: str,
+                                                  service: str) -> None:
+    [fact] = facts(text, "CommissioningIntention")
+    assert (fact.direction, fact.service) == (direction, service)
+
+
+def test_a_bid_deadline_in_prose_is_a_tender_event() -> None:
+    [fact] = facts("Tenders must be submitted by 12:00 noon on 9 March 2026.", "ContractEvent")
+    assert (fact.event_type, fact.period_label) == ("tender", "2026-03-09")
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []

@@ -92,7 +92,7 @@ _DECIDING_BODY = (r"(?:the\s+)?(?:cabinet|council|executive|committee|board|cabi
 #: ..."; not "The Council commission a range of services", which describes what it does).
 _LIST_OPENING = re.compile(
     r"^\W*(?:\d{1,2}(?:\.\d{1,2})+\s+|\d+[.)]\s*|\(?(?:[ivx]{1,4}|[a-h])\)\s*)?(?:[-•●▪]\s*)?"
-    r"(?:(?:resolved|recommendations?)\s*:?\s*)?"
+    r"(?:(?:resolved|recommendations?|decisions?|resolutions?)\s*:?\s*)?"
     r"(?:(?:that\s+" + _DECIDING_BODY + r"|" + _DECIDING_BODY
     + r"(?=\s+(?:approved|agreed|authori[sz]ed?|delegated|to\s+(?:approve|agree|authori[sz]e))\b))"
     r"\s+)?",
@@ -241,7 +241,8 @@ _PLAN_RESTATED = re.compile(r"\W*this\s+(?:means|will\s+mean|includes(?=\s+\w+in
 
 
 #: A resolution's opening: "That ...", or a numbered or lettered "the ..." ("(a) the").
-_RESOLUTION_OPENING = re.compile(r"\W*(?:(?:\d{1,2}|[a-z])[.)]\s*)?that\s+|"
+_RESOLUTION_OPENING = re.compile(r"\W*(?:(?:resolved|decision|resolution)\s*:\s*)?"
+                                 r"(?:(?:\d{1,2}|[a-z])[.)]\s*)?that\s+|"
                                  r"\W*(?:\d{1,2}|[a-z])[.)]\s*(?=the\s)", re.IGNORECASE)
 
 
