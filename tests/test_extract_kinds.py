@@ -2006,6 +2006,14 @@ def test_a_bid_deadline_in_prose_is_a_tender_event() -> None:
     assert (fact.event_type, fact.period_label) == ("tender", "2026-03-09")
 
 
+def test_a_change_in_spend_is_no_spend() -> None:
+    for text in ("We intend to reduce spend on out-of-area placements by £1.5m.",
+                 "The budget for home care will be cut by £2m next year."):
+        assert facts(text, "Spend") == [], text
+    # what is spent stays spend
+    assert facts("We spend £2m a year on home care.", "Spend")
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []

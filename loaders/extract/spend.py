@@ -44,6 +44,12 @@ _ONGOING = re.compile(
 
 # A sentence opening with "and" or "to" before its first amount continues a range begun
 # in the line before ("between £5,000" then "and £15,000").
+#: An amount that spend is to change by ("reduce spend on placements by £1.5m", "cut the
+#: budget by"), or does change by ("rose by £2m"): the change, not what is spent.
+_CHANGED_BY = re.compile(
+    r"\b(?:reduc|cut|increas|rais|grow|grew|rose|rise|fell|fall|decreas|sav)\w*\b[^.;£]{0,60}"
+    r"\bby\s+(?:(?:around|about|approximately|some|over|up\s+to|c\.)\s*)?$",
+    re.IGNORECASE)
 _RANGE_TAIL = re.compile(r"^\W*(?:and|to|-|–)\s*(?:c\.?\s*|around\s+|about\s+)?$", re.I)
 
 
@@ -163,6 +169,8 @@ def extract_spend(view: SentenceView) -> list[Candidate]:
         clause = text[start:end]
         if compiled("spend_exclusions").search(clause):
             continue
+        if _CHANGED_BY.search(text, max(0, money.start - 80), money.start):
+            continue  # "reduce spend on placements by £1.5m": a change to spend, no spend
         if not compiled("spend_cues").search(clause) and len(amounts) > 1 and not money.rate:
             # A second amount with no verb of its own ("to £294m in 2019/20") still
             # belongs to the sentence's spend; keep it only when the sentence is about spend.
