@@ -325,6 +325,13 @@ def _weak_direction() -> re.Pattern[str]:
     return re.compile(phrase_pattern(load_rules()["weak_direction_terms"]), re.IGNORECASE)
 
 
+#: New provision counted or named as capacity after a developing verb ("develop 120 new
+#: supported living units", "create new nursing capacity"): capacity added, an increase.
+_NEW_CAPACITY = re.compile(
+    r"\s+(?:\d[\d,]*\s+)?new\s+(?:[\w-]+\s+){0,4}?(?:units|beds|places|flats|apartments|"
+    r"homes|schemes|capacity)\b", re.IGNORECASE)
+
+
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     """(direction, offset of its term) that the words after ``start`` commit to.
 
@@ -339,6 +346,8 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     firm = [hit for hit in hits if not _weak_direction().fullmatch(text, hit.start, hit.end)]
     hits = firm or hits  # "improve access ..., including an increase in places": an increase
     first = hits[0]
+    if first.direction == "Develop" and _NEW_CAPACITY.match(text, first.end):
+        return "Increase", first.start  # "develop 120 new supported living units": capacity added
     if first.direction in ("Procure", "Develop", "Review"):
         for other in hits[1:]:
             if other.start - first.end > 25:

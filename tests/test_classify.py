@@ -130,3 +130,12 @@ def test_evidence_columns_after_the_course_give_no_service() -> None:
 def test_client_groups_named_either_way_compete_by_position() -> None:
     text = "£40,000 of carers' funding supports people with learning disabilities."
     assert classify_service(text, anchor=text.index("of")) == "carers-support"
+
+
+def test_developing_new_capacity_is_an_increase() -> None:
+    # capacity added is an increase, a new model or approach a development
+    from carekg.loaders.classify import classify_direction
+
+    assert classify_direction("We will develop 80 new extra care flats by 2029.")[0] == "Increase"
+    assert classify_direction("work to create new nursing capacity in the west")[0] == "Increase"
+    assert classify_direction("We will develop a new model of day support.")[0] == "Develop"
