@@ -332,6 +332,12 @@ _NEW_CAPACITY = re.compile(
     r"homes|schemes|capacity)\b", re.IGNORECASE)
 
 
+#: A providing verb with new capacity counted or named ("deliver 300 new homes",
+#: "provide 40 new beds"), where no direction term comes first.
+_ADDED_CAPACITY = re.compile(r"\b(?:deliver|provid|build|buil|open)\w*" + _NEW_CAPACITY.pattern,
+                             re.IGNORECASE)
+
+
 def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     """(direction, offset of its term) that the words after ``start`` commit to.
 
@@ -341,6 +347,9 @@ def classify_direction(text: str, start: int = 0) -> tuple[str, int] | None:
     agreement") or a closure reviewed ("consult on the closure of"), wins over that verb,
     because the object says what changes."""
     hits = direction_hits(text, start)
+    added = _ADDED_CAPACITY.search(text, start)
+    if added and (not hits or added.start() < hits[0].start):
+        return "Increase", added.start()  # "deliver 300 new homes": capacity added
     if not hits:
         return None
     firm = [hit for hit in hits if not _weak_direction().fullmatch(text, hit.start, hit.end)]

@@ -139,3 +139,9 @@ def test_developing_new_capacity_is_an_increase() -> None:
     assert classify_direction("We will develop 80 new extra care flats by 2029.")[0] == "Increase"
     assert classify_direction("work to create new nursing capacity in the west")[0] == "Increase"
     assert classify_direction("We will develop a new model of day support.")[0] == "Develop"
+    # a scheme opened, beds added, homes delivered: capacity added
+    for text in ("A new 60-bed nursing home will open in 2026.",
+                 "We will add 40 beds to the reablement service.",
+                 "We will deliver 300 new homes for older people by 2035."):
+        assert classify_direction(text)[0] == "Increase", text
+    assert classify_direction("We will provide new services.") is None
