@@ -2015,6 +2015,18 @@ def test_a_change_in_spend_is_no_spend() -> None:
     assert facts("We spend £2m a year on home care.", "Spend")
 
 
+def test_a_count_of_some_of_an_earlier_count_takes_its_noun_and_kind() -> None:
+    text = ("Northtown has 14 extra care schemes with 820 apartments, and the council holds "
+            "nomination rights to 610 of them.")
+    assert [(c.value, c.unit) for c in facts(text, "Capacity")] == [
+        (Decimal(14), "homes"), (Decimal(820), "units"), (Decimal(610), "units")]
+    # some of a need are a need too
+    text = ("There are an estimated 21,000 unpaid carers in the borough, of whom 4,300 "
+            "provide 50 or more hours of care a week.")
+    assert [c.value for c in facts(text, "NeedEstimate")] == [Decimal(21000), Decimal(4300)]
+    assert facts(text, "Capacity") == []
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []

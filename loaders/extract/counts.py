@@ -215,6 +215,7 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
     spans = dict(
         zip((f[0] for f in figures), clause_spans(text, [f[:2] for f in figures]), strict=True)
     )
+    needs: dict[int, bool] = {}  # whether each count read so far is a need, by its start
     for quantity in quantities:
         start, end = spans[quantity.start]
         # a count sharing an earlier count's noun shares its verb too
@@ -242,6 +243,9 @@ def extract_counts(view: SentenceView, has_intention: bool) -> list[Candidate]:
             quantity.unit == "people" and not provision
             and compiled("population_count_nouns").fullmatch(quantity.noun.strip())
             and not _WORKFORCE_BEFORE.search(text, max(0, quantity.start - 40), quantity.start))
+        if quantity.part_of is not None and quantity.part_of in needs:
+            is_need = needs[quantity.part_of]  # "30,000 carers, of whom 9,000 ...": as its whole
+        needs[quantity.start] = is_need
         if (is_need and quantity.unit != "people" and not _PROJECTION.search(clause)
                 and not _NEEDED.search(clause) and not _FUTURE.search(clause)):
             is_need = False  # "71 beds were available" beside a word of need: provision

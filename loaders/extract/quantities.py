@@ -93,6 +93,13 @@ _WORD_NUMBER = re.compile(
 )
 # After a count, further figures that share its noun: "453 people in A, 495 in B and 375
 # in C" counts people three times.
+#: A figure that counts some of an earlier count's things without its noun: "1,120 of
+#: them", "95 of these", "of which 312", "of whom 40".
+_OF_THEM = re.compile(
+    r"(?<![\w£.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\d%.,/])\s+of\s+(?:them|which|whom|"
+    r"(?:these|those)(?!\s+[a-z]))\b|\bof\s+(?:which|whom)\s+(?:(?:around|about|approximately|some|over)\s+)?"
+    r"(?P<num2>\d{1,3}(?:,\d{3})+|\d+)(?![\d%.,/])",
+    re.IGNORECASE)
 _ELIDED = re.compile(
     r"(?:\s*(?:,|;|and|,\s+and)\s+)(?P<approx>(?:just\s+)?(?:over|under|around|about|"
     r"approximately|almost|nearly|some)\s+)?"
@@ -141,6 +148,7 @@ class Quantity:
     end: int
     approximate: bool = False
     elided: bool = False  # the noun is that of an earlier count ("40 beds in A, 25 in B")
+    part_of: int | None = None  # the start of the count this one is some of ("610 of them")
 
 
 @cache
@@ -268,6 +276,16 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             )
             taken.append((elided.start("num"), elided.end("num")))
             position = elided.end("num")
+    for m in _OF_THEM.finditer(text):
+        start, end = m.span("num") if m.group("num") else m.span("num2")
+        earlier = [q for q in found if q.end <= start]
+        if not earlier or any(a <= start < b for a, b in taken):
+            continue
+        counted = earlier[-1]  # "32 schemes with 1,547 apartments, ... 1,120 of them"
+        found.append(Quantity(to_decimal(text[start:end]), counted.unit, counted.noun, start,
+                              end, approximate=is_approximate_before(text, start),
+                              elided=True, part_of=counted.start))
+        taken.append((start, end))
     found.sort(key=lambda q: q.start)
     return tuple(found)
 
