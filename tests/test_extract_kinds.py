@@ -2027,6 +2027,15 @@ def test_a_count_of_some_of_an_earlier_count_takes_its_noun_and_kind() -> None:
     assert facts(text, "Capacity") == []
 
 
+def test_two_counts_without_a_clause_break_are_cut_where_a_phrase_starts() -> None:
+    # each count's evidence is its own phrase, not the sentence cut at its middle space
+    text = "The council funds 240 supported living flats across 31 properties in the city."
+    found = facts(text, "Capacity")
+    assert [(c.value, c.unit, text[c.start - 100:c.end - 100]) for c in found] == [
+        (Decimal(240), "units", "The council funds 240 supported living flats"),
+        (Decimal(31), "homes", "across 31 properties in the city.")]
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []

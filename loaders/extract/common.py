@@ -67,6 +67,8 @@ def contents_line(text: str) -> bool:
 
 
 _MASK = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
+#: Where a phrase starts that a second figure may open, when no clause break is there.
+_PHRASE_BREAK = re.compile(r"\s(?:across|in|at|with|within|providing|from|for|over)\s")
 _CLAUSE_BREAK = re.compile(r"[;:,–—(]|\s(?:and|to|while|whilst|but|compared)\s|\s-\s")
 # Figures about the nation, not the council the document speaks for.
 NATIONAL = re.compile(
@@ -202,8 +204,11 @@ def clause_spans(text: str, figures: list[tuple[int, int]]) -> list[tuple[int, i
     for (_, end), (start, _) in zip(figures, figures[1:], strict=False):
         gap = text[end:start]
         breaks = list(_CLAUSE_BREAK.finditer(gap))
+        soft = list(_PHRASE_BREAK.finditer(gap))
         if breaks:
             cuts.append(end + breaks[-1].start())
+        elif soft:  # "109 units of supported housing | across 15 properties": at a phrase
+            cuts.append(end + soft[-1].start())
         else:  # no clause break: cut at the space nearest the middle, never inside a word
             spaces = [m.start() for m in re.finditer(r"\s", gap)] or [len(gap) // 2]
             cuts.append(end + min(spaces, key=lambda i: abs(i - len(gap) // 2)))
