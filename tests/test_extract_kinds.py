@@ -2036,6 +2036,13 @@ def test_two_counts_without_a_clause_break_are_cut_where_a_phrase_starts() -> No
         (Decimal(31), "homes", "across 31 properties in the city.")]
 
 
+def test_people_waiting_for_care_are_a_need() -> None:
+    for text in ("There are currently 420 people on the waiting list for a home care package.",
+                 "In May, 130 people were waiting for a package of care to start."):
+        assert facts(text, "Capacity") == [], text
+        assert facts(text, "NeedEstimate"), text
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []
