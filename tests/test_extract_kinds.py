@@ -2043,6 +2043,17 @@ def test_people_waiting_for_care_are_a_need() -> None:
         assert facts(text, "NeedEstimate"), text
 
 
+def test_a_share_of_a_population_with_a_condition_is_a_need_in_percent() -> None:
+    for text, value in (("It is estimated that 11% of people aged 65 and over have a mental "
+                         "health need.", 11),
+                        ("Around 12% of the population are unpaid carers.", 12)):
+        [fact] = facts(text, "NeedEstimate")
+        assert (fact.value, fact.unit) == (Decimal(value), "percent"), text
+    # a share of the people a service supports is no population's need
+    assert facts("About 60% of people who use day services have a learning disability.",
+                 "NeedEstimate") == []
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []

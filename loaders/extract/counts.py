@@ -355,7 +355,16 @@ def _shared_end(text: str, quantity: Quantity, quantities: list[Quantity],
 # population with a condition, a need in percent.
 _PREVALENCE_RATE = re.compile(
     r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s?%\s*(?:\(\s*[\d,]+\s*\)\s*)?prevalence\b|"
-    r"\bprevalence\s+(?:rate\s+)?of\s+(?P<num2>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
+    r"\bprevalence\s+(?:rate\s+)?of\s+(?P<num2>\d+(?:\.\d+)?)\s?%|"
+    # a share of a population said to have a condition or to care ("11% of people aged 65
+    # and over have a mental health need", "12% of the population are unpaid carers")
+    r"(?<![\d.])(?P<num3>\d+(?:\.\d+)?)\s?(?:%|per\s?cent)\s+of\s+(?:the\s+)?(?:population|"
+    r"people|adults|residents|older\s+people)\b"
+    # (not of people served: "60% of people who use day services have ...")
+    r"(?:(?!\b(?:use|uses|using|receiv\w*|supported|funded|placed|in\s+receipt)\b)[^.;%]){0,40}?"
+    r"\s(?:have|has|live\s+with|"
+    r"(?:are\s+)?living\s+with|provide|providing|experience|are\s+(?:unpaid\s+)?carers)\b",
+    re.IGNORECASE)
 
 
 #: A share of people written as "N in M" ("4 in 100 people", "one in four adults").
@@ -367,7 +376,7 @@ _ONE_IN = re.compile(r"(?<![\d.,])(?P<n>\d+|one|two|three)\s+in\s+(?P<base>100|1
 def _prevalence_rates(view: SentenceView) -> list[Candidate]:
     """Shares of a population with a condition, in percent: "a prevalence of 2.5%", and
     "4 in 100 people" (4%), "one in four adults" (25%)."""
-    found = [(m, to_decimal(m.group("num") or m.group("num2")))
+    found = [(m, to_decimal(m.group("num") or m.group("num2") or m.group("num3")))
              for m in _PREVALENCE_RATE.finditer(view.text)]
     for m in _ONE_IN.finditer(view.text):
         n, base = (Decimal(NUMBER_WORDS.get(g.casefold(), g.replace(",", "")))
