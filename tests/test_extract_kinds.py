@@ -2054,6 +2054,21 @@ def test_a_share_of_a_population_with_a_condition_is_a_need_in_percent() -> None
                  "NeedEstimate") == []
 
 
+@pytest.mark.parametrize(("text", "event", "date"), [
+    # an extension, a past tender, a termination and an invitation named without the
+    # word "contract"
+    ("A two-year extension to 30 June 2027 was agreed in May 2025.", "extension",
+     "2027-06-30"),
+    ("The service was last tendered in 2019.", "tender", "2019"),
+    ("The council gave notice to terminate the contract on 31 January 2025.", "termination",
+     "2025-01-31"),
+    ("Expressions of interest are invited by 28 February 2026.", "tender", "2026-02-28"),
+])
+def test_contract_events_named_by_their_own_words(text: str, event: str, date: str) -> None:
+    [fact] = facts(text, "ContractEvent")
+    assert (fact.event_type, fact.period_label) == (event, date)
+
+
 def test_a_courses_target_in_people_is_no_need() -> None:
     text = "The council plans to expand the Shared Lives scheme to 80 carers by 2027."
     assert facts(text, "NeedEstimate") == []
