@@ -1509,6 +1509,15 @@ def test_a_notices_long_and_run_on_fields_are_events(line: str, event: str) -> N
     assert (fact.event_type, fact.period_label) == (event, "2026-01-14")
 
 
+def test_a_strategy_named_in_a_sentence_is_kept_over_its_bare_link_line() -> None:
+    # the same strategy twice, first as a link line, then in a sentence that says what
+    # the text says of it: the sentence is the mention kept (a heading would be kept)
+    text = ("## Carers\n\nDocuments\n\n- Carers Breaks Strategy\n\n"
+            "Our Carers Breaks Strategy sets out how we will fund breaks for carers.\n")
+    [fact] = _segmented_facts(text, "StrategyReference")
+    assert text[fact.start:fact.end].startswith("Our Carers Breaks Strategy sets out")
+
+
 def test_a_stage_word_before_a_number_is_no_release() -> None:
     assert _segmented_facts("## Home care\n\nPlanning 14 new homes for 2026.\n",
                             "ContractEvent") == []

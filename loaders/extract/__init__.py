@@ -171,6 +171,21 @@ def strategy_key(title: str) -> str:
     return " ".join(words)
 
 
+def _bare_title(candidate: Candidate) -> bool:
+    """A mention that is only the strategy's name on a line of its own that is no heading
+    (a link, an entry in a list of documents), where a sentence naming it says what the
+    text says of it. A heading is the document's or section's own title, kept."""
+    if candidate.sentence.is_heading:
+        return False
+    line = re.sub(r"[\W\d_]+", " ", candidate.sentence.text).strip().casefold()
+    return line == re.sub(r"[\W\d_]+", " ", candidate.title or "").strip().casefold()
+
+
+def _sentence_mention(candidate: Candidate) -> bool:
+    """A mention in running text, not a page's breadcrumb trail ("Home > ... > ...")."""
+    return not _bare_title(candidate) and ">" not in candidate.sentence.text
+
+
 def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
     """A strategy named again later in its document is the same reference (its years,
     articles and owner aside, "Sutton's Carers Strategy 2026-2031" is the "Carers
@@ -180,7 +195,10 @@ def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
     for candidate in candidates:
         if candidate.kind == "StrategyReference" and candidate.title:
             key = strategy_key(candidate.title)
-            if key not in best or (candidate.period_label and not best[key].period_label):
+            kept = best.get(key)
+            if kept is None or (candidate.period_label and not kept.period_label) or (
+                    bool(candidate.period_label) == bool(kept.period_label)
+                    and _bare_title(kept) and _sentence_mention(candidate)):
                 best[key] = candidate
     kept = {id(c) for c in best.values()}
     return [c for c in candidates
