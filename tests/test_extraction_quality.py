@@ -81,9 +81,10 @@ DEV_DIR = Path(__file__).resolve().parents[2] / "shared" / "dev"
 # value 0.90, service 0.75, direction 0.87 (session 12: 0.713 / 0.87) (service read with
 # the gold's parenthesised qualifiers aside, loaders/evaluate.py; 0.70 without that
 # reading). The model was trained with these documents, so these are in-sample figures;
-# the leave-one-council-out ones below are the honest guide to a new council. (The floors were set back once, to 0.59 /
-# 0.76, after removing intention markers that only one development document used, which
-# the development set's rules forbid; they have only risen since.)
+# the leave-one-council-out ones below are the honest guide to a new council. (The
+# floors were set back once, to 0.59 / 0.76, after removing intention markers that only
+# one development document used, which the development set's rules forbid; they have only
+# risen since.)
 DEV_FLOORS = {
     "recall": 0.73,
     "precision": 0.87,
