@@ -326,14 +326,16 @@ def _weak_direction() -> re.Pattern[str]:
 
 
 #: New provision counted or named as capacity after a developing verb ("develop 120 new
-#: supported living units", "create new nursing capacity"): capacity added, an increase.
+#: supported living units", "the development of two new schemes", "create new nursing
+#: capacity"): capacity added, an increase.
 _NEW_CAPACITY = re.compile(
-    r"\s+(?:\d[\d,]*\s+)?new\s+(?:[\w-]+\s+){0,4}?(?:units|beds|places|flats|apartments|"
-    r"homes|schemes|capacity)\b", re.IGNORECASE)
+    r"\s+(?:of\s+)?(?:(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten)\s+)?"
+    r"(?:new|extra|additional|further)\s+(?:[\w-]+\s+){0,4}?(?:units|beds|places|flats|"
+    r"apartments|homes|schemes|capacity)\b", re.IGNORECASE)
 
 
 #: A providing verb with new capacity counted or named ("deliver 300 new homes",
-#: "provide 40 new beds"), where no direction term comes first.
+#: "provide 40 extra beds"), where no direction term comes first.
 _ADDED_CAPACITY = re.compile(r"\b(?:deliver|provid|build|buil|open)\w*" + _NEW_CAPACITY.pattern,
                              re.IGNORECASE)
 

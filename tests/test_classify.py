@@ -145,3 +145,7 @@ def test_developing_new_capacity_is_an_increase() -> None:
                  "We will deliver 300 new homes for older people by 2035."):
         assert classify_direction(text)[0] == "Increase", text
     assert classify_direction("We will provide new services.") is None
+    # the development of a counted number of new schemes, and extra flats delivered
+    assert classify_direction("support the development of two new schemes by 2028")[0] == (
+        "Increase")
+    assert classify_direction("deliver 900 extra flats by 2030")[0] == "Increase"
