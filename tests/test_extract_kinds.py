@@ -1842,10 +1842,33 @@ def test_an_item_asking_for_more_of_a_service_is_an_increase() -> None:
          "Procure", "supported-living"),
         ("The council intends to use a direct award for the extra care contract.",
          "Procure", "extra-care-housing"),
+        # what a report asks its decision-makers to do
+        ("Cabinet is asked to agree the closure of two day centres in 2027.",
+         "Decommission", "day-opportunities"),
+        # care paid for where it is
+        ("We will provide revenue funding to the extra care schemes for their care teams.",
+         "Maintain", "extra-care-housing"),
+        # more people, the service named further on
+        ("Our vision is for more people to live independently in a home of their own, "
+         "with home care when they need it.", "Increase", "home-care"),
+        # minutes record what was decided, and market engagement opens a procurement
+        ("It was agreed that officers would begin market engagement on a new day "
+         "services model.", "Procure", "day-opportunities"),
+        ("Over the next three years we expect to reduce our use of residential care for "
+         "younger adults.", "Decrease", "residential-care"),
+        # a decision or resolution under its label
+        ("Decision: To approve the award of the day services framework to the providers in "
+         "Appendix B.", "Procure", "day-opportunities"),
+        ("RESOLVED: That the Director be authorised to extend the advocacy contract for up "
+         "to 12 months.", "Maintain", "advocacy"),
+        ("Approval is sought to commence a procurement for a new telecare service.",
+         "Procure", "telecare"),
+        ("We confirm our intention to recommission the carers' service from April 2027.",
+         "Procure", "carers-support"),
     ],
 )
-def test_more_served_growth_and_reopened_purchasing(text: str, direction: str,
-                                                    service: str) -> None:
+def test_courses_in_the_genres_own_words(text: str, direction: str, service: str) -> None:
+    """Courses as plans, minutes and reports state them (each case says what it shows)."""
     [fact] = facts(text, "CommissioningIntention")
     assert (fact.direction, fact.service) == (direction, service)
 
@@ -1954,61 +1977,6 @@ def test_this_summing_up_the_plan_states_its_course() -> None:
     # "the" alone is no such subject: "the need for more costly services" is no course
     assert facts("Advocacy can prevent problems and the need for more costly services.",
                  "CommissioningIntention") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "direction", "service"),
-    [
-        # what a report asks its decision-makers to do
-        ("Cabinet is asked to agree the closure of two day centres in 2027.",
-         "Decommission", "day-opportunities"),
-        # care paid for where it is
-        ("We will provide revenue funding to the extra care schemes for their care teams.",
-         "Maintain", "extra-care-housing"),
-        # more people, the service named further on
-        ("Our vision is for more people to live independently in a home of their own, "
-         "with home care when they need it.", "Increase", "home-care"),
-    ],
-)
-def test_asked_to_funding_and_more_people(text: str, direction: str, service: str) -> None:
-    [fact] = facts(text, "CommissioningIntention")
-    assert (fact.direction, fact.service) == (direction, service)
-
-
-@pytest.mark.parametrize(
-    ("text", "direction", "service"),
-    [
-        # minutes record what was decided, and market engagement opens a procurement
-        ("It was agreed that officers would begin market engagement on a new day "
-         "services model.", "Procure", "day-opportunities"),
-        ("Over the next three years we expect to reduce our use of residential care for "
-         "younger adults.", "Decrease", "residential-care"),
-    ],
-)
-def test_decided_in_minutes_and_expected_courses(text: str, direction: str,
-                                                 service: str) -> None:
-    [fact] = facts(text, "CommissioningIntention")
-    assert (fact.direction, fact.service) == (direction, service)
-
-
-@pytest.mark.parametrize(
-    ("text", "direction", "service"),
-    [
-        # a decision or resolution under its label
-        ("Decision: To approve the award of the day services framework to the providers in "
-         "Appendix B.", "Procure", "day-opportunities"),
-        ("RESOLVED: That the Director be authorised to extend the advocacy contract for up "
-         "to 12 months.", "Maintain", "advocacy"),
-        ("Approval is sought to commence a procurement for a new telecare service.",
-         "Procure", "telecare"),
-        ("We confirm our intention to recommission the carers' service from April 2027.",
-         "Procure", "carers-support"),
-    ],
-)
-def test_labelled_decisions_and_stated_intentions(text: str, direction: str,
-                                                  service: str) -> None:
-    [fact] = facts(text, "CommissioningIntention")
-    assert (fact.direction, fact.service) == (direction, service)
 
 
 def test_a_bid_deadline_in_prose_is_a_tender_event() -> None:
