@@ -322,6 +322,8 @@ def _procured_passively(text: str, at: int, course: int) -> bool:
     """Whether the commitment at ``at`` (its course at ``course``) is a procurement in the
     passive, in its marker ("would be re-tendered") or just after it ("will be procured")."""
     return bool(_PROCURED.search(text, at, course + 24))
+
+
 _PASSIVE_COURSE = re.compile(r"\s*(?:be|being)\s+(?:\w+\s+)?[\w-]+(?:ed|en)\b", re.IGNORECASE)
 
 

@@ -81,8 +81,7 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
                if sum(not pct for _, pct, _, _ in figures) == 1 else None)
     # provision per head of a population ("Extra care units per 1,000 people aged 65+")
     # counts provision, whatever the population's words say of need
-    rate = _PROVISION_RATE.search(own)
-    if not rate and (waiting or compiled("need_cues").search(own) or (
+    if not _PROVISION_RATE.search(own) and (waiting or compiled("need_cues").search(own) or (
             compiled("need_cues").search(label) and not rating)):
         # a table of projections or prevalence counts need, which varies too much by
         # column (years, change, rates) to be read without its header's columns
@@ -219,10 +218,10 @@ class _Columns:
 _CELL_GAP = re.compile(r"\s{2,}|\t")
 
 
-def _cells(line: str, gap: re.Pattern[str]) -> tuple[list[str], list[int]]:
-    """The cells of a line split at ``gap``, and where each starts."""
+def _cells(line: str) -> tuple[list[str], list[int]]:
+    """The cells of a line laid out with spaces, and where each starts."""
     names, starts, at = [], [], 0
-    for match in [*gap.finditer(line), None]:
+    for match in [*_CELL_GAP.finditer(line), None]:
         end = match.start() if match else len(line)
         if line[at:end].strip():
             names.append(line[at:end].strip())
@@ -242,8 +241,8 @@ def _column_names(view: SentenceView) -> _Columns | None:
         starts = [0] + [m.end() for m in re.finditer(r"\|", text)]
         return _Columns(names, starts) if len(names) == len(starts) else None
     lines = header.splitlines()
-    names, _ = _cells(lines[-1], _CELL_GAP) if lines else ([], [])
-    cells, starts = _cells(text, _CELL_GAP)
+    names, _ = _cells(lines[-1]) if lines else ([], [])
+    cells, starts = _cells(text)
     return _Columns(names, starts) if len(cells) >= 3 and len(names) == len(cells) else None
 
 
@@ -260,9 +259,9 @@ def _home_type(label: str) -> str | None:
 
 def _unit(text: str, people: bool = False) -> str | None:
     """The unit slug of the first provision noun of ``text`` (rules' ``count_nouns``; of a
-    compound, its last: "care home beds" counts beds);
-    people only when asked (a column's name: "Residents funded"), since a row's label
-    names people as the group a count of provision is for ("Older people")."""
+    compound, its last: "care home beds" counts beds); people only when asked (a column's
+    name: "Residents funded"), since a row's label names people as the group a count of
+    provision is for ("Older people")."""
     hits = sorted((m.start(), m.end(), unit) for unit, pattern in compiled_map("count_nouns")
                   if unit != "items" and (people or unit != "people")
                   and (m := pattern.search(text)))
