@@ -381,6 +381,7 @@ def _field_after_short_item(block: tuple[list[_Line], str], line: _Line) -> bool
 
 
 def _release_field(text: str) -> bool:
+    """Whether a line is only the name of one of a notice's dated fields."""
     from carekg.loaders.extract.rules import compiled_map
 
     return any(pattern.fullmatch(text.strip()) for _, pattern in
