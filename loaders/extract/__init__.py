@@ -195,10 +195,10 @@ def first_mentions(candidates: list[Candidate]) -> list[Candidate]:
     for candidate in candidates:
         if candidate.kind == "StrategyReference" and candidate.title:
             key = strategy_key(candidate.title)
-            kept = best.get(key)
-            if kept is None or (candidate.period_label and not kept.period_label) or (
-                    bool(candidate.period_label) == bool(kept.period_label)
-                    and _bare_title(kept) and _sentence_mention(candidate)):
+            chosen = best.get(key)
+            if chosen is None or (candidate.period_label and not chosen.period_label) or (
+                    bool(candidate.period_label) == bool(chosen.period_label)
+                    and _bare_title(chosen) and _sentence_mention(candidate)):
                 best[key] = candidate
     kept = {id(c) for c in best.values()}
     return [c for c in candidates
