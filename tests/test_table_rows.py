@@ -107,3 +107,14 @@ def test_provision_per_head_of_a_population_is_provision_not_need() -> None:
     assert _row("Northby: 112", "Care home beds per 10,000 people aged 75 and over") == [
         ("Capacity", Decimal(112), "beds", "care-homes")]
     assert _row("Northby: 4,100", "Projected population aged 75 and over") == []
+
+
+def test_a_row_of_a_table_in_pounds_million_is_spend_per_column() -> None:
+    # the caption gives the scale, the header line the columns, the row's label its year
+    sentence = Sentence("2026/27      41.5      6.2", 0, 26,
+                        section=Section("Budget", 2, 0, 999), is_table_row=True,
+                        header="Table 5: Care budget (£m)\nYear      Home care      Telecare")
+    found = extract_table_counts(SentenceView.of(sentence, RECORD))
+    assert [(c.kind, c.value, c.unit, c.service, c.period_label) for c in found] == [
+        ("Spend", Decimal("41500000"), "pounds-sterling-per-year", "home-care", "2026/27"),
+        ("Spend", Decimal("6200000"), "pounds-sterling-per-year", "telecare", "2026/27")]

@@ -63,6 +63,9 @@ def extract_table_counts(view: SentenceView) -> list[Candidate]:
     figures, banded = _counted_figures(view)
     if not figures:
         return []
+    scaled = _money_in_thousands_or_millions(view, figures)
+    if scaled is not None:
+        return scaled
     label = view.text[: figures[0][2]]
     # an age band alone ("25 to 64 71 65%") labels people: a need table's row, not provision
     by_age = sum(c.isalpha() for c in label) < 3
@@ -138,6 +141,46 @@ def _need_row(view: SentenceView, figures: list[tuple[Decimal, bool, int, int]],
             approximate=False, population_group=group,
             service=service, is_projection=predicted or later or pct,
             value_start=view.sentence.start + start, **period_values(period)))
+    return out
+
+
+#: A table's header that gives its figures in pounds of a scale ("Budget (£m)", "£000s").
+_MONEY_SCALE = re.compile(r"£\s*(?P<m>m\b|millions?\b)|£\s*'?(?P<k>000s?\b|k\b)",
+                          re.IGNORECASE)
+
+
+def _money_in_thousands_or_millions(view: SentenceView,
+                                    figures: list[tuple[Decimal, bool, int, int]]
+                                    ) -> list[Candidate] | None:
+    """A row of a table whose header or caption says its figures are £m or £000s ("Table
+    3: Budget (£m)" / "Year  Care at home  Reablement" / "2025/26  192.1  17.6"): each is a
+    year's spend, on its column's service when the columns line up, else the row's; the
+    row's year, else the header's, dates it. None when the header names no such scale."""
+    scale = next((m for t in (view.sentence.header, view.heading, view.lead_in,
+                              *view.context[:2])
+                  if t and (m := _MONEY_SCALE.search(t))), None)
+    if scale is None:
+        return None
+    factor = Decimal(1_000_000) if scale.group("m") else Decimal(1000)
+    columns = _column_names(view)
+    label = view.text[: figures[0][2]]
+    own = [p for p in view.periods if p.end <= figures[0][2]]
+    header_years = find_periods((view.sentence.header or "").splitlines()[-1],
+                                view.record.issued)
+    out = []
+    for value, pct, start, _ in figures:
+        if pct:
+            continue
+        column = columns.of(start) if columns else ""
+        service = (classify_service(column, None) or classify_service(label, None)
+                   or view.context_service())
+        period = own[0] if own else next(
+            (p for p in find_periods(column, view.record.issued)), None) or (
+            header_years[0] if len(header_years) == 1 else None)
+        out.append(view.candidate(
+            "Spend", value=value * factor, unit=unit_slug("GBP/year"), approximate=False,
+            service=service, value_start=view.sentence.start + start,
+            **period_values(period)))
     return out
 
 
