@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 
 from carekg import vocabularies
 from carekg.errors import InputError
+from carekg.loaders.extract.quantities import NUMBER_WORDS
 from carekg.loaders.extract.rules import compiled_map, load_rules, phrase_pattern
 
 
@@ -329,7 +330,7 @@ def _weak_direction() -> re.Pattern[str]:
 #: supported living units", "the development of two new schemes", "create new nursing
 #: capacity"): capacity added, an increase.
 _NEW_CAPACITY = re.compile(
-    r"\s+(?:of\s+)?(?:(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten)\s+)?"
+    r"\s+(?:of\s+)?(?:(?:\d[\d,]*|" + "|".join(NUMBER_WORDS) + r")\s+)?"
     r"(?:new|extra|additional|further)\s+(?:[\w-]+\s+){0,4}?(?:units|beds|places|flats|"
     r"apartments|homes|schemes|capacity)\b", re.IGNORECASE)
 
